@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "hotsauce.api"
+    label = "api"
+    verbose_name = "API plumbing"
+
+    def ready(self) -> None:
+        from hotsauce.api import schema  # noqa: F401  registers the OpenAPI auth extensions

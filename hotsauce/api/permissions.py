@@ -1,0 +1,58 @@
+"""Scope and kind checks, declared on every API view.
+
+A view states, per HTTP method, the scope it needs (``required_scopes``) and optionally
+which kinds of client may call it at all (``allowed_kinds``). A view that declares
+nothing refuses everyone: forgetting a declaration can never open an endpoint.
+"""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+
+from partners.models import AuthAuditLog
+from partners.principal import Principal
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    problem_code = "insufficient_scope"
+
+
+class KindNotAllowed(exceptions.PermissionDenied):
+    problem_code = "permission_denied"
+
+
+def required_scope(view, method: str) -> str | None:
+    scopes = getattr(view, "required_scopes", None) or {}
+    if method == "HEAD":
+        method = "GET"
+    return scopes.get(method)
+
+
+class ScopePermission(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        if request.method == "OPTIONS":
+            return True
+        principal = request.user
+        if not isinstance(principal, Principal):
+            raise exceptions.NotAuthenticated()
+        scope = required_scope(view, request.method)
+        if scope is None:
+            self._deny(request, "no scope declared for this operation")
+            raise KindNotAllowed("This operation is not available.")
+        if scope not in principal.scopes:
+            self._deny(request, f"missing scope {scope}")
+            raise InsufficientScope(f"This operation needs the '{scope}' scope.")
+        kinds = (getattr(view, "allowed_kinds", None) or {}).get(request.method)
+        if kinds is not None and principal.kind not in kinds:
+            self._deny(request, f"{principal.kind} clients may not call this")
+            raise KindNotAllowed(f"{principal.kind.capitalize()} clients may not perform this operation.")
+        return True
+
+    @staticmethod
+    def _deny(request, detail: str) -> None:
+        from hotsauce.api.auth import _audit
+
+        principal = request.user
+        _audit(request, AuthAuditLog.Event.PERMISSION_DENIED, False,
+               client=getattr(principal, "client", None), detail=detail)

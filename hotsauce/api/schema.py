@@ -1,0 +1,134 @@
+"""OpenAPI: security schemes, the Problem component, error responses on every operation."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+from partners.scopes import SCOPES
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "nullable": True},
+        "code": {"type": "string", "example": "validation_error"},
+        "requestId": {"type": "string", "nullable": True},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string", "nullable": True}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+_DESCRIPTIONS = {
+    "400": "Invalid input (`validation_error`) or missing Idempotency-Key (`idempotency_key_missing`).",
+    "401": "Missing, invalid or expired credentials (`not_authenticated`).",
+    "403": "Scope or kind does not allow this (`insufficient_scope`, `permission_denied`).",
+    "404": "No such resource, or one belonging to another partner (`not_found`).",
+    "405": "Method not allowed.",
+    "406": "Not acceptable.",
+    "409": "Conflict (`version_conflict`, `insufficient_stock`, `idempotency_key_in_use`, `invalid_state`).",
+    "410": "Events cursor older than retention (`cursor_expired`).",
+    "412": "If-Match does not match the current ETag (`precondition_failed`).",
+    "415": "Unsupported media type.",
+    "422": "Idempotency-Key reused with a different body (`idempotency_key_reused`).",
+    "428": "Conditional write without If-Match or version (`precondition_required`).",
+    "429": "Rate limit exceeded (`rate_limited`); see Retry-After.",
+    "500": "Unexpected failure (`internal_error`).",
+}
+
+
+class ProblemAwareAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        method = self.method.upper()
+        if method in ("POST", "PATCH"):
+            required = method in getattr(self.view, "idempotency_required", ())
+            params.append(OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, required=required,
+                description="1-255 printable characters. Replays return the first answer with "
+                            "`Idempotent-Replayed: true`." + (" Required." if required else ""),
+            ))
+        return params
+
+    def get_auth(self):
+        scope = (getattr(self.view, "required_scopes", None) or {}).get(self.method.upper())
+        if scope is None:
+            return []
+        return [{"oauth2": [scope]}, {"apiKey": []}]
+
+
+def add_problem_component(result, generator, request, public):
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+    schemes = components.setdefault("securitySchemes", {})
+    schemes["oauth2"] = {
+        "type": "oauth2",
+        "description": "OAuth 2.0 client credentials; opaque bearer tokens valid 3600 s.",
+        "flows": {"clientCredentials": {"tokenUrl": "/oauth/token/", "scopes": dict(SCOPES)}},
+    }
+    schemes["apiKey"] = {
+        "type": "apiKey", "in": "header", "name": "Authorization",
+        "description": "`Authorization: ApiKey <key>` for server-to-server calls.",
+    }
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["400", "401", "403", "404", "405", "406", "429", "500"]
+            if method in ("post", "patch", "put", "delete"):
+                codes += ["409", "412", "415", "422", "428"]
+            if "/events" in path:
+                codes.append("410")
+            for code in codes:
+                operation["responses"].setdefault(code, {
+                    "description": _DESCRIPTIONS[code],
+                    "content": {"application/problem+json": {"schema": PROBLEM_REF}},
+                })
+            for response in operation["responses"].values():
+                response.setdefault("headers", {}).update({
+                    "X-Request-Id": {"schema": {"type": "string"}, "description": "Echoed or generated id."},
+                })
+    return result
+
+
+class _Base(OpenApiAuthenticationExtension):
+    priority = 1
+
+
+class BearerScheme(_Base):
+    target_class = "hotsauce.api.auth.BearerTokenAuthentication"
+    name = "oauth2"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/oauth/token/",
+                                                                   "scopes": dict(SCOPES)}}}
+
+
+class ApiKeyScheme(_Base):
+    target_class = "hotsauce.api.auth.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization"}
+
+
+class StaffSessionScheme(_Base):
+    target_class = "hotsauce.api.auth.StaffSessionAuthentication"
+    name = "staffSession"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

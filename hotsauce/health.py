@@ -1,0 +1,48 @@
+from django.db import connection
+from django.http import HttpResponseNotFound, HttpResponseServerError, JsonResponse
+from django.views.decorators.http import require_GET
+
+from hotsauce.api.problems import problem_response
+
+
+@require_GET
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _broker_ok() -> tuple[bool, str]:
+    from hotsauce.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True, "ok"
+    except Exception as exc:  # any failure to reach the broker means not ready
+        return False, type(exc).__name__
+
+
+@require_GET
+def readyz(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = type(exc).__name__
+    ok, checks["broker"] = _broker_ok()
+    ready = ok and checks["database"] == "ok"
+    return JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+                        status=200 if ready else 503)
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return problem_response(request, 404, "not_found", "No such resource.")
+    return HttpResponseNotFound("Not found")
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return problem_response(request, 500, "internal_error", "An unexpected error occurred; it has been logged.")
+    return HttpResponseServerError("Server error")

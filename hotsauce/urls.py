@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from hotsauce import health
+from partners import oauth_views
+
+api_v1 = [
+    path("", include("partners.urls")),
+    path("", include("inventory.urls")),
+    path("", include("orders.urls")),
+    path("", include("webhooks.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("oauth/token/", oauth_views.TokenView.as_view(), name="oauth-token"),
+    path("oauth/revoke_token/", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
+    path("oauth/introspect/", oauth_views.IntrospectTokenView.as_view(), name="oauth-introspect"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "hotsauce.health.not_found"
+handler500 = "hotsauce.health.server_error"

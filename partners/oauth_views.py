@@ -1,0 +1,80 @@
+"""The OAuth endpoints under /oauth/, with every token request audited.
+
+They answer in RFC 6749's error format (``{"error": "invalid_client"}``), as OAuth client
+libraries expect, not in problem details.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from urllib.parse import unquote_plus
+
+from django.http import JsonResponse
+from oauth2_provider import views as dot_views
+from oauth2_provider.models import AccessToken
+
+from hotsauce.api.auth import client_ip
+from partners.models import ApiClient, AuthAuditLog
+from partners.services import audit_record
+
+
+def _client_id_sent(request) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(header.split(" ", 1)[1]).decode()
+            return unquote_plus(decoded.split(":", 1)[0])
+        except (ValueError, UnicodeDecodeError):
+            return ""
+    return request.POST.get("client_id", "")
+
+
+class TokenView(dot_views.TokenView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        client_id = _client_id_sent(request)
+        client = ApiClient.objects.filter(client_id=client_id).first() if client_id else None
+        try:
+            payload = json.loads(response.content or b"{}")
+        except ValueError:
+            payload = {}
+        ok = response.status_code == 200
+        audit_record(
+            event=AuthAuditLog.Event.TOKEN_ISSUED if ok else AuthAuditLog.Event.TOKEN_REFUSED,
+            success=ok, client=client, client_identifier=client_id, ip=client_ip(request),
+            method="POST", path=request.path,
+            detail=(f"scope={payload.get('scope', '')}" if ok else
+                    f"{payload.get('error', 'error')}: {payload.get('error_description', '')}"),
+        )
+        return response
+
+
+class RevokeTokenView(dot_views.RevokeTokenView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        client_id = _client_id_sent(request)
+        audit_record(
+            event=AuthAuditLog.Event.TOKEN_REVOKED, success=response.status_code == 200,
+            client=ApiClient.objects.filter(client_id=client_id).first() if client_id else None,
+            client_identifier=client_id, ip=client_ip(request), method="POST", path=request.path,
+        )
+        return response
+
+
+class IntrospectTokenView(dot_views.IntrospectTokenView):
+    """RFC 7662. A partner's client may introspect only its own tokens; brand clients any."""
+
+    def post(self, request, *args, **kwargs):
+        caller = ApiClient.objects.filter(client_id=_client_id_sent(request)).first()
+        token_value = request.POST.get("token")
+        if caller is not None and caller.kind != "brand" and token_value:
+            checksum = hashlib.sha256(token_value.encode()).hexdigest()
+            token = AccessToken.objects.filter(token_checksum=checksum).only("application_id").first()
+            if token is None or token.application_id != caller.pk:
+                return JsonResponse({"active": False})
+        return self.get_token_response(token_value)
+
+    def get(self, request, *args, **kwargs):
+        return JsonResponse({"error": "invalid_request", "error_description": "Use POST."}, status=405)
