@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from hotsauce import health
@@ -23,6 +23,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # Anything else under /api/ is a problem-details 404, whatever DEBUG says.
+    re_path(r"^api/", health.not_found),
 ]
 
 handler404 = "hotsauce.health.not_found"

@@ -114,6 +114,8 @@ class StockLot(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="lots")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
+    quarantined = models.IntegerField(
+        default=0, help_text="Unreserved units held back in this lot alone (e.g. quarantined returns)")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -124,6 +126,9 @@ class StockLot(models.Model):
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="lot_on_hand_non_negative"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="lot_reserved_non_negative"),
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="lot_reserved_within_on_hand"),
+            models.CheckConstraint(condition=Q(quarantined__gte=0), name="lot_quarantined_non_negative"),
+            models.CheckConstraint(condition=Q(quarantined__lte=F("on_hand") - F("reserved")),
+                                   name="lot_quarantined_within_unreserved"),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +158,7 @@ class InventoryTransaction(models.Model):
     quantity = models.IntegerField(help_text="Units as requested (signed for adjustments)")
     on_hand_delta = models.IntegerField(default=0)
     reserved_delta = models.IntegerField(default=0)
+    quarantined_delta = models.IntegerField(default=0)
     on_hand_after = models.IntegerField()
     reserved_after = models.IntegerField()
     item_version = models.PositiveBigIntegerField()

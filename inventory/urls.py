@@ -1,1 +1,14 @@
-urlpatterns = []
+from django.urls import path
+
+from inventory import api
+
+urlpatterns = [
+    path("products", api.ProductListApi.as_view(), name="product-list"),
+    path("products/<str:product_id>", api.ProductDetailApi.as_view(), name="product-detail"),
+    path("products/<str:product_id>/batches", api.BatchListApi.as_view(), name="batch-list"),
+    path("products/<str:product_id>/batches/<str:batch_number>", api.BatchDetailApi.as_view(), name="batch-detail"),
+    path("warehouses", api.WarehouseListApi.as_view(), name="warehouse-list"),
+    path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
+    path("inventory/transactions", api.TransactionListApi.as_view(), name="transaction-list"),
+    path("inventory/<str:supplier_id>/<str:product_id>", api.InventoryItemApi.as_view(), name="inventory-item"),
+]

@@ -27,6 +27,13 @@ class ApiMixin:
         # DRF's dispatch, with POST and PATCH handlers run under the idempotency protocol.
         self.args = args
         self.kwargs = kwargs
+        if request.method in ("POST", "PATCH", "PUT"):
+            # Cache the raw body before authentication reads the stream: the idempotency
+            # fingerprint needs the exact bytes.
+            try:
+                request.body  # noqa: B018
+            except Exception:  # too large or unreadable: DRF's parser reports it properly
+                pass
         request = self.initialize_request(request, *args, **kwargs)
         self.request = request
         self.headers = self.default_response_headers

@@ -1,0 +1,47 @@
+# Two commands: `make run` (set up and start everything) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test setup lint migrations-check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/python manage.py seed_demo --credentials-out var/sandbox-credentials.json
+	$(BIN)/python manage.py ensure_admin
+	@echo ""
+	@echo "  API docs     http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "  Admin        http://127.0.0.1:$(PORT)/admin/   (credentials above)"
+	@echo "  Dashboard    http://127.0.0.1:$(PORT)/admin/dashboard/"
+	@echo "  Sandbox API credentials: var/sandbox-credentials.json"
+	@echo ""
+	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+migrations-check: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: $(STAMP)
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var staticfiles .pytest_cache

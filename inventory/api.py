@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from hotsauce.api.views import GenericApiView
+from hotsauce.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
+from inventory import selectors, services
+from inventory.filters import BatchFilter, InventoryItemFilter, TransactionFilter
+from inventory.models import Batch, InventoryItem, Product
+from inventory.serializers import (
+    BatchSerializer,
+    CountSerializer,
+    InventoryItemSerializer,
+    LedgerMovementSerializer,
+    MovementResultSerializer,
+    MovementSerializer,
+    ProductPutSerializer,
+    ProductSerializer,
+    TransactionSerializer,
+    WarehouseSerializer,
+)
+from partners.models import RetailPartner, Supplier
+from partners.scopes import BRAND, SUPPLIER
+from partners.selectors import supplier_ids_visible_to
+
+WRITERS = {BRAND, SUPPLIER}
+
+
+def visible_supplier(principal, code: str) -> Supplier:
+    supplier = Supplier.objects.filter(code=code).first()
+    ids = supplier_ids_visible_to(principal)
+    if supplier is None or (ids is not None and supplier.pk not in ids):
+        raise NotFound(f"No supplier {code}.")
+    return supplier
+
+
+def product_or_404(sku: str) -> Product:
+    product = Product.objects.filter(sku=sku).first()
+    if product is None:
+        raise NotFound(f"No product {sku}.")
+    return product
+
+
+def caller_retailer(principal) -> RetailPartner | None:
+    if not principal.is_retailer:
+        return None
+    if "retailer" not in principal._cache:
+        principal._cache["retailer"] = RetailPartner.objects.get(pk=principal.retail_partner_id)
+    return principal._cache["retailer"]
+
+
+def movement_response(result: services.MovementResult) -> dict:
+    rows = [services.transaction_view(row) for row in result.transactions]
+    return {"transaction": rows[0] if rows else None, "transactions": rows,
+            "inventory": selectors.item_view(result.item, result.lots)}
+
+
+# --- catalogue ------------------------------------------------------------------------
+
+
+class ProductListApi(GenericApiView):
+    serializer_class = ProductSerializer
+    required_scopes = {"GET": "catalog:read", "POST": "catalog:write"}
+    allowed_kinds = {"POST": WRITERS}
+    extra_query_params = ("kind",)
+
+    def get_queryset(self):
+        qs = selectors.product_list()
+        kind = self.request.query_params.get("kind")
+        return qs.filter(kind=kind) if kind else qs
+
+    @extend_schema(summary="List products", parameters=[OpenApiParameter("kind", str, enum=Product.Kind.values)])
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(summary="Create a product (GTIN check digit verified)")
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        product = services.product_create(sku=data.pop("sku"), name=data.pop("name"), **data)
+        return Response(self.get_serializer(product).data, status=201)
+
+
+class ProductDetailApi(GenericApiView):
+    serializer_class = ProductSerializer
+    required_scopes = {"GET": "catalog:read", "PUT": "catalog:write"}
+    allowed_kinds = {"PUT": WRITERS}
+
+    @extend_schema(summary="Get a product")
+    def get(self, request, product_id: str):
+        return Response(self.get_serializer(product_or_404(product_id)).data)
+
+    @extend_schema(summary="Replace a product's details", request=ProductPutSerializer)
+    def put(self, request, product_id: str):
+        product = product_or_404(product_id)
+        serializer = ProductPutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        sku = data.pop("sku", product.sku)
+        if sku != product.sku:
+            raise ValidationFailed.for_field("productId", "The product id in the body must match the path.")
+        product = services.product_update(product=product, name=data.pop("name"), **data)
+        return Response(self.get_serializer(product).data)
+
+
+class WarehouseListApi(GenericApiView):
+    serializer_class = WarehouseSerializer
+    required_scopes = {"GET": "catalog:read", "POST": "catalog:write"}
+    allowed_kinds = {"POST": WRITERS}
+    extra_query_params = ("supplierId",)
+
+    def get_queryset(self):
+        qs = selectors.warehouse_list(principal=self.principal)
+        supplier = self.request.query_params.get("supplierId")
+        return qs.filter(supplier__code=supplier) if supplier else qs
+
+    @extend_schema(summary="List warehouses", parameters=[OpenApiParameter("supplierId", str)])
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(summary="Create a warehouse (a supplier creates its own; brand names the supplier)")
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        supplier_code = data.pop("supplier", {}).get("code")
+        if self.principal.is_supplier:
+            supplier = Supplier.objects.get(pk=self.principal.supplier_id)
+            if supplier_code and supplier_code != supplier.code:
+                raise NotFound(f"No supplier {supplier_code}.")
+        else:
+            if not supplier_code:
+                raise ValidationFailed.for_field("supplierId", "This field is required.")
+            supplier = visible_supplier(self.principal, supplier_code)
+        warehouse = services.warehouse_create(supplier=supplier, code=data.pop("code"), name=data.pop("name"),
+                                              **data)
+        return Response(self.get_serializer(warehouse).data, status=201)
+
+
+# --- inventory ------------------------------------------------------------------------
+
+
+class InventoryListApi(GenericApiView):
+    serializer_class = InventoryItemSerializer
+    filterset_class = InventoryItemFilter
+    required_scopes = {"GET": "inventory:read"}
+
+    def get_queryset(self):
+        return selectors.inventory_item_list(principal=self.principal)
+
+    @extend_schema(summary="List inventory items (one per supplier and product)")
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        retailer = caller_retailer(self.principal)
+        return self.get_paginated_response(
+            [selectors.item_view(item, item.lots.all(), retail_partner=retailer) for item in page])
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+
+
+def parse_if_match(header: str | None) -> int | None:
+    if header is None:
+        return None
+    match = _ETAG.match(header)
+    if not match:
+        raise PreconditionFailed("If-Match must be the item's ETag, e.g. \"7\".")
+    return int(match.group(1))
+
+
+class InventoryItemApi(GenericApiView):
+    serializer_class = InventoryItemSerializer
+    required_scopes = {"GET": "inventory:read", "POST": "inventory:write", "PATCH": "inventory:write"}
+    allowed_kinds = {"POST": WRITERS, "PATCH": WRITERS}
+    idempotency_required = ("POST",)
+
+    def _item(self, supplier_id: str, product_id: str) -> InventoryItem:
+        supplier = visible_supplier(self.principal, supplier_id)
+        product_or_404(product_id)
+        item = selectors.inventory_item_get(principal=self.principal, supplier_code=supplier.code, sku=product_id)
+        if item is None:
+            raise NotFound(f"{supplier_id} holds no stock of {product_id}.")
+        return item
+
+    @extend_schema(summary="Get an inventory item", responses=InventoryItemSerializer)
+    def get(self, request, supplier_id: str, product_id: str):
+        item = self._item(supplier_id, product_id)
+        view = selectors.item_view(item, item.lots.all(), retail_partner=caller_retailer(self.principal))
+        return Response(view, headers={"ETag": f'"{item.version}"'})
+
+    @extend_schema(summary="Record a stock movement", request=MovementSerializer,
+                   responses={201: MovementResultSerializer})
+    def post(self, request, supplier_id: str, product_id: str):
+        supplier = visible_supplier(self.principal, supplier_id)
+        product = product_or_404(product_id)
+        serializer = MovementSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = record_movement(self, supplier, product, serializer.validated_data)
+        return Response(movement_response(result), status=201, headers={"ETag": f'"{result.item.version}"'})
+
+    @extend_schema(summary="Set counted levels (physical count)", request=CountSerializer,
+                   responses=InventoryItemSerializer,
+                   parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)])
+    def patch(self, request, supplier_id: str, product_id: str):
+        supplier = visible_supplier(self.principal, supplier_id)
+        product = product_or_404(product_id)
+        if_match = parse_if_match(request.headers.get("If-Match"))
+        serializer = CountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if if_match is None and data.get("version") is None:
+            raise PreconditionRequired("Send If-Match with the item's ETag or a body version.")
+        result = services.stock_count(
+            supplier=supplier, product=product, actor=self.principal, if_match=if_match,
+            version=data.get("version"), reason=data.get("reason", ""),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            counts=[{"warehouse_code": lot["warehouse_location"], "batch_number": lot["batch_number"],
+                     "inventory_level": lot["inventory_level"]} for lot in data["lots"]])
+        return Response(selectors.item_view(result.item, result.lots), headers={"ETag": f'"{result.item.version}"'})
+
+
+def record_movement(view, supplier: Supplier, product: Product, data: dict) -> services.MovementResult:
+    retail_partner = None
+    if data.get("retail_partner_id"):
+        retail_partner = RetailPartner.objects.filter(code=data["retail_partner_id"]).first()
+        if retail_partner is None:
+            raise ValidationFailed.for_field("retailPartnerId", f"No retail partner {data['retail_partner_id']}.")
+    return services.stock_move(
+        supplier=supplier, product=product, type=data["type"], quantity=data["quantity"], actor=view.principal,
+        warehouse_code=data.get("warehouse_location"), batch_number=data.get("batch_number"),
+        expiration_date=data.get("expiration_date"), production_date=data.get("production_date"),
+        to_warehouse_code=data.get("to_warehouse_location"), retail_partner=retail_partner,
+        reason=data.get("reason", ""), reference=data.get("reference", ""),
+        idempotency_key=view.request.headers.get("Idempotency-Key", ""))
+
+
+class TransactionListApi(GenericApiView):
+    serializer_class = TransactionSerializer
+    filterset_class = TransactionFilter
+    required_scopes = {"GET": "inventory:read", "POST": "inventory:write"}
+    allowed_kinds = {"POST": WRITERS}
+    idempotency_required = ("POST",)
+
+    def get_queryset(self):
+        return selectors.transaction_list(principal=self.principal)
+
+    @extend_schema(summary="The stock ledger (append-only)")
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([services.transaction_view(row) for row in page])
+
+    @extend_schema(summary="Record a stock movement (supplierId and productId in the body)",
+                   request=LedgerMovementSerializer, responses={201: MovementResultSerializer})
+    def post(self, request):
+        serializer = LedgerMovementSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        supplier = visible_supplier(self.principal, data["supplier_id"])
+        product = product_or_404(data["product_id"])
+        result = record_movement(self, supplier, product, data)
+        return Response(movement_response(result), status=201, headers={"ETag": f'"{result.item.version}"'})
+
+
+class BatchListApi(GenericApiView):
+    serializer_class = BatchSerializer
+    filterset_class = BatchFilter
+    required_scopes = {"GET": "inventory:read"}
+
+    def get_queryset(self):
+        return selectors.batch_list(principal=self.principal, sku=self.kwargs["product_id"])
+
+    @extend_schema(summary="List a product's batches")
+    def get(self, request, product_id: str):
+        product_or_404(product_id)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class BatchDetailApi(GenericApiView):
+    serializer_class = BatchSerializer
+    required_scopes = {"GET": "inventory:read"}
+
+    @extend_schema(summary="Get a batch")
+    def get(self, request, product_id: str, batch_number: str):
+        product_or_404(product_id)
+        batch = selectors.batch_list(principal=self.principal, sku=product_id).filter(
+            batch_number=batch_number).first()
+        if batch is None:
+            raise NotFound(f"No batch {batch_number} of {product_id}.")
+        return Response(self.get_serializer(batch).data)
+
+
+__all__ = ["Batch"]

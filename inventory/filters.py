@@ -1,0 +1,59 @@
+from datetime import datetime, time
+
+import django_filters
+from datetime import timezone as dt_timezone
+
+from django.utils import timezone
+
+from inventory import selectors
+from inventory.models import Batch, InventoryItem, InventoryTransaction
+
+
+class InventoryItemFilter(django_filters.FilterSet):
+    supplierId = django_filters.CharFilter(field_name="supplier__code")
+    productId = django_filters.CharFilter(field_name="product__sku")
+    warehouseLocation = django_filters.CharFilter(method="filter_warehouse")
+    expiringBefore = django_filters.DateFilter(method="filter_expiring_before")
+    onlyAvailable = django_filters.BooleanFilter(method="filter_only_available")
+    updatedSince = django_filters.IsoDateTimeFilter(field_name="last_updated", lookup_expr="gte")
+
+    class Meta:
+        model = InventoryItem
+        fields = []
+
+    def filter_warehouse(self, qs, name, value):
+        return selectors.items_in_warehouse(qs, value)
+
+    def filter_expiring_before(self, qs, name, value):
+        return selectors.items_expiring_before(qs, timezone.make_aware(datetime.combine(value, time.min),
+                                                                       dt_timezone.utc))
+
+    def filter_only_available(self, qs, name, value):
+        return selectors.items_with_available(qs, timezone.now()) if value else qs
+
+
+class TransactionFilter(django_filters.FilterSet):
+    supplierId = django_filters.CharFilter(field_name="supplier__code")
+    productId = django_filters.CharFilter(field_name="product__sku")
+    batchNumber = django_filters.CharFilter(field_name="batch__batch_number")
+    warehouseLocation = django_filters.CharFilter(field_name="warehouse__code")
+    type = django_filters.ChoiceFilter(choices=InventoryTransaction.Type.choices)
+    retailPartnerId = django_filters.CharFilter(field_name="retail_partner__code")
+    movementId = django_filters.UUIDFilter(field_name="movement_id")
+    reference = django_filters.CharFilter()
+    createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = InventoryTransaction
+        fields = []
+
+
+class BatchFilter(django_filters.FilterSet):
+    supplierId = django_filters.CharFilter(field_name="supplier__code")
+    status = django_filters.ChoiceFilter(choices=Batch.Status.choices)
+    expiringBefore = django_filters.DateFilter(field_name="expiration_date", lookup_expr="date__lt")
+
+    class Meta:
+        model = Batch
+        fields = []

@@ -1,0 +1,165 @@
+"""Reads of stock: the item view of API-CONTRACT.md 4.1, built from an item's lots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from datetime import timezone as dt_timezone
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
+from partners.principal import Principal
+from partners.selectors import supplier_ids_visible_to
+
+TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def ts(value: datetime | None) -> str | None:
+    return value.astimezone(dt_timezone.utc).strftime(TS_FORMAT) if value else None
+
+
+def lot_status(lot: StockLot, now: datetime) -> str:
+    if lot.batch.status != Batch.Status.RELEASED:
+        return lot.batch.status
+    return "expired" if lot.batch.expiration_date <= now else "released"
+
+
+def lot_quantities(lot: StockLot, now: datetime, min_expiry: datetime | None = None) -> tuple[int, int]:
+    """(available, on_hold) units of a lot; ``min_expiry`` hides lots too short-dated for a retailer."""
+    unreserved = lot.on_hand - lot.reserved
+    if lot_status(lot, now) != "released":
+        return 0, unreserved
+    available = unreserved - lot.quarantined
+    if min_expiry is not None and lot.batch.expiration_date < min_expiry:
+        available = 0
+    return available, lot.quarantined
+
+
+def fefo(lots) -> list[StockLot]:
+    return sorted(lots, key=lambda lot: (lot.batch.expiration_date, lot.batch.batch_number, lot.pk))
+
+
+def shelf_life_cutoff(min_shelf_life_days: int, at: datetime | None = None) -> datetime:
+    return (at or timezone.now()) + timedelta(days=min_shelf_life_days)
+
+
+def item_view(item: InventoryItem, lots, *, retail_partner=None, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    min_expiry = shelf_life_cutoff(retail_partner.minimum_shelf_life_days, now) if retail_partner else None
+    level = reserved = on_hold = available = 0
+    lot_views = []
+    head = None
+    for lot in fefo(lots):
+        lot_available, lot_on_hold = lot_quantities(lot, now, min_expiry)
+        level += lot.on_hand
+        reserved += lot.reserved
+        on_hold += lot_on_hold
+        available += lot_available
+        if head is None and lot_available > 0:
+            head = lot
+        if lot.on_hand == 0 and lot.reserved == 0:
+            continue
+        lot_views.append({
+            "warehouse_location": lot.warehouse.code,
+            "batch_number": lot.batch.batch_number,
+            "expiration_date": ts(lot.batch.expiration_date),
+            "status": lot_status(lot, now),
+            "inventory_level": lot.on_hand,
+            "reserved_quantity": lot.reserved,
+            "available_quantity": lot_available,
+            "on_hold_quantity": lot_on_hold,
+        })
+    return {
+        "supplier_id": item.supplier.code,
+        "retail_partner_id": retail_partner.code if retail_partner else None,
+        "product_id": item.product.sku,
+        "inventory_level": level,
+        "reserved_quantity": reserved,
+        "available_quantity": available,
+        "on_hold_quantity": on_hold,
+        "warehouse_location": head.warehouse.code if head else None,
+        "batch_number": head.batch.batch_number if head else None,
+        "expiration_date": ts(head.batch.expiration_date) if head else None,
+        "last_updated": ts(item.last_updated),
+        "version": item.version,
+        "lots": lot_views,
+    }
+
+
+def item_totals(lots, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    level = sum(lot.on_hand for lot in lots)
+    reserved = sum(lot.reserved for lot in lots)
+    pairs = [lot_quantities(lot, now) for lot in lots]
+    return {"inventory_level": level, "reserved_quantity": reserved,
+            "available_quantity": sum(a for a, _ in pairs), "on_hold_quantity": sum(h for _, h in pairs)}
+
+
+def _lots_prefetch() -> Prefetch:
+    return Prefetch("lots", queryset=StockLot.objects.select_related("batch", "warehouse").order_by("pk"))
+
+
+def inventory_item_list(*, principal: Principal) -> QuerySet[InventoryItem]:
+    qs = InventoryItem.objects.select_related("supplier", "product").prefetch_related(_lots_prefetch())
+    ids = supplier_ids_visible_to(principal)
+    return qs if ids is None else qs.filter(supplier_id__in=ids)
+
+
+def inventory_item_get(*, principal: Principal, supplier_code: str, sku: str) -> InventoryItem | None:
+    return inventory_item_list(principal=principal).filter(supplier__code=supplier_code, product__sku=sku).first()
+
+
+def sellable_lots_q(now: datetime, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}batch__status": Batch.Status.RELEASED, f"{prefix}batch__expiration_date__gt": now})
+
+
+def items_with_available(qs: QuerySet[InventoryItem], now: datetime) -> QuerySet[InventoryItem]:
+    sellable = StockLot.objects.filter(sellable_lots_q(now), item=OuterRef("pk"),
+                                       on_hand__gt=models_reserved_plus_quarantined())
+    return qs.filter(Exists(sellable))
+
+
+def models_reserved_plus_quarantined():
+    from django.db.models import F
+
+    return F("reserved") + F("quarantined")
+
+
+def items_expiring_before(qs: QuerySet[InventoryItem], when: datetime) -> QuerySet[InventoryItem]:
+    lots = StockLot.objects.filter(item=OuterRef("pk"), on_hand__gt=0, batch__expiration_date__lt=when)
+    return qs.filter(Exists(lots))
+
+
+def items_in_warehouse(qs: QuerySet[InventoryItem], code: str) -> QuerySet[InventoryItem]:
+    lots = StockLot.objects.filter(item=OuterRef("pk"), warehouse__code=code)
+    return qs.filter(Exists(lots))
+
+
+def transaction_list(*, principal: Principal) -> QuerySet[InventoryTransaction]:
+    qs = InventoryTransaction.objects.select_related(
+        "supplier", "product", "warehouse", "batch", "counterpart_warehouse", "retail_partner", "actor_client")
+    if principal.is_retailer:
+        # A retailer sees only movements made for it at suppliers it trades with.
+        ids = supplier_ids_visible_to(principal)
+        return qs.filter(supplier_id__in=ids, retail_partner_id=principal.retail_partner_id)
+    ids = supplier_ids_visible_to(principal)
+    return qs if ids is None else qs.filter(supplier_id__in=ids)
+
+
+def product_list() -> QuerySet[Product]:
+    return Product.objects.all()
+
+
+def warehouse_list(*, principal: Principal) -> QuerySet[Warehouse]:
+    qs = Warehouse.objects.select_related("supplier")
+    ids = supplier_ids_visible_to(principal)
+    return qs if ids is None else qs.filter(supplier_id__in=ids)
+
+
+def batch_list(*, principal: Principal, sku: str) -> QuerySet[Batch]:
+    qs = Batch.objects.filter(product__sku=sku).select_related("product", "supplier").annotate(
+        on_hand=Sum("lots__on_hand"), reserved=Sum("lots__reserved"))
+    ids = supplier_ids_visible_to(principal)
+    return qs if ids is None else qs.filter(supplier_id__in=ids)
