@@ -8,6 +8,7 @@ version, and emit ``inventory.updated`` — all in one transaction.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +29,22 @@ from partners.principal import Principal
 from webhooks.services import event_emit
 
 T = InventoryTransaction.Type
+
+# Called on commit with an item id whenever units may have become available (receipts,
+# returns, releases, counts). The orders app registers its backorder allocation here;
+# the stock core stays ignorant of orders.
+_stock_arrival_hooks: list = []
+
+
+def register_stock_arrival_hook(hook) -> None:
+    if hook not in _stock_arrival_hooks:
+        _stock_arrival_hooks.append(hook)
+
+
+def _notify_arrival(item_id: int) -> None:
+    for hook in _stock_arrival_hooks:
+        transaction.on_commit(partial(hook, item_id))
+
 POSITIVE_TYPES = {T.RECEIPT, T.RESERVATION, T.RELEASE, T.SALE, T.DAMAGE, T.RETURN, T.WRITE_OFF, T.TRANSFER}
 MOVEMENT_TYPES = POSITIVE_TYPES | {T.ADJUSTMENT}
 
@@ -397,6 +414,8 @@ def stock_move(*, supplier: Supplier, product: Product, type: str, quantity: int
             mv.change(target, quantity=take, on_hand=take, counterpart=warehouse)
         allocations = plan
     rows = mv.finish()
+    if type in (T.RECEIPT, T.RETURN, T.RELEASE, T.TRANSFER) or (type == T.ADJUSTMENT and quantity > 0):
+        _notify_arrival(item.pk)
     return MovementResult(item=item, lots=lots, transactions=rows, allocations=allocations)
 
 
@@ -439,6 +458,8 @@ def stock_count(*, supplier: Supplier, product: Product, counts: list[dict], act
         quarantine_delta = min(0, (counted - lot.reserved) - lot.quarantined)
         mv.change(lot, quantity=delta, on_hand=delta, quarantined=quarantine_delta)
     rows = mv.finish()
+    if any(row.on_hand_delta > 0 for row in rows):
+        _notify_arrival(item.pk)
     return MovementResult(item=item, lots=lots, transactions=rows)
 
 

@@ -29,6 +29,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # Client secrets are PBKDF2-hashed in production; that costs ~0.5 s per token in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _isolated_rate_limits(settings):
     # Counters are keyed by client pk, which repeats across rolled-back tests; a high
     # default keeps unrelated tests from tripping limits set by the rate-limit tests.
