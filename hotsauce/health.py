@@ -11,10 +11,12 @@ def healthz(request):
 
 
 def _broker_ok() -> tuple[bool, str]:
-    from hotsauce.celery import app
+    from django.conf import settings
+    from kombu import Connection
 
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+                        connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
     except Exception as exc:  # any failure to reach the broker means not ready

@@ -232,7 +232,6 @@ SPECTACULAR_SETTINGS = {
     "CAMELIZE_NAMES": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
-        "drf_spectacular.hooks.postprocess_schema_enums",
         "hotsauce.api.schema.add_problem_component",
     ],
     "SECURITY": [{"oauth2": []}, {"apiKey": []}],

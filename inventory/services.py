@@ -59,7 +59,7 @@ def gtin_validate(value: str) -> str:
     try:
         return ean.validate(value)
     except StdnumError as exc:
-        raise ValidationFailed.for_field("gtin", f"{value!r} is not a valid GTIN: {exc}.") from None
+        raise ValidationFailed.for_field("gtin", f"{value!r} is not a valid GTIN: {str(exc).rstrip('.')}.") from None
 
 
 def product_create(*, sku: str, name: str, gtin: str = "", **fields) -> Product:

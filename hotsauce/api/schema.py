@@ -52,6 +52,14 @@ _DESCRIPTIONS = {
 
 
 class ProblemAwareAutoSchema(AutoSchema):
+    def get_operation_id(self):
+        # One view class per resource shape (list vs item), so class + method is unique and
+        # reads well in generated clients: getInventoryItem, postOrderList, ...
+        name = type(self.view).__name__
+        if name.endswith("Api"):
+            name = name[:-3]
+        return f"{self.method.lower()}{name}"
+
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
         method = self.method.upper()
