@@ -189,3 +189,129 @@ class InventoryTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.type} {self.quantity} {self.lot}"
+
+
+# --- demand and replenishment (docs/forecasting.md) ----------------------------------------
+
+
+class SellThroughReport(models.Model):
+    """Units a retailer sold to consumers on one day, and what it had left on its shelves."""
+
+    retail_partner = models.ForeignKey(RetailPartner, on_delete=models.PROTECT, related_name="sell_through")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="sell_through")
+    date = models.DateField()
+    units_sold = models.PositiveIntegerField()
+    on_hand = models.PositiveIntegerField()
+    reported_by = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # A re-report of the same day replaces the row (upsert on this key).
+            models.UniqueConstraint(fields=["retail_partner", "product", "date"], name="uniq_sell_through_day"),
+        ]
+        indexes = [models.Index(fields=["product", "date"], name="sell_through_product_day")]
+
+    def __str__(self) -> str:
+        return f"{self.retail_partner.code} {self.product.sku} {self.date}: {self.units_sold} sold"
+
+
+class ReplenishmentPolicy(models.Model):
+    """How one supplier replenishes one product. Items without a row use the field defaults."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="replenishment_policies")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="replenishment_policies")
+    lead_time_days = models.DecimalField(
+        max_digits=6, decimal_places=2, default=7, help_text="Average days from placing an order to receiving it")
+    lead_time_std_dev_days = models.DecimalField(
+        "lead time standard deviation (days)", max_digits=6, decimal_places=2, default=0)
+    service_level = models.DecimalField(
+        max_digits=5, decimal_places=4, default=0.95,
+        help_text="Probability of not running out during a lead time (cycle service level), e.g. 0.95")
+    minimum_order_quantity = models.PositiveIntegerField(default=1)
+    case_pack = models.PositiveIntegerField(default=1, help_text="Orders are rounded up to whole cases")
+    review_period_days = models.PositiveIntegerField(
+        default=7, help_text="Days between orders: a suggested order covers this much demand beyond the reorder point")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["supplier__code", "product__sku"]
+        verbose_name_plural = "replenishment policies"
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "product"], name="uniq_replenishment_policy"),
+            models.CheckConstraint(condition=Q(lead_time_days__gte=0), name="policy_lead_time_non_negative"),
+            models.CheckConstraint(condition=Q(lead_time_std_dev_days__gte=0), name="policy_lead_time_sd_non_negative"),
+            # inv_cdf is undefined at 0 and 1.
+            models.CheckConstraint(condition=Q(service_level__gte=0.5, service_level__lt=1),
+                                   name="policy_service_level_range"),
+            models.CheckConstraint(condition=Q(minimum_order_quantity__gte=1), name="policy_moq_positive"),
+            models.CheckConstraint(condition=Q(case_pack__gte=1), name="policy_case_pack_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier.code}/{self.product.sku}: lead time {self.lead_time_days} d"
+
+
+class Forecast(models.Model):
+    """The latest periodic forecast of one inventory item, with the policy values it used."""
+
+    item = models.OneToOneField(InventoryItem, on_delete=models.CASCADE, related_name="forecast")
+    average_daily_demand = models.FloatField(default=0)
+    demand_std_dev = models.FloatField(default=0)
+    observed_days = models.PositiveIntegerField(default=0, help_text="Days of history behind the average")
+    lead_time_days = models.FloatField()
+    lead_time_std_dev_days = models.FloatField(default=0)
+    service_level = models.FloatField()
+    minimum_order_quantity = models.PositiveIntegerField(default=1)
+    case_pack = models.PositiveIntegerField(default=1)
+    review_period_days = models.PositiveIntegerField(default=7)
+    safety_stock = models.FloatField(default=0)
+    reorder_point = models.FloatField(default=0)
+    available_quantity = models.IntegerField(default=0, help_text="Available units when computed")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["item_id"]
+        indexes = [models.Index(fields=["computed_at"], name="forecast_computed_at")]
+
+    def __str__(self) -> str:
+        return f"forecast {self.item_id}: d={self.average_daily_demand:.2f} ROP={self.reorder_point:.1f}"
+
+
+class RestockAlert(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    class Severity(models.TextChoices):
+        LOW_STOCK = "low_stock", "Below reorder point"
+        OUT_OF_STOCK = "out_of_stock", "Out of stock"
+
+    ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED)
+
+    item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="restock_alerts")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    severity = models.CharField(max_length=12, choices=Severity.choices, default=Severity.LOW_STOCK)
+    available_quantity = models.IntegerField(help_text="Available units when the alert opened")
+    reorder_point = models.FloatField(help_text="Reorder point when the alert opened")
+    suggested_order_quantity = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One alert per item until it is resolved: a rerun of the task (or two at once)
+            # cannot open a second one while stock stays low.
+            models.UniqueConstraint(fields=["item"], condition=Q(status__in=["open", "acknowledged"]),
+                                    name="one_active_restock_alert_per_item"),
+        ]
+        indexes = [models.Index(fields=["status", "item"], name="restock_alert_status")]
+
+    def __str__(self) -> str:
+        return f"alert {self.pk} {self.item_id} {self.status}"
