@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hotsauce.api.middleware.AdminLoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "hotsauce.urls"
@@ -276,6 +277,15 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SESSION_COOKIE_HTTPONLY = True
+# Behind N reverse proxies, the client address is the N-th X-Forwarded-For entry from the
+# right; 0 (default) ignores the header, which any client can forge.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Calls without valid credentials, counted per IP (slows down key guessing).
+API_ANON_RATE_LIMIT = env_rate("API_ANON_RATE_LIMIT", "6000/min")
+# Admin sign-in: failures per username+IP before a lockout of this many seconds.
+ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 
 LOGGING = {
     "version": 1,
@@ -285,3 +295,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Celery beat (webhooks) ---
+# The sweeper is what makes deliveries survive a dead broker or worker: every few seconds
+# it publishes whatever is due and not already in flight (webhooks.delivery).
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE.update({
+    "webhooks-deliveries-sweep": {"task": "webhooks.deliveries_sweep", "schedule": 2.0},
+    "webhooks-events-purge": {"task": "webhooks.events_purge", "schedule": 3600.0},
+})
+# --- end Celery beat (webhooks) ---

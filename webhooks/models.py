@@ -5,6 +5,8 @@ class EventCounter(models.Model):
     """One row; incrementing it takes a row lock held to commit, so sequences follow commit order."""
 
     value = models.BigIntegerField(default=0)
+    # Highest sequence removed by the retention purge: a cursor below it has missed events.
+    purged_through = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"event sequence at {self.value}"
@@ -51,3 +53,98 @@ class EventAudience(models.Model):
             models.UniqueConstraint(fields=["event", "partner_kind", "partner_id"], name="uniq_event_audience"),
         ]
         indexes = [models.Index(fields=["partner_kind", "partner_id", "event"], name="event_audience_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_kind} {self.partner_id} sees event {self.event_id}"
+
+
+class Endpoint(models.Model):
+    """A partner's webhook subscription: where to POST, which event types, with which secret."""
+
+    class OwnerKind(models.TextChoices):
+        SUPPLIER = "supplier"
+        RETAILER = "retailer"
+        BRAND = "brand"
+
+    public_id = models.CharField(max_length=40, unique=True)
+    # The owner is a partner id, not a foreign key: webhooks knows audiences, not partners.
+    owner_kind = models.CharField(max_length=10, choices=OwnerKind.choices)
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=500, blank=True, default="")
+    event_types = models.JSONField(default=list)
+    secret = models.CharField(max_length=100)
+    # Kept for 24 h after a rotation so receivers can switch secrets without dropping events.
+    previous_secret = models.CharField(max_length=100, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True, default="")
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    # Start of the current run of failed attempts; cleared by any success.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner_kind", "owner_id"], name="endpoint_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.url}"
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.event_types or event_type in self.event_types
+
+
+class Delivery(models.Model):
+    """One event owed to one endpoint: a database row, so nothing is lost when the broker is down."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # Position in the retry schedule; /recover starts a new cycle without losing the count.
+    cycle_attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a task for this delivery was last handed to the broker; the sweeper leaves
+    # recently enqueued rows alone so a backlog is not published again every few seconds.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "endpoint"], name="uniq_delivery_event_endpoint")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["endpoint", "-id"], name="delivery_endpoint_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} of {self.event_id} to {self.endpoint_id} ({self.state})"
+
+
+class DeliveryAttempt(models.Model):
+    """Every HTTP attempt, successful or not, as partners and staff see it."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    success = models.BooleanField(default=False)
+    error = models.CharField(max_length=500, blank=True, default="")
+    response_body = models.CharField(max_length=1000, blank=True, default="")
+
+    class Meta:
+        ordering = ["delivery_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="uniq_delivery_attempt_number")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id}"

@@ -6,15 +6,29 @@ partner ids that may see it.
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import time
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, Max
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
-from webhooks.models import Event, EventAudience, EventCounter
+from hotsauce.errors import InvalidState, ValidationFailed
+from webhooks.delivery import deliveries_resend, deliveries_schedule, endpoint_disable
+from webhooks.models import Delivery, Endpoint, Event, EventAudience, EventCounter
+from webhooks.types import EVENT_TYPES, WILDCARD
+from webhooks.urlguard import UnsafeUrlError, url_check
+
+if TYPE_CHECKING:
+    from partners.principal import Principal
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -61,6 +75,8 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
                  for pk in set(retail_partner_ids)]
     if audience:
         EventAudience.objects.bulk_create(audience)
+    # Hooks (the delivery fan-out) decide from the audience just written, without a re-read.
+    event.audience_pairs = [(row.partner_kind, row.partner_id) for row in audience]
     for hook in _after_emit_hooks:
         hook(event)
     return event
@@ -74,6 +90,131 @@ _after_emit_hooks: list = []
 def register_after_emit(hook) -> None:
     if hook not in _after_emit_hooks:
         _after_emit_hooks.append(hook)
+
+
+
+
+# --- subscriptions ------------------------------------------------------------------------
+
+
+SECRET_ROTATION_OVERLAP = timedelta(hours=24)
+
+
+def _secret_new() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def owner_of(principal: Principal) -> tuple[str, int | None]:
+    """(owner kind, partner id) under which a principal's endpoints are kept."""
+    if principal.is_supplier:
+        return Endpoint.OwnerKind.SUPPLIER, principal.supplier_id
+    if principal.is_retailer:
+        return Endpoint.OwnerKind.RETAILER, principal.retail_partner_id
+    return Endpoint.OwnerKind.BRAND, None
+
+
+def _url_validate(url: str) -> str:
+    try:
+        url_check(url)
+    except UnsafeUrlError as exc:
+        raise ValidationFailed.for_field("url", str(exc)) from None
+    return url
+
+
+def _event_types_validate(event_types: list[str]) -> list[str]:
+    if not event_types:
+        raise ValidationFailed.for_field("eventTypes", 'List at least one event type, or ["*"] for all.')
+    unknown = [t for t in event_types if t != WILDCARD and t not in EVENT_TYPES]
+    if unknown:
+        raise ValidationFailed.for_field(
+            "eventTypes", f"Unknown event type(s) {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)} or *.")
+    return sorted(set(event_types))
+
+
+def endpoint_create(*, principal: Principal, url: str, event_types: list[str], description: str = "") -> Endpoint:
+    owner_kind, owner_id = owner_of(principal)
+    return Endpoint.objects.create(
+        public_id=f"wh_{_ulid()}", owner_kind=owner_kind, owner_id=owner_id, url=_url_validate(url),
+        event_types=_event_types_validate(event_types), description=description, secret=_secret_new())
+
+
+@transaction.atomic
+def endpoint_update(*, endpoint: Endpoint, url: str | None = None, event_types: list[str] | None = None,
+                    description: str | None = None, enabled: bool | None = None) -> Endpoint:
+    if url is not None:
+        endpoint.url = _url_validate(url)
+    if event_types is not None:
+        endpoint.event_types = _event_types_validate(event_types)
+    if description is not None:
+        endpoint.description = description
+    if enabled is not None and enabled != endpoint.enabled:
+        if enabled:
+            # A partner re-enabling says the receiver is fixed: the 5-day clock restarts.
+            endpoint.enabled, endpoint.disabled_reason, endpoint.disabled_at = True, "", None
+            endpoint.failing_since = None
+        else:
+            endpoint_disable(endpoint=endpoint, reason="Disabled by the partner.", now=timezone.now())
+            endpoint.refresh_from_db()
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_delete(*, endpoint: Endpoint) -> None:
+    endpoint.delete()
+
+
+@transaction.atomic
+def endpoint_rotate_secret(*, endpoint: Endpoint) -> Endpoint:
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = timezone.now() + SECRET_ROTATION_OVERLAP
+    endpoint.secret = _secret_new()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_test(*, endpoint: Endpoint) -> Delivery:
+    """Send a ``webhook.test`` event to this endpoint only."""
+    if not endpoint.enabled:
+        raise InvalidState("The endpoint is disabled; enable it before testing.")
+    owner = {"supplier_ids": [endpoint.owner_id]} if endpoint.owner_kind == Endpoint.OwnerKind.SUPPLIER else \
+        {"retail_partner_ids": [endpoint.owner_id]} if endpoint.owner_kind == Endpoint.OwnerKind.RETAILER else {}
+    event = event_emit(type="webhook.test", data={
+        "webhook_id": endpoint.public_id, "url": endpoint.url,
+        "message": "A test delivery: your endpoint received and can verify our webhooks.",
+    }, **owner)
+    return deliveries_schedule(event=event, endpoints=[endpoint])[0]
+
+
+def endpoint_recover(*, endpoint: Endpoint, since: datetime) -> int:
+    """Re-send every failed delivery created since ``since`` (a fresh retry cycle each)."""
+    if not endpoint.enabled:
+        raise InvalidState("The endpoint is disabled; enable it before recovering deliveries.")
+    return deliveries_resend(deliveries=Delivery.objects.filter(
+        endpoint=endpoint, state=Delivery.State.FAILED, created_at__gte=since))
+
+
+# --- retention ----------------------------------------------------------------------------
+
+
+def events_purge(*, now: datetime | None = None, batch_size: int = 5000) -> int:
+    """Delete events older than EVENT_RETENTION_DAYS, oldest first, and remember how far."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.EVENT_RETENTION_DAYS)
+    newest = Event.objects.filter(timestamp__lt=cutoff).aggregate(seq=Max("sequence"))["seq"]
+    if newest is None:
+        return 0
+    # Record the horizon first: a reader racing the delete gets 410 rather than a silent gap.
+    EventCounter.objects.filter(pk=1).update(purged_through=Greatest(F("purged_through"), newest))
+    deleted = 0
+    while True:
+        ids = list(Event.objects.filter(sequence__lte=newest).order_by("sequence")
+                   .values_list("id", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            Event.objects.filter(id__in=ids).delete()
+        deleted += len(ids)
 
 
 __all__ = ["event_emit", "register_after_emit", "transaction"]

@@ -1,0 +1,298 @@
+"""HTTP for events (5.3 feed, 5.4 stream) and webhook subscriptions (5.5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+from django.http import JsonResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from hotsauce.api.auth import ApiKeyAuthentication, BearerTokenAuthentication
+from hotsauce.api.pagination import CursorPage
+from hotsauce.api.permissions import ScopePermission
+from hotsauce.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
+from hotsauce.api.views import ApiView, GenericApiView
+from hotsauce.errors import ApplicationError, ValidationFailed
+from webhooks import selectors, services
+from webhooks.models import Delivery
+from webhooks.serializers import (
+    DeliverySerializer,
+    EndpointCreateSerializer,
+    EndpointSerializer,
+    EndpointUpdateSerializer,
+    EndpointWithSecretSerializer,
+    EventFeedSerializer,
+    RecoverSerializer,
+)
+from webhooks.types import EVENT_TYPES
+
+FEED_DEFAULT_LIMIT = 100
+FEED_MAX_LIMIT = 500
+STREAM_POLL_SECONDS = 1.0
+STREAM_KEEPALIVE_SECONDS = 15.0
+STREAM_BATCH = 200
+
+
+def _reject_unknown_params(query_params, allowed: set[str]) -> None:
+    unknown = sorted(set(query_params) - allowed)
+    if unknown:
+        raise ValidationFailed("Unknown query parameter(s): " + ", ".join(unknown),
+                               errors=[{"field": name, "message": "Unknown query parameter."} for name in unknown])
+
+
+def _sequence(raw: str | None, field: str) -> int:
+    if raw is None or raw == "":
+        return 0
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationFailed.for_field(field, "Must be a non-negative whole number (an event sequence).")
+    return int(raw)
+
+
+def _types(raw: str | None) -> list[str] | None:
+    if not raw:
+        return None
+    types = [t.strip() for t in raw.split(",") if t.strip()]
+    unknown = [t for t in types if t not in EVENT_TYPES]
+    if unknown:
+        raise ValidationFailed.for_field("types", f"Unknown event type(s) {', '.join(unknown)}.")
+    return types
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return FEED_DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= FEED_MAX_LIMIT:
+        raise ValidationFailed.for_field("limit", f"Must be a whole number between 1 and {FEED_MAX_LIMIT}.")
+    return int(raw)
+
+
+_FEED_PARAMS = [
+    OpenApiParameter("after", int, description="Return events with a greater sequence; 0 = oldest kept."),
+    OpenApiParameter("types", str, description="Comma-separated event types to include."),
+    OpenApiParameter("limit", int, description=f"Page size, 1–{FEED_MAX_LIMIT} (default {FEED_DEFAULT_LIMIT})."),
+]
+
+
+# --- changes feed -------------------------------------------------------------------------
+
+
+class EventFeedApi(ApiView):
+    required_scopes = {"GET": "events:read"}
+
+    @extend_schema(summary="Changes feed: events after a sequence", parameters=_FEED_PARAMS,
+                   responses={200: EventFeedSerializer, 410: OpenApiResponse(description="cursor_expired")})
+    def get(self, request):
+        params = request.query_params
+        _reject_unknown_params(params, {"after", "types", "limit"})
+        after = _sequence(params.get("after"), "after")
+        types = _types(params.get("types"))
+        limit = _limit(params.get("limit"))
+        selectors.cursor_check(after=after)
+        events, has_more = selectors.event_page(principal=request.user, after=after, types=types, limit=limit)
+        return Response({
+            "results": [event.envelope() for event in events],
+            "next_after": events[-1].sequence if events else after,
+            "has_more": has_more,
+        })
+
+
+# --- Server-Sent Events -------------------------------------------------------------------
+
+
+class _StreamScope:
+    """What ScopePermission needs to know about the stream (it is not a DRF view)."""
+
+    required_scopes = {"GET": "events:read"}
+
+
+def _stream_open(request):
+    """Authenticate and validate in a thread: (principal, after, types) or a problem response."""
+    drf_request = Request(request, authenticators=[BearerTokenAuthentication(), ApiKeyAuthentication()])
+    try:
+        try:
+            principal = drf_request.user
+        except drf_exceptions.AuthenticationFailed as exc:
+            return problem_response(request, 401, "not_authenticated", str(exc.detail),
+                                    headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        if principal is None:
+            return problem_response(request, 401, "not_authenticated", "Authentication credentials were not provided.",
+                                    headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        try:
+            ScopePermission().has_permission(drf_request, _StreamScope())
+        except drf_exceptions.PermissionDenied as exc:
+            return problem_response(request, 403, getattr(exc, "problem_code", "permission_denied"), str(exc.detail))
+        try:
+            _reject_unknown_params(request.GET, {"after", "types"})
+            # Last-Event-ID is what a reconnecting EventSource sends; it wins over the URL.
+            header = request.headers.get("Last-Event-ID")
+            after = _sequence(header.strip(), "Last-Event-ID") if header else _sequence(request.GET.get("after"),
+                                                                                         "after")
+            types = _types(request.GET.get("types"))
+            selectors.cursor_check(after=after)
+        except ApplicationError as exc:
+            return JsonResponse(problem_body(status=exc.status, code=exc.code, detail=exc.detail, request=request,
+                                             title=exc.title, errors_list=exc.errors),
+                                status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        return principal, after, types
+    finally:
+        close_old_connections()
+
+
+def _frame(event) -> str:
+    payload = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
+    return f"id: {event.sequence}\nevent: {event.type}\ndata: {payload}\n\n"
+
+
+async def _event_frames(principal, after: int, types):
+    page = sync_to_async(selectors.event_page)
+    last_write = time.monotonic()
+    try:
+        # An opening comment lets clients and proxies see the stream is live at once.
+        yield ": stream open\n\n"
+        while True:
+            events, has_more = await page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
+            if events:
+                yield "".join(_frame(event) for event in events)
+                after = events[-1].sequence
+                last_write = time.monotonic()
+                if has_more:
+                    continue
+            elif time.monotonic() - last_write >= STREAM_KEEPALIVE_SECONDS:
+                yield ": keep-alive\n\n"
+                last_write = time.monotonic()
+            await asyncio.sleep(STREAM_POLL_SECONDS)
+    finally:
+        # The polling thread's connection would otherwise outlive the client.
+        await sync_to_async(close_old_connections)()
+
+
+async def event_stream(request):
+    """GET events/stream: served by the ASGI app without holding a worker thread between polls."""
+    if request.method != "GET":
+        return problem_response(request, 405, "method_not_allowed", f'Method "{request.method}" not allowed.')
+    opened = await sync_to_async(_stream_open)(request)
+    if not isinstance(opened, tuple):
+        return opened
+    principal, after, types = opened
+    response = StreamingHttpResponse(_event_frames(principal, after, types), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx would otherwise buffer the stream
+    return response
+
+
+# --- webhook subscriptions ----------------------------------------------------------------
+
+
+class NewestFirst(CursorPage):
+    ordering = "-id"
+
+
+class EndpointListApi(GenericApiView):
+    required_scopes = {"GET": "webhooks:manage", "POST": "webhooks:manage"}
+    serializer_class = EndpointSerializer
+
+    def get_queryset(self):
+        return selectors.endpoint_list(principal=self.request.user)
+
+    @extend_schema(summary="List your webhook endpoints")
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(EndpointSerializer(page, many=True).data)
+
+    @extend_schema(summary="Register a webhook endpoint (the secret is shown only now)",
+                   request=EndpointCreateSerializer, responses={201: EndpointWithSecretSerializer})
+    def post(self, request):
+        data = EndpointCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = services.endpoint_create(principal=request.user, **data.validated_data)
+        return Response(EndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class _EndpointApi(GenericApiView):
+    def endpoint(self):
+        return selectors.endpoint_get(principal=self.request.user, public_id=self.kwargs["webhook_id"])
+
+
+class EndpointDetailApi(_EndpointApi):
+    required_scopes = {"GET": "webhooks:manage", "PATCH": "webhooks:manage", "DELETE": "webhooks:manage"}
+    serializer_class = EndpointSerializer
+
+    @extend_schema(summary="Get a webhook endpoint")
+    def get(self, request, webhook_id):
+        return Response(EndpointSerializer(self.endpoint()).data)
+
+    @extend_schema(summary="Change a webhook endpoint (enabled=true re-enables a disabled one)",
+                   request=EndpointUpdateSerializer, responses={200: EndpointSerializer})
+    def patch(self, request, webhook_id):
+        endpoint = self.endpoint()
+        data = EndpointUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
+        return Response(EndpointSerializer(endpoint).data)
+
+    @extend_schema(summary="Delete a webhook endpoint", responses={204: None})
+    def delete(self, request, webhook_id):
+        services.endpoint_delete(endpoint=self.endpoint())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EndpointRotateSecretApi(_EndpointApi):
+    required_scopes = {"POST": "webhooks:manage"}
+    serializer_class = EndpointWithSecretSerializer
+
+    @extend_schema(summary="Rotate the signing secret (the old one also signs for 24 h)", request=None,
+                   responses={200: EndpointWithSecretSerializer})
+    def post(self, request, webhook_id):
+        endpoint = services.endpoint_rotate_secret(endpoint=self.endpoint())
+        return Response(EndpointWithSecretSerializer(endpoint).data)
+
+
+class EndpointTestApi(_EndpointApi):
+    required_scopes = {"POST": "webhooks:manage"}
+    serializer_class = DeliverySerializer
+
+    @extend_schema(summary="Send a webhook.test delivery", request=None, responses={202: DeliverySerializer})
+    def post(self, request, webhook_id):
+        delivery = services.endpoint_test(endpoint=self.endpoint())
+        delivery = selectors.delivery_list(endpoint=delivery.endpoint).get(pk=delivery.pk)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class EndpointRecoverApi(_EndpointApi):
+    required_scopes = {"POST": "webhooks:manage"}
+    serializer_class = RecoverSerializer
+
+    @extend_schema(summary="Re-send failed deliveries created since a time", request=RecoverSerializer,
+                   responses={202: OpenApiTypes.OBJECT})
+    def post(self, request, webhook_id):
+        endpoint = self.endpoint()
+        data = RecoverSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = services.endpoint_recover(endpoint=endpoint, since=data.validated_data["since"])
+        return Response({"recovered": count}, status=status.HTTP_202_ACCEPTED)
+
+
+class EndpointDeliveriesApi(_EndpointApi):
+    required_scopes = {"GET": "webhooks:manage"}
+    serializer_class = DeliverySerializer
+    pagination_class = NewestFirst
+    extra_query_params = ("status",)
+
+    @extend_schema(summary="Deliveries to this endpoint, newest first, each with every attempt",
+                   parameters=[OpenApiParameter("status", str, enum=Delivery.State.values)])
+    def get(self, request, webhook_id):
+        state = request.query_params.get("status")
+        if state and state not in Delivery.State.values:
+            raise ValidationFailed.for_field("status", f"Must be one of {', '.join(Delivery.State.values)}.")
+        qs = self.filter_queryset(selectors.delivery_list(endpoint=self.endpoint(), state=state))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)

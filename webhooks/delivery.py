@@ -1,0 +1,250 @@
+"""Sending events to webhook endpoints (API-CONTRACT.md 5.5).
+
+Deliveries are rows with a next-attempt time; the broker only carries "look at delivery
+N now" hints. A task that is lost (dead broker, killed worker) costs latency, never an
+event: the beat sweeper re-publishes whatever is due and has not been handed out lately.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
+from webhooks.urlguard import UnsafeUrlError, url_check
+
+logger = logging.getLogger("hotsauce.webhooks")
+
+SEND_TIMEOUT_SECONDS = 15
+# A claimed attempt is invisible to other workers for this long; if its worker dies
+# mid-send, the sweeper hands it out again afterwards (at-least-once, same webhook-id).
+CLAIM_LEASE = timedelta(seconds=60)
+# The sweeper leaves alone rows published this recently: their task is probably queued.
+ENQUEUE_GRACE = timedelta(seconds=30)
+# Retries sooner than this ride on a short broker countdown; longer ones wait in the
+# database for the sweeper, so the broker never holds hours-long ETAs.
+SHORT_RETRY_SECONDS = 10
+DISABLE_AFTER = timedelta(days=5)
+JITTER = 0.1
+RESPONSE_EXCERPT = 1000
+USER_AGENT = "hotsauce-webhooks/1"
+
+
+# --- fan-out (inside the transaction of the change) ---------------------------------------
+
+
+def deliveries_create_for_event(event: Event) -> list[Delivery]:
+    """After-emit hook: one delivery per matching endpoint, in the change's transaction."""
+    if event.type == "webhook.test":  # sent only to the endpoint that asked for it
+        return []
+    audience = getattr(event, "audience_pairs", None)
+    if audience is None:
+        audience = list(event.audience.values_list("partner_kind", "partner_id"))
+    owners = Q(owner_kind=Endpoint.OwnerKind.BRAND)
+    for kind in (Endpoint.OwnerKind.SUPPLIER, Endpoint.OwnerKind.RETAILER):
+        ids = [pk for k, pk in audience if k == kind]
+        if ids:
+            owners |= Q(owner_kind=kind, owner_id__in=ids)
+    endpoints = [e for e in Endpoint.objects.filter(owners, enabled=True).only("id", "event_types")
+                 if e.wants(event.type)]
+    if not endpoints:
+        return []
+    return deliveries_schedule(event=event, endpoints=endpoints)
+
+
+def deliveries_schedule(*, event: Event, endpoints: list[Endpoint]) -> list[Delivery]:
+    now = timezone.now()
+    rows = Delivery.objects.bulk_create([
+        Delivery(event=event, endpoint=endpoint, next_attempt_at=now, enqueued_at=now) for endpoint in endpoints
+    ])
+    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[row.pk for row in rows]))
+    return rows
+
+
+def deliveries_enqueue(*, delivery_ids: list[int], countdown: float = 0) -> int:
+    """Publish send tasks; a broker failure is logged, never raised (the sweeper catches up)."""
+    from webhooks.tasks import delivery_send  # tasks imports this module
+
+    for index, delivery_id in enumerate(delivery_ids):
+        try:
+            delivery_send.apply_async(args=[delivery_id], countdown=countdown or None)
+        except Exception:  # kombu raises several types for one unreachable broker
+            remaining = delivery_ids[index:]
+            logger.warning("Broker unavailable: %d deliveries left for the sweeper", len(remaining), exc_info=True)
+            # Cleared so the sweeper takes them at once instead of after the grace period.
+            Delivery.objects.filter(id__in=remaining, state=Delivery.State.PENDING).update(enqueued_at=None)
+            return index
+    return len(delivery_ids)
+
+
+def deliveries_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Publish every due delivery that no task is known to be carrying."""
+    now = now or timezone.now()
+    ids = list(
+        Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - ENQUEUE_GRACE))
+        .order_by("next_attempt_at").values_list("id", flat=True)[:limit]
+    )
+    if not ids:
+        return 0
+    Delivery.objects.filter(id__in=ids).update(enqueued_at=now)
+    return deliveries_enqueue(delivery_ids=ids)
+
+
+def deliveries_resend(*, deliveries) -> int:
+    """Start a fresh retry cycle for the given deliveries (admin re-send, /recover)."""
+    now = timezone.now()
+    ids = list(deliveries.values_list("id", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        Delivery.objects.filter(id__in=ids).update(
+            state=Delivery.State.PENDING, cycle_attempts=0, next_attempt_at=now, enqueued_at=now)
+        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids))
+    return len(ids)
+
+
+# --- one attempt (in a worker) ------------------------------------------------------------
+
+
+def _claim(delivery_id: int, now: datetime) -> bool:
+    # Healthchecks' pattern: the conditional UPDATE is the lock. Two workers holding the
+    # same id race on it and exactly one sees a changed row.
+    return Delivery.objects.filter(
+        id=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now, endpoint__enabled=True,
+    ).update(next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1,
+             cycle_attempts=F("cycle_attempts") + 1, last_attempt_at=now) == 1
+
+
+def envelope_body(event: Event) -> str:
+    return json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
+
+
+def signature_header(endpoint: Endpoint, *, msg_id: str, timestamp: int, body: str, now: datetime) -> str:
+    """``v1,<sig>``, plus the old secret's signature during the 24 h after a rotation."""
+    signed_at = datetime.fromtimestamp(timestamp, tz=UTC)
+    secrets = [endpoint.secret]
+    if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
+        secrets.append(endpoint.previous_secret)
+    return " ".join(Webhook(secret).sign(msg_id=msg_id, timestamp=signed_at, data=body) for secret in secrets)
+
+
+def _post(endpoint: Endpoint, event: Event, now: datetime) -> tuple[int | None, int, str, str]:
+    """(status code, latency ms, error, response excerpt) of one HTTP attempt."""
+    body = envelope_body(event)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": event.event_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(endpoint, msg_id=event.event_id, timestamp=timestamp, body=body,
+                                              now=now),
+    }
+    started = time.monotonic()
+    try:
+        url_check(endpoint.url)
+        # trust_env=False: no proxy from the environment may see or redirect partner traffic.
+        with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client, \
+                client.stream("POST", endpoint.url, content=body.encode(), headers=headers) as response:
+            excerpt = b""
+            for chunk in response.iter_bytes():
+                excerpt += chunk
+                if len(excerpt) >= RESPONSE_EXCERPT:
+                    break
+            latency = int((time.monotonic() - started) * 1000)
+            error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+            if 300 <= response.status_code < 400:
+                error += " (redirects are not followed)"
+            return response.status_code, latency, error, excerpt[:RESPONSE_EXCERPT].decode("utf-8", "replace")
+    except UnsafeUrlError as exc:
+        return None, 0, f"Refused: {exc}", ""
+    except httpx.TimeoutException:
+        return None, int((time.monotonic() - started) * 1000), f"Timed out after {SEND_TIMEOUT_SECONDS} s", ""
+    except httpx.HTTPError as exc:
+        return None, int((time.monotonic() - started) * 1000), f"{type(exc).__name__}: {exc}"[:500], ""
+
+
+def _retry_delay(cycle_attempts: int) -> float | None:
+    """Seconds until the next attempt after ``cycle_attempts`` failures, None when out of retries."""
+    schedule = settings.WEBHOOK_RETRY_SCHEDULE
+    if cycle_attempts >= len(schedule):
+        return None
+    base = schedule[cycle_attempts]
+    # Jitter spreads retries of an endpoint that failed for many events at once.
+    return base * random.uniform(1 - JITTER, 1 + JITTER)
+
+
+def delivery_attempt(*, delivery_id: int) -> DeliveryAttempt | None:
+    """Claim a due delivery and make one attempt; None when it was not ours to send."""
+    now = timezone.now()
+    if not _claim(delivery_id, now):
+        return None
+    delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    status_code, latency, error, excerpt = _post(delivery.endpoint, delivery.event, now)
+    return _record(delivery, status_code, latency, error, excerpt)
+
+
+def _record(delivery: Delivery, status_code: int | None, latency: int, error: str, excerpt: str) -> DeliveryAttempt:
+    now = timezone.now()
+    success = status_code is not None and 200 <= status_code < 300
+    retry_in: float | None = None
+    with transaction.atomic():
+        attempt = DeliveryAttempt.objects.create(
+            delivery=delivery, number=delivery.attempts, attempted_at=delivery.last_attempt_at or now,
+            status_code=status_code, latency_ms=latency, success=success, error=error[:500], response_body=excerpt)
+        update = {"last_status_code": status_code, "last_error": error[:500]}
+        endpoint = Endpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+        if success:
+            update |= {"state": Delivery.State.SUCCEEDED, "delivered_at": now, "next_attempt_at": None}
+            if endpoint.failing_since is not None:
+                Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+        elif status_code == 410:
+            update |= {"state": Delivery.State.FAILED, "next_attempt_at": None}
+            endpoint_disable(endpoint=endpoint, reason="The receiver answered 410 Gone.", now=now)
+        else:
+            if endpoint.failing_since is None:
+                Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=now)
+                endpoint.failing_since = now
+            retry_in = _retry_delay(delivery.cycle_attempts)
+            if endpoint.enabled and now - endpoint.failing_since >= DISABLE_AFTER:
+                endpoint_disable(endpoint=endpoint, reason="Every attempt failed for 5 days.", now=now, notify=True)
+                retry_in = None
+            if retry_in is None:
+                update |= {"state": Delivery.State.FAILED, "next_attempt_at": None}
+            else:
+                short = retry_in <= SHORT_RETRY_SECONDS
+                update |= {"next_attempt_at": now + timedelta(seconds=retry_in),
+                           "enqueued_at": now + timedelta(seconds=retry_in) if short else None}
+                if short:
+                    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[delivery.pk],
+                                                  countdown=retry_in))
+        Delivery.objects.filter(pk=delivery.pk).update(**update)
+    return attempt
+
+
+def endpoint_disable(*, endpoint: Endpoint, reason: str, now: datetime, notify: bool = False) -> None:
+    from webhooks.services import event_emit  # services registers this module's hook
+
+    Endpoint.objects.filter(pk=endpoint.pk).update(enabled=False, disabled_reason=reason[:200], disabled_at=now)
+    endpoint.enabled = False
+    # What was still owed fails now, so /recover can re-send it once the endpoint is fixed.
+    Delivery.objects.filter(endpoint=endpoint, state=Delivery.State.PENDING).update(
+        state=Delivery.State.FAILED, next_attempt_at=None, last_error="The endpoint was disabled.")
+    if notify:
+        # No partner audience: only staff and brand systems see it.
+        event_emit(type="webhook.endpoint_disabled", data={
+            "webhook_id": endpoint.public_id, "url": endpoint.url, "owner_kind": endpoint.owner_kind,
+            "reason": reason, "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
+        })

@@ -1,0 +1,75 @@
+from rest_framework import serializers
+
+from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictSerializer
+
+
+class EndpointCreateSerializer(StrictSerializer):
+    url = serializers.CharField(max_length=2000)
+    event_types = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False,
+                                        max_length=50)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class EndpointUpdateSerializer(StrictSerializer):
+    url = serializers.CharField(max_length=2000, required=False)
+    event_types = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False,
+                                        max_length=50, required=False)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+
+
+class RecoverSerializer(StrictSerializer):
+    since = serializers.DateTimeField(input_formats=DATETIME_INPUT_FORMATS)
+
+
+class EndpointSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    url = serializers.CharField()
+    event_types = serializers.ListField(child=serializers.CharField())
+    description = serializers.CharField()
+    enabled = serializers.BooleanField()
+    disabled_reason = serializers.CharField()
+    disabled_at = serializers.DateTimeField(allow_null=True)
+    failing_since = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class EndpointWithSecretSerializer(EndpointSerializer):
+    """Only the create and rotate responses carry the secret."""
+
+    secret = serializers.CharField()
+    previous_secret_expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class AttemptSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField(source="number")
+    attempted_at = serializers.DateTimeField()
+    status_code = serializers.IntegerField(allow_null=True)
+    latency_ms = serializers.IntegerField(allow_null=True)
+    success = serializers.BooleanField()
+    error = serializers.CharField()
+    response_body = serializers.CharField()
+
+
+class DeliverySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event_id = serializers.CharField(source="event.event_id")
+    event_type = serializers.CharField(source="event.type")
+    sequence = serializers.IntegerField(source="event.sequence")
+    status = serializers.CharField(source="state")
+    attempt_count = serializers.IntegerField(source="attempts")
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    attempts = AttemptSerializer(source="attempt_log", many=True)
+
+
+class EventFeedSerializer(serializers.Serializer):
+    """Schema only: the feed returns envelopes of API-CONTRACT.md 5.1."""
+
+    results = serializers.ListField(child=serializers.DictField())
+    next_after = serializers.IntegerField()
+    has_more = serializers.BooleanField()

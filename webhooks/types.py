@@ -1,0 +1,22 @@
+"""The event types of API-CONTRACT.md 5.2, the vocabulary of subscriptions and feed filters."""
+
+EVENT_TYPES: tuple[str, ...] = (
+    "inventory.updated",
+    "inventory.low_stock",
+    "inventory.out_of_stock",
+    "batch.expiring",
+    "batch.quarantined",
+    "batch.recalled",
+    "order.created",
+    "order.updated",
+    "shipment.created",
+    "shipment.delivered",
+    "return.created",
+    "return.processed",
+    "alert.restock",
+    "webhook.test",
+    # Staff only (no partner audience): an endpoint was switched off after failing for days.
+    "webhook.endpoint_disabled",
+)
+
+WILDCARD = "*"
