@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import api
+from inventory import api, forecast_api
 
 urlpatterns = [
     path("products", api.ProductListApi.as_view(), name="product-list"),
@@ -11,4 +11,12 @@ urlpatterns = [
     path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
     path("inventory/transactions", api.TransactionListApi.as_view(), name="transaction-list"),
     path("inventory/<str:supplier_id>/<str:product_id>", api.InventoryItemApi.as_view(), name="inventory-item"),
+    # --- demand and replenishment (forecasting) ---
+    path("retailPartners/<str:retail_partner_id>/sellThrough", forecast_api.SellThroughApi.as_view(),
+         name="sell-through"),
+    path("forecasts", forecast_api.ForecastListApi.as_view(), name="forecast-list"),
+    path("forecasts/<str:supplier_id>/<str:product_id>", forecast_api.ForecastDetailApi.as_view(),
+         name="forecast-detail"),
+    path("alerts", forecast_api.AlertListApi.as_view(), name="alert-list"),
+    path("alerts/<int:alert_id>/acknowledge", forecast_api.AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
 ]

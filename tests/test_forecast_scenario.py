@@ -1,0 +1,135 @@
+"""Sixty days of 10 ± 2 units a day, a 7-day lead time: forecast, alert, no repeat, resolution."""
+
+import math
+import random
+import statistics
+
+import pytest
+
+from inventory import forecasting, services
+from inventory.models import Forecast, RestockAlert
+from tests import factories
+from tests.test_forecast_support import item_with_history, sell_now
+from webhooks.models import Event
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def steady_item(db):
+    sup = factories.supplier()
+    prod = factories.product()
+    factories.warehouse(sup)
+    rng = random.Random(8)
+    daily = [10 + rng.randint(-2, 2) for _ in range(60)]
+    item_with_history(sup, prod, daily, stock=2000)
+    return sup, prod, daily
+
+
+def hand_reorder_point(daily: list[int]) -> float:
+    # d = 10 (the generator's mean), σd = sample deviation of the days, L = 7, σL = 0, z(95%)
+    z = statistics.NormalDist().inv_cdf(0.95)
+    return 10 * 7 + z * math.sqrt(7 * statistics.stdev(daily) ** 2)
+
+
+def restock_events() -> int:
+    return Event.objects.filter(type="alert.restock").count()
+
+
+def test_steady_demand_gives_d_near_ten_and_the_hand_computed_reorder_point(steady_item):
+    sup, prod, daily = steady_item
+    forecasting.forecasts_recompute()
+    forecast = Forecast.objects.get(item__supplier=sup, item__product=prod)
+    assert forecast.average_daily_demand == pytest.approx(10, abs=0.75)
+    assert forecast.lead_time_days == 7
+    assert forecast.observed_days == 60
+    assert forecast.reorder_point == pytest.approx(hand_reorder_point(daily), rel=0.05)
+    assert forecast.available_quantity == 2000 - sum(daily)
+
+
+def test_the_sql_aggregate_matches_the_formula_on_the_same_days(steady_item):
+    sup, prod, daily = steady_item
+    forecasting.forecasts_recompute()
+    forecast = Forecast.objects.get(item__supplier=sup, item__product=prod)
+    beta = forecasting.decay()
+    ages = range(len(daily), 0, -1)  # oldest first, yesterday is age 1
+    s1 = sum(beta ** (age - 1) * x for age, x in zip(ages, daily, strict=True))
+    s2 = sum(beta ** (age - 1) * x * x for age, x in zip(ages, daily, strict=True))
+    expected = forecasting.demand_stats(weighted_sum=s1, weighted_sum_sq=s2, observed_days=60, beta=beta)
+    assert forecast.average_daily_demand == pytest.approx(expected.mean, rel=1e-9)
+    assert forecast.demand_std_dev == pytest.approx(expected.std_dev, rel=1e-9)
+
+
+def test_falling_below_the_reorder_point_opens_one_alert_until_a_receipt_resolves_it(steady_item):
+    sup, prod, daily = steady_item
+    forecasting.forecasts_recompute()
+    assert RestockAlert.objects.count() == 0
+    assert restock_events() == 0
+    rop = Forecast.objects.get(item__product=prod).reorder_point
+
+    sell_now(sup, prod, 2000 - sum(daily) - 50)  # 50 left, below ~76
+    forecasting.forecasts_recompute()
+    alert = RestockAlert.objects.get()
+    assert (alert.status, alert.available_quantity, alert.severity) == ("open", 50, "low_stock")
+    assert alert.reorder_point == pytest.approx(rop, rel=0.01)
+    assert alert.suggested_order_quantity > 0
+    assert restock_events() == 1
+    assert Event.objects.filter(type="inventory.low_stock").count() == 1
+
+    forecasting.forecasts_recompute()
+    assert RestockAlert.objects.count() == 1
+    assert restock_events() == 1
+
+    factories.receive(sup, prod, 500)
+    forecasting.forecasts_recompute()
+    alert.refresh_from_db()
+    assert alert.status == "resolved" and alert.resolved_at is not None
+    assert restock_events() == 1
+
+
+def test_an_open_alert_escalates_once_when_stock_runs_out(steady_item):
+    sup, prod, daily = steady_item
+    sell_now(sup, prod, 2000 - sum(daily) - 50)
+    forecasting.forecasts_recompute()
+    sell_now(sup, prod, 50)
+    forecasting.forecasts_recompute()
+    forecasting.forecasts_recompute()
+    alert = RestockAlert.objects.get()
+    assert (alert.status, alert.severity) == ("open", "out_of_stock")
+    assert Event.objects.filter(type="inventory.out_of_stock").count() == 1
+    assert restock_events() == 1
+
+
+def test_an_acknowledged_alert_blocks_a_new_one_while_stock_stays_low(steady_item):
+    sup, prod, daily = steady_item
+    sell_now(sup, prod, 2000 - sum(daily) - 50)
+    forecasting.forecasts_recompute()
+    alert = RestockAlert.objects.get()
+    forecasting.alert_acknowledge(alert=alert, actor=None)
+    forecasting.forecasts_recompute()
+    assert RestockAlert.objects.count() == 1
+    assert RestockAlert.objects.get().status == "acknowledged"
+    assert restock_events() == 1
+
+
+def test_a_new_alert_opens_after_the_previous_one_resolved(steady_item):
+    sup, prod, daily = steady_item
+    sell_now(sup, prod, 2000 - sum(daily) - 50)
+    forecasting.forecasts_recompute()
+    factories.receive(sup, prod, 500)
+    forecasting.forecasts_recompute()
+    sell_now(sup, prod, 500)
+    forecasting.forecasts_recompute()
+    assert list(RestockAlert.objects.values_list("status", flat=True).order_by("id")) == ["resolved", "open"]
+    assert restock_events() == 2
+
+
+def test_an_item_without_demand_never_alerts(db):
+    sup, prod = factories.supplier(), factories.product()
+    factories.warehouse(sup)
+    factories.receive(sup, prod, 5)
+    services.stock_move(supplier=sup, product=prod, type="damage", quantity=5, actor=None)
+    forecasting.forecasts_recompute()
+    forecast = Forecast.objects.get(item__product=prod)
+    assert (forecast.average_daily_demand, forecast.reorder_point, forecast.available_quantity) == (0, 0, 0)
+    assert not RestockAlert.objects.exists()

@@ -1,0 +1,43 @@
+"""Builders for forecasting tests: demand history written through the stock services.
+
+Movements are recorded with ``inventory.services.stock_move`` (the only writer of stock);
+to give them a history, the ledger rows' ``created_at`` is then moved back in time. That
+touches fixture timestamps only, never quantities, so the ledger still reconciles.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+
+from inventory import services
+from inventory.models import InventoryTransaction
+from tests import factories
+
+
+def day_noon(days_ago: int) -> datetime:
+    today = timezone.now().astimezone(UTC).date()
+    day = today - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def backdate(result: services.MovementResult, days_ago: int) -> None:
+    InventoryTransaction.objects.filter(pk__in=[row.pk for row in result.transactions]).update(
+        created_at=day_noon(days_ago))
+
+
+def item_with_history(sup, prod, daily: list[int], *, stock: int, warehouse_code: str = "WH1",
+                      movement: str = "sale") -> None:
+    """Receive ``stock`` units ``len(daily)`` days ago, then sell ``daily[i]`` units on each day from
+    then on, oldest first, so the last entry falls on yesterday."""
+    receipt = factories.receive(sup, prod, stock, warehouse_code=warehouse_code)
+    backdate(receipt, len(daily))
+    for index, quantity in enumerate(daily):
+        if quantity:
+            moved = services.stock_move(supplier=sup, product=prod, type=movement, quantity=quantity, actor=None)
+            backdate(moved, len(daily) - index)
+
+
+def sell_now(sup, prod, quantity: int) -> None:
+    services.stock_move(supplier=sup, product=prod, type="sale", quantity=quantity, actor=None)
