@@ -5,6 +5,7 @@ from datetime import timezone as dt_timezone
 
 from django.utils import timezone
 
+from hotsauce.api.filters import StrictBooleanFilter
 from inventory import selectors
 from inventory.models import Batch, InventoryItem, InventoryTransaction
 
@@ -14,7 +15,7 @@ class InventoryItemFilter(django_filters.FilterSet):
     productId = django_filters.CharFilter(field_name="product__sku")
     warehouseLocation = django_filters.CharFilter(method="filter_warehouse")
     expiringBefore = django_filters.DateFilter(method="filter_expiring_before")
-    onlyAvailable = django_filters.BooleanFilter(method="filter_only_available")
+    onlyAvailable = StrictBooleanFilter(method="filter_only_available")
     updatedSince = django_filters.IsoDateTimeFilter(field_name="last_updated", lookup_expr="gte")
 
     class Meta:

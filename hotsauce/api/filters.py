@@ -1,3 +1,4 @@
+import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -20,3 +21,12 @@ class StrictFilterBackend(DjangoFilterBackend):
         if unknown:
             raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
         return super().filter_queryset(request, queryset, view)
+
+
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """``true``/``false`` (or 1/0); anything else is a 400 rather than silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])
+        kwargs.setdefault("coerce", lambda value: value in ("true", "1", True))
+        super().__init__(*args, **kwargs)

@@ -63,8 +63,8 @@ def _replay(record: IdempotencyRecord) -> Response:
     headers = dict(record.response_headers or {})
     content_type = headers.pop("Content-Type", None)
     headers[REPLAYED_HEADER] = "true"
-    return Response(record.response_body, status=record.status_code, headers=headers,
-                    content_type=content_type)
+    body = json.loads(record.response_body) if record.response_body is not None else None
+    return Response(body, status=record.status_code, headers=headers, content_type=content_type)
 
 
 def _claim(*, client_key: str, key: str, fp: str, method: str, path: str):
@@ -105,7 +105,7 @@ def _storable(status: int) -> bool:
 
 
 def _complete(record: IdempotencyRecord, response: Response) -> None:
-    body = json.loads(json.dumps(response.data, cls=JSONEncoder)) if response.data is not None else None
+    body = json.dumps(response.data, cls=JSONEncoder) if response.data is not None else None
     headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
     if "Content-Type" not in headers and response.content_type:
         headers["Content-Type"] = response.content_type

@@ -16,7 +16,8 @@ class IdempotencyRecord(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
     locked_until = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    # Text, not JSON: jsonb reorders keys, and a replay must be byte-for-byte the original.
+    response_body = models.TextField(null=True, blank=True)
     response_headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
