@@ -1,0 +1,439 @@
+"""The staff portal for stock: batches, items, lots and the ledger.
+
+Quantities are read-only everywhere here. Staff with ``inventory.can_change_stock``
+change stock through the movement and count forms and the batch actions, which call the
+services (see ``inventory.admin_stock``); the auditor's group holds only view rights.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from hotsauce.errors import ApplicationError
+from inventory.admin_stock import (
+    BatchStatusForm,
+    StockCountForm,
+    StockMovementForm,
+    add_service_errors,
+    batch_status_change,
+    can_change_stock,
+    staff_change,
+)
+from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
+from inventory.services import gtin_validate
+
+LEDGER_INLINE_ROWS = 100
+
+
+class ReadOnlyMixin:
+    """Records staff may look at but never edit, add or delete (quantities, the ledger)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def days_left_badge(expiration_date) -> str:
+    days = (expiration_date - timezone.now()).days
+    if expiration_date <= timezone.now():
+        colour, label, css = "#ba2121", "expired", "expired"
+    elif days < 30:
+        colour, label, css = "#d9480f", f"{days} d", "under30"
+    elif days < 60:
+        colour, label, css = "#b7791f", f"{days} d", "under60"
+    elif days < 90:
+        colour, label, css = "#8a8a00", f"{days} d", "under90"
+    else:
+        colour, label, css = "#2b8a3e", f"{days} d", "ok"
+    return format_html('<strong class="days-left days-left-{}" style="color:{}">{}</strong>', css, colour, label)
+
+
+# --- catalogue ------------------------------------------------------------------------
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("sku", "name", "gtin", "kind", "flavor", "heat_level_shu", "bottle_size_ml",
+                    "expiry_warning_days")
+    list_filter = ("kind",)
+    search_fields = ("sku", "name", "gtin", "flavor")
+    readonly_fields = ("created_at", "updated_at")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        def clean_gtin(self):
+            # The check digit rule is the catalogue service's; the admin asks it, not a copy.
+            try:
+                return gtin_validate(self.cleaned_data.get("gtin", ""))
+            except ApplicationError as exc:
+                raise ValidationError(exc.errors[0]["message"]) from None
+
+        form.clean_gtin = clean_gtin
+        return form
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "supplier", "country", "active")
+    list_filter = ("active", "supplier", "country")
+    search_fields = ("code", "name", "supplier__code", "address")
+    list_select_related = ("supplier",)
+    readonly_fields = ("created_at",)
+
+
+# --- batches --------------------------------------------------------------------------
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = "expiry"
+    parameter_name = "expiry"
+
+    def lookups(self, request, model_admin):
+        return [("expired", "Expired"), ("30", "Expiring within 30 days"), ("60", "Expiring within 60 days"),
+                ("90", "Expiring within 90 days")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "expired":
+            return queryset.filter(expiration_date__lte=now)
+        if self.value() in ("30", "60", "90"):
+            return queryset.filter(expiration_date__gt=now,
+                                   expiration_date__lte=now + timedelta(days=int(self.value())))
+        return queryset
+
+
+class LotInline(ReadOnlyMixin, admin.TabularInline):
+    model = StockLot
+    fk_name = "batch"
+    extra = 0
+    fields = ("warehouse", "on_hand", "reserved", "quarantined", "available", "updated_at")
+    readonly_fields = fields
+    verbose_name_plural = "lots per warehouse"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("warehouse__supplier", "batch")
+
+    @admin.display(description="available")
+    def available(self, lot):
+        sellable = lot.batch.status == Batch.Status.RELEASED and not lot.batch.is_expired
+        return lot.on_hand - lot.reserved - lot.quarantined if sellable else 0
+
+
+class LedgerInline(ReadOnlyMixin, admin.TabularInline):
+    model = InventoryTransaction
+    fk_name = "batch"
+    extra = 0
+    fields = ("created_at", "type", "warehouse", "quantity", "on_hand_delta", "reserved_delta",
+              "quarantined_delta", "on_hand_after", "reserved_after", "actor", "retail_partner", "reason",
+              "reference")
+    readonly_fields = fields
+    ordering = ("-id",)
+    verbose_name_plural = f"ledger (latest {LEDGER_INLINE_ROWS} rows)"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("warehouse__supplier", "actor_user", "actor_client",
+                                                          "retail_partner")
+        # A busy batch has thousands of rows: show the latest, link to the full ledger.
+        batch_id = (request.resolver_match.kwargs.get("object_id") if request.resolver_match else None)
+        if batch_id and str(batch_id).isdigit():
+            latest = InventoryTransaction.objects.filter(batch_id=batch_id).order_by("-id").values_list(
+                "id", flat=True)[:LEDGER_INLINE_ROWS]
+            qs = qs.filter(pk__in=list(latest))
+        return qs
+
+    @admin.display(description="actor")
+    def actor(self, row):
+        return actor_label(row)
+
+
+def actor_label(row: InventoryTransaction) -> str:
+    if row.actor_user_id:
+        return f"staff {row.actor_user.get_username()}"
+    if row.actor_client_id:
+        return f"client {row.actor_client.client_id}"
+    return "system"
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ("batch_number", "product", "supplier", "expiration_date", "days_left", "status",
+                    "on_hand", "reserved", "available")
+    list_filter = (ExpiryFilter, "status", "supplier", "product")
+    search_fields = ("batch_number", "product__gtin", "product__sku", "product__name")
+    list_select_related = ("product", "supplier")
+    readonly_fields = ("product", "supplier", "batch_number", "production_date", "expiration_date", "days_left",
+                       "status", "status_reason", "status_changed_at", "expiring_notified_at", "created_at",
+                       "on_hand", "reserved", "available", "full_ledger")
+    fields = readonly_fields
+    inlines = (LotInline, LedgerInline)
+    actions = ("quarantine", "release")
+    date_hierarchy = "expiration_date"
+
+    def get_queryset(self, request):
+        zero = Value(0, output_field=IntegerField())
+        return super().get_queryset(request).annotate(
+            units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
+            units_reserved=Coalesce(Sum("lots__reserved"), zero),
+            units_held=Coalesce(Sum("lots__quarantined"), zero),
+        )
+
+    def has_add_permission(self, request):
+        return False  # batches arrive with a receipt (the movement form)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing on a batch is edited as a field: the page is read-only, actions change it.
+        return False
+
+    def has_change_stock_permission(self, request):
+        return can_change_stock(request)
+
+    @admin.display(description="days left", ordering="expiration_date")
+    def days_left(self, batch):
+        return days_left_badge(batch.expiration_date)
+
+    @admin.display(description="on hand", ordering="units_on_hand")
+    def on_hand(self, batch):
+        return batch.units_on_hand
+
+    @admin.display(description="reserved", ordering="units_reserved")
+    def reserved(self, batch):
+        return batch.units_reserved
+
+    @admin.display(description="available")
+    def available(self, batch):
+        if not batch.sellable:
+            return 0
+        return batch.units_on_hand - batch.units_reserved - batch.units_held
+
+    @admin.display(description="ledger")
+    def full_ledger(self, batch):
+        url = reverse("admin:inventory_inventorytransaction_changelist") + "?" + urlencode({"batch__id__exact":
+                                                                                           batch.pk})
+        return format_html('<a href="{}">All ledger rows of this batch</a>', url)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_change_stock": can_change_stock(request)}
+        return super().changelist_view(request, extra_context)
+
+    # Quarantine and release ask for a reason on an intermediate page, then call the service.
+
+    def _status_action(self, request, queryset, *, status: str, title: str, reason_required: bool = False):
+        if request.POST.get("apply"):
+            form = BatchStatusForm(request.POST, reason_required=reason_required)
+            if form.is_valid():
+                self._apply_status(request, queryset, status, form.cleaned_data["reason"])
+                return None
+        else:
+            form = BatchStatusForm(reason_required=reason_required)
+        return TemplateResponse(request, "admin/staff_form.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": title, "form": form,
+            "objects": list(queryset), "selected": list(queryset), "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action": request.POST.get("action"), "submit_label": title, "form_action": "",
+            "intro": "These batches will change status; every lot of each is affected.",
+        })
+
+    def _apply_status(self, request, queryset, status, reason):
+        done = []
+        for batch in queryset:
+            if batch.status == Batch.Status.RECALLED:
+                self.message_user(request, f"{batch.batch_number} is recalled; a recall is final.", messages.ERROR)
+                continue
+            if batch.status == status:
+                continue
+            try:
+                staff_change(request, f"batch {batch.batch_number} ({batch.product.sku}) → {status}: {reason}",
+                             lambda actor, batch=batch: batch_status_change(batch=batch, status=status,
+                                                                            reason=reason))
+            except ApplicationError as exc:
+                self.message_user(request, f"{batch.batch_number}: {exc.detail}", messages.ERROR)
+                continue
+            done.append(batch.batch_number)
+        if done:
+            self.message_user(request, f"{status.capitalize()}: {', '.join(done)}.", messages.SUCCESS)
+
+    @admin.action(description="Quarantine selected batches (hold all their units)",
+                  permissions=["change_stock"])
+    def quarantine(self, request, queryset):
+        return self._status_action(request, queryset, status=Batch.Status.QUARANTINED, title="Quarantine")
+
+    @admin.action(description="Release selected batches from quarantine", permissions=["change_stock"])
+    def release(self, request, queryset):
+        return self._status_action(request, queryset, status=Batch.Status.RELEASED, title="Release")
+
+
+# --- items, lots, ledger --------------------------------------------------------------
+
+
+class ItemLotInline(LotInline):
+    fk_name = "item"
+    fields = ("warehouse", "batch", "on_hand", "reserved", "quarantined", "available", "updated_at")
+    readonly_fields = fields
+    verbose_name_plural = "lots"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("batch__expiration_date", "pk")
+
+
+@admin.register(InventoryItem)
+class InventoryItemAdmin(admin.ModelAdmin):
+    list_display = ("product", "supplier", "on_hand", "reserved", "available", "version", "last_updated")
+    list_filter = ("supplier", "product__kind")
+    search_fields = ("product__sku", "product__name", "product__gtin", "supplier__code")
+    list_select_related = ("product", "supplier")
+    readonly_fields = ("supplier", "product", "version", "last_updated", "on_hand", "reserved", "available")
+    fields = readonly_fields
+    inlines = (ItemLotInline,)
+    change_list_template = "admin/inventory/inventoryitem/change_list.html"
+    change_form_template = "admin/inventory/inventoryitem/change_form.html"
+
+    def get_queryset(self, request):
+        zero = Value(0, output_field=IntegerField())
+        # Units that could be promised: unreserved, not held, in a released and unexpired batch.
+        sellable = Q(lots__batch__status=Batch.Status.RELEASED, lots__batch__expiration_date__gt=timezone.now())
+        return super().get_queryset(request).annotate(
+            units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
+            units_reserved=Coalesce(Sum("lots__reserved"), zero),
+            units_available=Coalesce(Sum(F("lots__on_hand") - F("lots__reserved") - F("lots__quarantined"),
+                                         filter=sellable), zero),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="on hand", ordering="units_on_hand")
+    def on_hand(self, item):
+        return item.units_on_hand
+
+    @admin.display(description="reserved", ordering="units_reserved")
+    def reserved(self, item):
+        return item.units_reserved
+
+    @admin.display(description="available", ordering="units_available")
+    def available(self, item):
+        return item.units_available
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("move/", self.admin_site.admin_view(self.movement_view), name=f"{prefix}_move"),
+            path("<path:object_id>/count/", self.admin_site.admin_view(self.count_view), name=f"{prefix}_count"),
+        ] + super().get_urls()
+
+    def _context(self, request, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.opts, **extra}
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_change_stock": can_change_stock(request)}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_change_stock": can_change_stock(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def movement_view(self, request):
+        """Receive, adjust, damage, write off or transfer units: one ``stock_move`` call."""
+        if not can_change_stock(request):
+            raise PermissionDenied
+        item = None
+        if request.GET.get("item", "").isdigit():
+            item = InventoryItem.objects.select_related("supplier", "product").filter(pk=request.GET["item"]).first()
+        initial = {"supplier": item.supplier, "product": item.product} if item else {}
+        if "type" in request.GET:
+            initial["type"] = request.GET["type"]
+        form = StockMovementForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = staff_change(request, form.describe(), form.movement)
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(request, f"Recorded: {form.describe()} (item version {result.item.version}).",
+                                  messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:inventory_inventoryitem_change", args=[result.item.pk]))
+        return TemplateResponse(request, "admin/staff_form.html", self._context(
+            request, title="Record a stock movement", form=form, original=item, submit_label="Record movement",
+            intro="The movement goes through the same service as the API and is written to the ledger with "
+                  "you as the actor."))
+
+    def count_view(self, request, object_id):
+        """A physical count: absolute levels per lot, one ``stock_count`` call."""
+        if not can_change_stock(request):
+            raise PermissionDenied
+        item = get_object_or_404(InventoryItem.objects.select_related("supplier", "product"), pk=object_id)
+        lots = list(StockLot.objects.filter(item=item).select_related("warehouse", "batch").order_by(
+            "batch__expiration_date", "pk"))
+        form = StockCountForm(request.POST or None, item=item, lots=lots)
+        if request.method == "POST" and form.is_valid():
+            detail = f"count {item.product.sku} at {item.supplier.code}: {form.cleaned_data['reason']}"
+            try:
+                result = staff_change(request, detail, form.count)
+            except ApplicationError as exc:
+                add_service_errors(form, exc, form.field_map())
+            else:
+                changed = len(result.transactions)
+                self.message_user(request, f"Count recorded: {changed} lot(s) changed.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:inventory_inventoryitem_change", args=[item.pk]))
+        return TemplateResponse(request, "admin/staff_form.html", self._context(
+            request, title="Count stock", form=form, original=item, submit_label="Record count",
+            intro="Enter the units counted in each lot. Lots whose count differs get a count row in the ledger."))
+
+
+@admin.register(StockLot)
+class StockLotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("batch", "warehouse", "item", "on_hand", "reserved", "quarantined", "updated_at")
+    list_filter = ("batch__status", "warehouse", "item__supplier")
+    search_fields = ("batch__batch_number", "item__product__sku", "item__product__gtin", "warehouse__code")
+    list_select_related = ("batch__product", "warehouse__supplier", "item__supplier", "item__product")
+
+
+@admin.register(InventoryTransaction)
+class InventoryTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("id", "created_at", "type", "product", "supplier", "warehouse", "batch_number", "quantity",
+                    "on_hand_delta", "reserved_delta", "quarantined_delta", "on_hand_after", "actor",
+                    "retail_partner", "reason", "reference")
+    list_filter = ("type", "supplier", "warehouse", ("actor_user", admin.RelatedOnlyFieldListFilter),
+                   "created_at")
+    search_fields = ("batch__batch_number", "product__sku", "product__gtin", "reference", "reason",
+                     "=movement_id")
+    list_select_related = ("product", "supplier", "warehouse__supplier", "batch", "actor_user", "actor_client",
+                           "retail_partner")
+    ordering = ("-id",)
+    # The ledger grows without bound: do not count it on every page.
+    show_full_result_count = False
+    raw_id_fields = ("lot", "item", "batch")
+
+    @admin.display(description="batch", ordering="batch__batch_number")
+    def batch_number(self, row):
+        return row.batch.batch_number
+
+    @admin.display(description="actor")
+    def actor(self, row):
+        return actor_label(row)
