@@ -293,7 +293,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-oauth-toolkit logs a rejected client secret verbatim at DEBUG: never below INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "oauth2_provider": {"level": "INFO"},
+                "oauthlib": {"level": "INFO"}},
 }
 
 # --- Celery beat (webhooks) ---

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -116,6 +117,42 @@ class ApiClient(AbstractApplication):
 
     def __str__(self) -> str:
         return f"{self.name or self.client_id} ({self.kind} {self.partner_code or ''})".strip()
+
+    def clean(self):
+        # The admin and api_client_create both pass through here: a client can never be
+        # given a scope its kind may not hold, a malformed allowlist or a bad rate.
+        super().clean()
+        import ipaddress
+
+        from hotsauce.api.throttling import parse_rate
+        from partners.scopes import SCOPES, invalid_scopes_for, parse_scopes
+
+        errors = {}
+        requested = parse_scopes(self.allowed_scopes)
+        unknown = sorted(s for s in requested if s not in SCOPES)
+        if unknown:
+            errors["allowed_scopes"] = f"Unknown scopes: {' '.join(unknown)}."
+        elif self.kind in KIND_SCOPES and (bad := invalid_scopes_for(self.kind, requested)):
+            errors["allowed_scopes"] = f"A {self.kind} client may not hold: {' '.join(bad)}."
+        for item in (self.allowed_ips or "").split(","):
+            try:
+                if item.strip():
+                    ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                errors["allowed_ips"] = f"{item.strip()!r} is not an IP address or CIDR."
+        if self.rate_limit:
+            try:
+                parse_rate(self.rate_limit)
+            except ValueError as exc:
+                errors["rate_limit"] = str(exc)
+        if self.kind == SUPPLIER and (not self.supplier_id or self.retail_partner_id):
+            errors["supplier"] = "A supplier client needs a supplier and no retail partner."
+        elif self.kind == RETAILER and (not self.retail_partner_id or self.supplier_id):
+            errors["retail_partner"] = "A retailer client needs a retail partner and no supplier."
+        elif self.kind == BRAND and (self.supplier_id or self.retail_partner_id):
+            errors["kind"] = "A brand client has no partner."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def partner_code(self) -> str | None:

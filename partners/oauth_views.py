@@ -17,7 +17,7 @@ from oauth2_provider.models import AccessToken
 
 from hotsauce.api.auth import client_ip
 from partners.models import ApiClient, AuthAuditLog
-from partners.services import audit_record
+from partners.services import audit_record, ip_allowed
 
 
 def _client_id_sent(request) -> str:
@@ -33,9 +33,17 @@ def _client_id_sent(request) -> str:
 
 class TokenView(dot_views.TokenView):
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
         client_id = _client_id_sent(request)
         client = ApiClient.objects.filter(client_id=client_id).first() if client_id else None
+        if client is not None and not ip_allowed(client_ip(request), client.allowed_ips):
+            # Refused before the secret is even checked: a token must not be minted for an
+            # address the client's allowlist excludes.
+            audit_record(event=AuthAuditLog.Event.IP_REFUSED, success=False, client=client,
+                         client_identifier=client_id, ip=client_ip(request), method="POST", path=request.path,
+                         detail=f"{client_ip(request)} is outside the allowlist")
+            return JsonResponse({"error": "invalid_client",
+                                 "error_description": "This client may not be used from your address."}, status=401)
+        response = super().post(request, *args, **kwargs)
         try:
             payload = json.loads(response.content or b"{}")
         except ValueError:

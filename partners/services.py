@@ -3,10 +3,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
@@ -15,6 +17,8 @@ from partners.models import ApiClient, ApiKey, AuthAuditLog, RetailPartner, Supp
 from partners.scopes import BRAND, KIND_SCOPES, KINDS, RETAILER, SUPPLIER, invalid_scopes_for, parse_scopes
 
 API_KEY_PREFIX = "hsk_"
+# hsk_<12 hex: public prefix>_<43 url-safe chars: the secret>
+_API_KEY_SHAPE = re.compile(r"^hsk_([0-9a-f]{12})_[A-Za-z0-9_\-]{20,128}$")
 
 
 # --- audit ----------------------------------------------------------------------------
@@ -22,8 +26,10 @@ API_KEY_PREFIX = "hsk_"
 
 def audit_record(*, event: str, success: bool, client: ApiClient | None = None, client_identifier: str = "",
                  user=None, ip: str | None = None, method: str = "", path: str = "", detail: str = "") -> None:
-    # Written in its own autocommit transaction: a refused request rolls back its own work
-    # but its audit entry must survive.
+    # Refusals are recorded before any of the request's own work starts (authentication and
+    # permission checks run outside the view's transaction), so a rolled-back request never
+    # takes its audit entry with it. The savepoint only keeps a failed insert from poisoning
+    # an outer transaction.
     try:
         ip = str(ipaddress.ip_address(ip)) if ip else None
     except ValueError:
@@ -136,16 +142,33 @@ def api_key_create(*, client: ApiClient, name: str = "", allowed_ips: str = "",
     return key, api_key
 
 
+def api_key_prefix(raw: str) -> str | None:
+    """The public, loggable part of a presented key (``hsk_<prefix>``), if it has our shape."""
+    match = _API_KEY_SHAPE.match(raw or "")
+    return f"{API_KEY_PREFIX}{match.group(1)}" if match else None
+
+
 def api_key_lookup(raw: str) -> ApiKey | None:
-    """The key this string is, if it is a live one; constant-time on the secret part."""
-    if not raw.startswith(API_KEY_PREFIX):
+    """The key this string is (live, revoked or expired: the caller decides); constant-time on the secret."""
+    match = _API_KEY_SHAPE.match(raw or "")
+    if not match:
         return None
-    prefix = raw[len(API_KEY_PREFIX):].split("_", 1)[0]
     api_key = ApiKey.objects.select_related("client", "client__supplier", "client__retail_partner").filter(
-        prefix=prefix).first()
+        prefix=match.group(1)).first()
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash_key(raw)):
         return None
     return api_key
+
+
+def api_key_touch(*, api_key: ApiKey, now: datetime, every_seconds: int = 60) -> bool:
+    """Record that the key was used; True at most once a minute per key (for the audit log).
+
+    A conditional UPDATE rather than a write per call: a busy integration must not turn every
+    read into a row update, and of two concurrent calls only one wins the claim.
+    """
+    cutoff = now - timedelta(seconds=every_seconds)
+    return bool(ApiKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff)).update(last_used_at=now))
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:

@@ -1,7 +1,9 @@
 """How API callers authenticate: OAuth bearer tokens, API keys, staff sessions.
 
 Each class resolves the caller to a ``Principal`` (``request.user``), so the rest of the
-API never has to know which credential was used.
+API never has to know which credential was used. Every refusal is written to the audit
+log; what is logged identifies the credential (client id, key prefix) but never contains
+the secret part of it.
 """
 
 from __future__ import annotations
@@ -13,28 +15,38 @@ from rest_framework import authentication, exceptions
 
 from partners.models import AuthAuditLog
 from partners.principal import Principal
-from partners.services import api_key_lookup, audit_record, ip_allowed
+from partners.services import api_key_lookup, api_key_prefix, api_key_touch, audit_record, ip_allowed
 
 
 def client_ip(request) -> str | None:
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The caller's address. ``X-Forwarded-For`` is honoured only behind known proxies.
+
+    The left end of X-Forwarded-For is whatever the client wrote there, so trusting it would
+    let anyone walk through an IP allowlist; the address our own N-th proxy saw is the entry
+    N from the right.
+    """
+    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                     if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.META.get("REMOTE_ADDR")
 
 
-def _audit(request, event, success, client=None, identifier="", detail=""):
+def audit(request, event: str, success: bool, client=None, identifier: str = "", detail: str = "") -> None:
     audit_record(
         event=event, success=success, client=client, client_identifier=identifier,
         ip=client_ip(request), method=request.method, path=request.path, detail=detail,
     )
 
 
+
+
 def _refuse_disallowed_ip(request, client, allowlist: str, identifier: str) -> None:
-    if not ip_allowed(client_ip(request), allowlist):
-        _audit(request, AuthAuditLog.Event.IP_REFUSED, False, client, identifier,
-               f"{client_ip(request)} is outside the allowlist")
+    ip = client_ip(request)
+    if not ip_allowed(ip, allowlist):
+        audit(request, AuthAuditLog.Event.IP_REFUSED, False, client, identifier, f"{ip} is outside the allowlist")
         raise exceptions.AuthenticationFailed("This credential may not be used from your address.")
 
 
@@ -45,19 +57,22 @@ class BearerTokenAuthentication(OAuth2Authentication):
         result = super().authenticate(request)
         if result is None:
             header = request.META.get("HTTP_AUTHORIZATION", "")
-            if header.lower().startswith("bearer "):
-                _audit(request, AuthAuditLog.Event.AUTH_FAILED, False, detail="invalid or expired bearer token")
+            if header[:7].lower() == "bearer ":
+                audit(request, AuthAuditLog.Event.AUTH_FAILED, False, detail="invalid or expired bearer token")
                 raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
             return None
         _user, token = result
         client = token.application
         if client is None or not client.is_active:
+            audit(request, AuthAuditLog.Event.AUTH_FAILED, False, client, detail="client deactivated")
             raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
         _refuse_disallowed_ip(request, client, client.allowed_ips, client.client_id)
         return Principal.for_client(client, frozenset(token.scope.split()), "oauth"), token
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """``Authorization: ApiKey hsk_<prefix>_<secret>``; same scopes and tenancy as the key's client."""
+
     keyword = "ApiKey"
 
     def authenticate(self, request):
@@ -66,17 +81,23 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if scheme.lower() != self.keyword.lower():
             return None
         raw = raw.strip()
+        # Only the public prefix is ever logged, never what follows it.
+        identifier = api_key_prefix(raw) or ""
         api_key = api_key_lookup(raw) if raw else None
-        identifier = raw[:16]
         if api_key is None:
-            _audit(request, AuthAuditLog.Event.API_KEY_REFUSED, False, identifier=identifier, detail="unknown key")
+            audit(request, AuthAuditLog.Event.API_KEY_REFUSED, False, identifier=identifier, detail="unknown key")
             raise exceptions.AuthenticationFailed("Invalid API key.")
         client = api_key.client
-        if api_key.revoked_at is not None or (api_key.expires_at and api_key.expires_at <= timezone.now()) \
-                or not client.is_active:
-            _audit(request, AuthAuditLog.Event.API_KEY_REFUSED, False, client, identifier, "revoked or expired")
-            raise exceptions.AuthenticationFailed("This API key is revoked or expired.")
+        now = timezone.now()
+        if api_key.revoked_at is not None or not client.is_active:
+            audit(request, AuthAuditLog.Event.API_KEY_REFUSED, False, client, identifier, "revoked")
+            raise exceptions.AuthenticationFailed("This API key has been revoked.")
+        if api_key.expires_at is not None and api_key.expires_at <= now:
+            audit(request, AuthAuditLog.Event.API_KEY_REFUSED, False, client, identifier, "expired")
+            raise exceptions.AuthenticationFailed("This API key has expired.")
         _refuse_disallowed_ip(request, client, api_key.allowed_ips, identifier)
+        if api_key_touch(api_key=api_key, now=now):
+            audit(request, AuthAuditLog.Event.API_KEY_USED, True, client, identifier)
         return Principal.for_client(client, client.scope_set, "api_key"), api_key
 
     def authenticate_header(self, request):

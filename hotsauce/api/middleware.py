@@ -1,7 +1,10 @@
+import hashlib
 import re
 import uuid
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.core.cache import cache
+from django.http import HttpResponse
 
 # A client's id is echoed only if it is safe to put back in a header and in logs.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -36,3 +39,89 @@ class RequestIdMiddleware:
         response = await self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response
+
+
+class AdminLoginThrottleMiddleware:
+    """Slows password guessing on the admin sign-in form.
+
+    Failed sign-ins (the form answered again with 200 instead of a redirect) are counted in
+    the shared cache per username and address; past ``ADMIN_LOGIN_MAX_FAILURES`` within
+    ``ADMIN_LOGIN_LOCKOUT_SECONDS`` further attempts get 429 without checking the password,
+    so a correct guess cannot be confirmed either. Keyed on the pair, an attacker cannot
+    lock a colleague out from elsewhere; a success clears the counter.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    @staticmethod
+    def _key(request) -> str | None:
+        from django.urls import reverse
+
+        if request.method != "POST" or request.path != reverse("admin:login"):
+            return None
+        from hotsauce.api.auth import client_ip
+
+        username = (request.POST.get("username") or "").strip().lower()[:150]
+        digest = hashlib.sha256(f"{username}|{client_ip(request)}".encode()).hexdigest()
+        return f"adminlogin:{digest}"
+
+    @staticmethod
+    def _limits() -> tuple[int, int]:
+        from django.conf import settings
+
+        return (getattr(settings, "ADMIN_LOGIN_MAX_FAILURES", 5), getattr(settings, "ADMIN_LOGIN_LOCKOUT_SECONDS", 900))
+
+    @staticmethod
+    def _locked_out(request, lockout: int):
+        from hotsauce.api.auth import client_ip
+        from partners.models import AuthAuditLog
+        from partners.services import audit_record
+
+        audit_record(event=AuthAuditLog.Event.AUTH_FAILED, success=False, ip=client_ip(request), method="POST",
+                     path=request.path, client_identifier=(request.POST.get("username") or "")[:150],
+                     detail="admin sign-in locked out after repeated failures")
+        response = HttpResponse("Too many failed sign-in attempts; try again later.", status=429,
+                                content_type="text/plain")
+        response["Retry-After"] = str(lockout)
+        return response
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        key = self._key(request)
+        if key is None:
+            return self.get_response(request)
+        limit, lockout = self._limits()
+        if (cache.get(key) or 0) >= limit:
+            return self._locked_out(request, lockout)
+        response = self.get_response(request)
+        self._record(key, response, lockout)
+        return response
+
+    async def __acall__(self, request):
+        key = await sync_to_async(self._key)(request)
+        if key is None:
+            return await self.get_response(request)
+        limit, lockout = self._limits()
+        if (await cache.aget(key) or 0) >= limit:
+            return await sync_to_async(self._locked_out)(request, lockout)
+        response = await self.get_response(request)
+        await sync_to_async(self._record)(key, response, lockout)
+        return response
+
+    @staticmethod
+    def _record(key: str, response, lockout: int) -> None:
+        if response.status_code == 200:  # the form again: wrong username or password
+            if not cache.add(key, 1, timeout=lockout):
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.add(key, 1, timeout=lockout)
+        elif response.status_code in (301, 302, 303):
+            cache.delete(key)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
+from hotsauce.api.auth import audit
+from hotsauce.api.throttling import rate_limit_enforce
 from partners.models import AuthAuditLog
 from partners.principal import Principal
 
@@ -34,6 +36,8 @@ class ScopePermission(BasePermission):
         if request.method == "OPTIONS":
             return True
         principal = request.user
+        # Before the scope check: calls a client may not make still use up its budget.
+        rate_limit_enforce(request)
         if not isinstance(principal, Principal):
             raise exceptions.NotAuthenticated()
         scope = required_scope(view, request.method)
@@ -51,8 +55,6 @@ class ScopePermission(BasePermission):
 
     @staticmethod
     def _deny(request, detail: str) -> None:
-        from hotsauce.api.auth import _audit
-
         principal = request.user
-        _audit(request, AuthAuditLog.Event.PERMISSION_DENIED, False,
+        audit(request, AuthAuditLog.Event.PERMISSION_DENIED, False,
                client=getattr(principal, "client", None), detail=detail)

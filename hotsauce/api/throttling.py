@@ -1,8 +1,15 @@
 """Per-client rate limits on the shared cache (Redis in production, the database otherwise).
 
-Fixed one-window counters: ``cache.add`` starts a window, ``cache.incr`` counts atomically
-on Redis. The state is kept on the request so every response can carry ``RateLimit`` and
-``RateLimit-Policy`` headers (draft-ietf-httpapi-ratelimit-headers).
+Fixed one-window counters: ``cache.add`` starts a window, ``cache.incr`` counts (atomically
+on Redis; the database cache is good enough for a single host). The key is the client
+(``Principal.key``), never the IP: partners behind one NAT must not share a budget, and a
+client with many API keys must not multiply its own.
+
+The limit is enforced from ``ScopePermission`` *before* the scope check, so a client hammering
+endpoints it may not call is slowed down as well, and a refused call still carries the
+``RateLimit`` and ``RateLimit-Policy`` headers (draft-ietf-httpapi-ratelimit-headers).
+Calls without valid credentials are counted per IP against ``API_ANON_RATE_LIMIT``, which
+slows down key guessing without ever touching authenticated partners' budgets.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from partners.principal import Principal
@@ -23,39 +31,74 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*([a-z]+)\s*$")
 
 def parse_rate(rate: str) -> tuple[int, int]:
     match = _RATE.match(rate or "")
-    if not match or match.group(2) not in _UNITS:
-        raise ValueError(f"Bad rate {rate!r}")
+    if not match or match.group(2) not in _UNITS or int(match.group(1)) < 1:
+        raise ValueError(f"Bad rate {rate!r}; use e.g. '600/min'.")
     return int(match.group(1)), _UNITS[match.group(2)]
 
 
-class ClientRateThrottle(BaseThrottle):
-    def allow_request(self, request, view) -> bool:
-        principal = request.user
-        if not isinstance(principal, Principal):
-            return True  # unauthenticated calls are refused before any work is done
-        rate = settings.API_RATE_LIMIT
-        if principal.client is not None and principal.client.rate_limit:
-            rate = principal.client.rate_limit
+def client_rate(principal: Principal) -> str:
+    """The client's own override when it has a valid one, else the default."""
+    client = principal.client
+    if client is not None and client.rate_limit:
         try:
-            limit, window = parse_rate(rate)
-        except ValueError:
-            limit, window = parse_rate(settings.API_RATE_LIMIT)
-        now = time.time()
-        window_start = int(now // window) * window
-        key = f"ratelimit:{principal.key}:{window}:{window_start}"
-        if cache.add(key, 1, timeout=window + 5):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=window + 5)
-                count = 1
-        reset = max(1, int(window_start + window - now + 0.999))
-        request._ratelimit = {"limit": limit, "window": window, "remaining": max(0, limit - count),
-                              "reset": reset}
-        self._wait = reset
-        return count <= limit
+            parse_rate(client.rate_limit)
+            return client.rate_limit
+        except ValueError:  # a bad override must not lift the limit altogether
+            pass
+    return settings.API_RATE_LIMIT
+
+
+def _count(key: str, window: int) -> int:
+    if cache.add(key, 1, timeout=window + 5):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window expired between add and incr
+        cache.add(key, 1, timeout=window + 5)
+        return 1
+
+
+def _check(request, identity: str, rate: str, policy: str) -> dict:
+    limit, window = parse_rate(rate)
+    now = time.time()
+    window_start = int(now // window) * window
+    count = _count(f"ratelimit:{identity}:{window}:{window_start}", window)
+    state = {
+        "policy": policy, "limit": limit, "window": window, "remaining": max(0, limit - count),
+        "reset": max(1, int(window_start + window - now + 0.999)), "allowed": count <= limit,
+    }
+    request._ratelimit = state
+    return state
+
+
+def rate_limit_state(request) -> dict:
+    """Count this request once (whoever asks first) and return the window's state."""
+    state = getattr(request, "_ratelimit", None)
+    if state is not None:
+        return state
+    # Only a principal already resolved: never authenticate from here.
+    principal = request.__dict__.get("_user")
+    if isinstance(principal, Principal):
+        return _check(request, principal.key, client_rate(principal), "client")
+    from hotsauce.api.auth import client_ip
+
+    return _check(request, f"anon:{client_ip(request) or '-'}", getattr(settings, "API_ANON_RATE_LIMIT", "6000/min"),
+                  "anonymous")
+
+
+def rate_limit_enforce(request) -> None:
+    state = rate_limit_state(request)
+    if not state["allowed"]:
+        raise exceptions.Throttled(wait=state["reset"])
+
+
+class ClientRateThrottle(BaseThrottle):
+    """Kept in DEFAULT_THROTTLE_CLASSES for views that override the permission classes."""
+
+    def allow_request(self, request, view) -> bool:
+        state = rate_limit_state(request)
+        self._wait = state["reset"]
+        return state["allowed"]
 
     def wait(self):
         return getattr(self, "_wait", 1)
@@ -63,9 +106,15 @@ class ClientRateThrottle(BaseThrottle):
 
 def ratelimit_headers(request) -> dict[str, str]:
     state = getattr(request, "_ratelimit", None)
-    if not state:
-        return {}
+    if state is None:
+        # Refused before the permission check ran (bad credentials): count it against the
+        # caller's IP so guessing keys is limited too, and still answer with the headers.
+        try:
+            state = rate_limit_state(request)
+        except Exception:  # a cache outage must not turn an error answer into a 500
+            return {}
+    name = state["policy"]
     return {
-        "RateLimit-Policy": f'"default";q={state["limit"]};w={state["window"]}',
-        "RateLimit": f'"default";r={state["remaining"]};t={state["reset"]}',
+        "RateLimit-Policy": f'"{name}";q={state["limit"]};w={state["window"]}',
+        "RateLimit": f'"{name}";r={state["remaining"]};t={state["reset"]}',
     }
