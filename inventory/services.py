@@ -548,3 +548,33 @@ def batch_view(batch: Batch, lots=None) -> dict:
         "status": batch.status,
         "status_reason": batch.status_reason,
     }
+
+
+def lots_record(*, item: InventoryItem, lots: list[StockLot], type: str,
+                rows: list[tuple[int, int, int, int, int, str]], actor: Principal | None,
+                retail_partner: RetailPartner | None, reference: str, reason: str = "") -> MovementResult:
+    """Like ``lots_apply``, with ``(lot_id, quantity, on_hand, reserved, quarantined, reason)`` rows.
+
+    A row may leave every balance unchanged: a returned unit written off on arrival is
+    ledgered against its lot but never goes on hand, so reconciliation stays exact.
+    """
+    by_id = {lot.pk: lot for lot in lots}
+    mv = _Movement(item=item, lots=lots, type=type, actor=actor, retail_partner=retail_partner, reason=reason,
+                   reference=reference, idempotency_key="")
+    for lot_id, quantity, on_hand, reserved, quarantined, row_reason in rows:
+        lot = by_id[lot_id]
+        if lot.reserved + reserved < 0 or lot.on_hand + on_hand < lot.reserved + reserved + lot.quarantined \
+                + quarantined:
+            raise _insufficient(item, abs(on_hand or reserved), max(lot.reserved, 0), "reserved in that lot")
+        if on_hand or reserved or quarantined:
+            mv.change(lot, quantity=quantity, on_hand=on_hand, reserved=reserved, quarantined=quarantined)
+            mv.rows[-1].reason = (row_reason or reason)[:500]
+            continue
+        mv.rows.append(InventoryTransaction(
+            movement_id=mv.movement_id, item=item, lot=lot, type=type, quantity=quantity,
+            on_hand_after=lot.on_hand, reserved_after=lot.reserved, supplier_id=item.supplier_id,
+            product_id=item.product_id, warehouse=lot.warehouse, batch=lot.batch, retail_partner=retail_partner,
+            actor_client=getattr(actor, "client", None), actor_user=getattr(actor, "user", None),
+            reason=(row_reason or reason)[:500], reference=reference[:200], created_at=mv.now))
+    rows_written = mv.finish()
+    return MovementResult(item=item, lots=lots, transactions=rows_written)

@@ -1,0 +1,214 @@
+"""Request parsing for the partner workflow; responses are the selectors' views, documented here."""
+
+from rest_framework import serializers
+
+from hotsauce.api.fields import StrictIntegerField, StrictSerializer
+from orders.models import Order, Return, ReturnLine, Shipment
+
+MAX_QUANTITY = 1_000_000_000
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+class OrderLineInSerializer(StrictSerializer):
+    product_id = serializers.CharField(max_length=64)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class DeliveryAddressField(serializers.JSONField):
+    """Free text or a structured address object, stored and echoed as sent."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, (str, dict)):
+            raise serializers.ValidationError("Must be text or an address object.")
+        if isinstance(data, str) and len(data) > 2000:
+            raise serializers.ValidationError("At most 2000 characters.")
+        return super().to_internal_value(data)
+
+
+class OrderCreateSerializer(StrictSerializer):
+    supplier_id = serializers.CharField(max_length=64)
+    retail_partner_id = serializers.CharField(max_length=64, required=False, allow_null=True,
+                                              help_text="Brand clients name the retailer; retailers may omit it")
+    lines = OrderLineInSerializer(many=True, allow_empty=False, max_length=500)
+    requested_delivery_date = serializers.DateField(required=False, allow_null=True)
+    delivery_address = DeliveryAddressField(required=False, allow_null=True)
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CancelSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ShipmentLineInSerializer(StrictSerializer):
+    product_id = serializers.CharField(max_length=64)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    batch_number = serializers.CharField(max_length=64, required=False, allow_null=True)
+    warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class ShipmentCreateSerializer(StrictSerializer):
+    order_id = serializers.CharField(max_length=32)
+    carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    lines = ShipmentLineInSerializer(many=True, required=False, allow_null=True, allow_empty=False,
+                                     max_length=500, help_text="Omit to ship everything allocated")
+
+
+class EmptySerializer(StrictSerializer):
+    pass
+
+
+class ReturnLineInSerializer(StrictSerializer):
+    product_id = serializers.CharField(max_length=64)
+    batch_number = serializers.CharField(max_length=64)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    reason = serializers.ChoiceField(choices=ReturnLine.Reason.values)
+
+
+class ReturnCreateSerializer(StrictSerializer):
+    supplier_id = serializers.CharField(max_length=64)
+    retail_partner_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    order_id = serializers.CharField(max_length=32, required=False, allow_null=True)
+    lines = ReturnLineInSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class ReceiveLineInSerializer(StrictSerializer):
+    line_id = serializers.CharField(max_length=40)
+    disposition = serializers.ChoiceField(choices=ReturnLine.Disposition.values)
+    warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class ReturnReceiveSerializer(StrictSerializer):
+    lines = ReceiveLineInSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class RecallSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+# --- responses (documentation of the selectors' views) -------------------------------
+
+
+class AllocationSerializer(serializers.Serializer):
+    batch_number = serializers.CharField()
+    warehouse_location = serializers.CharField()
+    expiration_date = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class OrderLineSerializer(serializers.Serializer):
+    product_id = serializers.CharField()
+    quantity = serializers.IntegerField()
+    allocated_quantity = serializers.IntegerField()
+    backordered_quantity = serializers.IntegerField()
+    shipped_quantity = serializers.IntegerField()
+    delivered_quantity = serializers.IntegerField()
+    allocations = AllocationSerializer(many=True)
+
+
+class ShipmentLineSerializer(serializers.Serializer):
+    product_id = serializers.CharField()
+    batch_number = serializers.CharField()
+    warehouse_location = serializers.CharField()
+    expiration_date = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    shipment_id = serializers.CharField()
+    order_id = serializers.CharField()
+    supplier_id = serializers.CharField(required=False)
+    retail_partner_id = serializers.CharField(required=False)
+    status = serializers.ChoiceField(choices=Shipment.Status.values)
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    shipped_at = serializers.CharField()
+    delivered_at = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField()
+    lines = ShipmentLineSerializer(many=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    ordered_quantity = serializers.IntegerField()
+    allocated_quantity = serializers.IntegerField()
+    backordered_quantity = serializers.IntegerField()
+    shipped_quantity = serializers.IntegerField()
+    in_transit_quantity = serializers.IntegerField()
+    delivered_quantity = serializers.IntegerField()
+    shipments_in_transit = serializers.IntegerField()
+    shipments_delivered = serializers.IntegerField()
+
+
+class OrderSerializer(serializers.Serializer):
+    order_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=Order.Status.values)
+    supplier_id = serializers.CharField()
+    retail_partner_id = serializers.CharField()
+    requested_delivery_date = serializers.DateField(allow_null=True)
+    delivery_address = serializers.JSONField()
+    reference = serializers.CharField()
+    lines = OrderLineSerializer(many=True)
+    shipments = ShipmentSerializer(many=True)
+    progress = ProgressSerializer()
+    cancelled_at = serializers.CharField(allow_null=True)
+    created_at = serializers.CharField()
+    updated_at = serializers.CharField()
+
+
+class ReturnLineSerializer(serializers.Serializer):
+    line_id = serializers.CharField()
+    product_id = serializers.CharField()
+    batch_number = serializers.CharField()
+    quantity = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=ReturnLine.Reason.values)
+    disposition = serializers.ChoiceField(choices=ReturnLine.Disposition.values, allow_null=True)
+    warehouse_location = serializers.CharField(allow_null=True)
+    received_at = serializers.CharField(allow_null=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    return_id = serializers.CharField()
+    supplier_id = serializers.CharField()
+    retail_partner_id = serializers.CharField()
+    order_id = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=Return.Status.values)
+    lines = ReturnLineSerializer(many=True)
+    created_at = serializers.CharField()
+    received_at = serializers.CharField(allow_null=True)
+
+
+class RecallNoticeSerializer(serializers.Serializer):
+    retail_partner_id = serializers.CharField()
+    quantity = serializers.IntegerField()
+    shipped_quantity = serializers.IntegerField()
+    returned_quantity = serializers.IntegerField()
+    outstanding_quantity = serializers.IntegerField()
+
+
+class RecallOutSerializer(serializers.Serializer):
+    recall_id = serializers.CharField()
+    product_id = serializers.CharField()
+    supplier_id = serializers.CharField()
+    batch_number = serializers.CharField()
+    expiration_date = serializers.CharField()
+    reason = serializers.CharField()
+    recalled_at = serializers.CharField()
+    units_on_hold = serializers.IntegerField()
+    reserved_units_released = serializers.IntegerField()
+    notices = RecallNoticeSerializer(many=True)
+
+
+class TraceSerializer(serializers.Serializer):
+    product_id = serializers.CharField()
+    supplier_id = serializers.CharField()
+    batch_number = serializers.CharField()
+    expiration_date = serializers.CharField()
+    status = serializers.CharField()
+    totals = serializers.DictField(child=serializers.IntegerField())
+    lots = serializers.ListField(child=serializers.DictField())
+    retail_partners = serializers.ListField(child=serializers.DictField())
+    shipments = serializers.ListField(child=serializers.DictField())
+    returns = serializers.ListField(child=serializers.DictField())
+    recalls = RecallOutSerializer(many=True)
