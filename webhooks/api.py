@@ -7,7 +7,6 @@ import json
 import time
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
 from django.http import JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -118,33 +117,29 @@ def _stream_open(request):
     """Authenticate and validate in a thread: (principal, after, types) or a problem response."""
     drf_request = Request(request, authenticators=[BearerTokenAuthentication(), ApiKeyAuthentication()])
     try:
-        try:
-            principal = drf_request.user
-        except drf_exceptions.AuthenticationFailed as exc:
-            return problem_response(request, 401, "not_authenticated", str(exc.detail),
-                                    headers={"WWW-Authenticate": 'Bearer realm="api"'})
-        if principal is None:
-            return problem_response(request, 401, "not_authenticated", "Authentication credentials were not provided.",
-                                    headers={"WWW-Authenticate": 'Bearer realm="api"'})
-        try:
-            ScopePermission().has_permission(drf_request, _StreamScope())
-        except drf_exceptions.PermissionDenied as exc:
-            return problem_response(request, 403, getattr(exc, "problem_code", "permission_denied"), str(exc.detail))
-        try:
-            _reject_unknown_params(request.GET, {"after", "types"})
-            # Last-Event-ID is what a reconnecting EventSource sends; it wins over the URL.
-            header = request.headers.get("Last-Event-ID")
-            after = _sequence(header.strip(), "Last-Event-ID") if header else _sequence(request.GET.get("after"),
-                                                                                         "after")
-            types = _types(request.GET.get("types"))
-            selectors.cursor_check(after=after)
-        except ApplicationError as exc:
-            return JsonResponse(problem_body(status=exc.status, code=exc.code, detail=exc.detail, request=request,
-                                             title=exc.title, errors_list=exc.errors),
-                                status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
-        return principal, after, types
-    finally:
-        close_old_connections()
+        principal = drf_request.user
+    except drf_exceptions.AuthenticationFailed as exc:
+        return problem_response(request, 401, "not_authenticated", str(exc.detail),
+                                headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    if principal is None:
+        return problem_response(request, 401, "not_authenticated", "Authentication credentials were not provided.",
+                                headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    try:
+        ScopePermission().has_permission(drf_request, _StreamScope())
+    except drf_exceptions.PermissionDenied as exc:
+        return problem_response(request, 403, getattr(exc, "problem_code", "permission_denied"), str(exc.detail))
+    try:
+        _reject_unknown_params(request.GET, {"after", "types"})
+        # Last-Event-ID is what a reconnecting EventSource sends; it wins over the URL.
+        header = request.headers.get("Last-Event-ID")
+        after = _sequence(header.strip(), "Last-Event-ID") if header else _sequence(request.GET.get("after"), "after")
+        types = _types(request.GET.get("types"))
+        selectors.cursor_check(after=after)
+    except ApplicationError as exc:
+        return JsonResponse(problem_body(status=exc.status, code=exc.code, detail=exc.detail, request=request,
+                                         title=exc.title, errors_list=exc.errors),
+                            status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+    return principal, after, types
 
 
 def _frame(event) -> str:
@@ -155,24 +150,22 @@ def _frame(event) -> str:
 async def _event_frames(principal, after: int, types):
     page = sync_to_async(selectors.event_page)
     last_write = time.monotonic()
-    try:
-        # An opening comment lets clients and proxies see the stream is live at once.
-        yield ": stream open\n\n"
-        while True:
-            events, has_more = await page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
-            if events:
-                yield "".join(_frame(event) for event in events)
-                after = events[-1].sequence
-                last_write = time.monotonic()
-                if has_more:
-                    continue
-            elif time.monotonic() - last_write >= STREAM_KEEPALIVE_SECONDS:
-                yield ": keep-alive\n\n"
-                last_write = time.monotonic()
-            await asyncio.sleep(STREAM_POLL_SECONDS)
-    finally:
-        # The polling thread's connection would otherwise outlive the client.
-        await sync_to_async(close_old_connections)()
+    # The polls run (thread-sensitive) in this request's own sync thread, whose database
+    # connection Django closes with request_finished when the client goes away.
+    # An opening comment lets clients and proxies see the stream is live at once.
+    yield ": stream open\n\n"
+    while True:
+        events, has_more = await page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
+        if events:
+            yield "".join(_frame(event) for event in events)
+            after = events[-1].sequence
+            last_write = time.monotonic()
+            if has_more:
+                continue
+        elif time.monotonic() - last_write >= STREAM_KEEPALIVE_SECONDS:
+            yield ": keep-alive\n\n"
+            last_write = time.monotonic()
+        await asyncio.sleep(STREAM_POLL_SECONDS)
 
 
 async def event_stream(request):
