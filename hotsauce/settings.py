@@ -81,8 +81,13 @@ if DATABASE_URL:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))}
     except Exception as exc:  # dj-database-url raises several types for one problem
         raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from None
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("TEST", {})
+    _pool_max = env_int("DATABASE_POOL_MAX_SIZE", 0)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _pool_max > 0:
+        # Under ASGI every request runs its sync view in its own thread: without a pool each
+        # thread opens a connection and PostgreSQL runs out of slots under load.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": _pool_max,
+                                                                    "timeout": 10}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
