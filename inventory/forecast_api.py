@@ -25,7 +25,9 @@ from partners.scopes import BRAND, RETAILER, SUPPLIER
 class ForecastFilter(django_filters.FilterSet):
     supplierId = django_filters.CharFilter(field_name="supplier__code")
     productId = django_filters.CharFilter(field_name="product__sku")
-    belowReorderPoint = django_filters.BooleanFilter(method="filter_below")
+    # A choice, not BooleanFilter: that one reads "maybe" as "no filter" instead of a 400.
+    belowReorderPoint = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", method="filter_below")
     stockoutBefore = django_filters.DateFilter(method="filter_stockout_before")
 
     class Meta:
@@ -33,7 +35,7 @@ class ForecastFilter(django_filters.FilterSet):
         fields = []
 
     def filter_below(self, qs, name, value):
-        return qs if value is None else selectors.forecasts_below_reorder_point(qs, value)
+        return selectors.forecasts_below_reorder_point(qs, value)
 
     def filter_stockout_before(self, qs, name, value):
         return selectors.forecasts_stockout_before(qs, value)

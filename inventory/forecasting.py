@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -113,8 +114,9 @@ def stockout_date(*, available: int, demand: float, today: date) -> date | None:
     cover = days_of_cover(available=available, demand=demand)
     if cover is None:
         return None
-    # Capped so a trickle of demand against a warehouse of stock cannot overflow a date.
-    return today + timedelta(days=min(math.floor(cover), 36_500))
+    # Capped so a trickle of demand against a warehouse of stock cannot overflow a date; the
+    # epsilon keeps 100 / 20.000000000001 on day 5 rather than day 4.
+    return today + timedelta(days=min(math.floor(cover + 1e-9), 36_500))
 
 
 def suggested_order_quantity(*, available: int, reorder_point: float, demand: float, review_period_days: int,
@@ -356,6 +358,8 @@ def forecasts_recompute(*, now: datetime | None = None) -> RunResult:
             policy = default if policy_row[0] is None else Policy(
                 float(policy_row[0]), float(policy_row[1]), float(policy_row[2]), *policy_row[3:])
             stats = demand_stats(weighted_sum=float(s1), weighted_sum_sq=float(s2), observed_days=n, beta=beta)
+            # Rounded so that float noise cannot move a stockout date or a filter boundary.
+            stats = DemandStats(round(stats.mean, 6), round(stats.std_dev, 6), stats.observed_days)
             numbers = forecast_numbers(stats=stats, policy=policy)
             for key, value in (("item", item_id), ("d", stats.mean), ("sd", stats.std_dev), ("n", stats.observed_days),
                                ("lt", policy.lead_time_days), ("ltsd", policy.lead_time_std_dev_days),
@@ -528,7 +532,8 @@ def replenishment_policy_set(*, supplier: Supplier, product: Product, **fields) 
     policy = ReplenishmentPolicy.objects.filter(supplier=supplier, product=product).first() \
         or ReplenishmentPolicy(supplier=supplier, product=product)
     for name, value in fields.items():
-        setattr(policy, name, value)
+        # Floats go through str so 0.99 is stored as 0.99, not 0.98999999999999999112.
+        setattr(policy, name, Decimal(str(value)) if isinstance(value, float) else value)
     policy.full_clean()
     policy.save()
     return policy
