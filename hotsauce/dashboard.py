@@ -21,6 +21,10 @@ from django.utils.safestring import SafeString
 
 from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot
 
+admin.site.site_header = "Hot sauce operations"
+admin.site.site_title = "Hot sauce staff portal"
+admin.site.index_title = "Staff portal"
+
 WEEKS_AHEAD = 12
 LEDGER_DAYS = 14
 LOW_STOCK_UNITS = 50
@@ -102,16 +106,27 @@ def ledger_activity(*, now: datetime, days: int = LEDGER_DAYS) -> list[Bar]:
 
 
 def stock_alerts(*, now: datetime, limit: int = LIST_LIMIT) -> list[dict]:
-    """Items out of stock or low (sellable units), worst first."""
+    """Items out of stock or below their reorder point, worst first.
+
+    The reorder point is the forecast's; an item the forecast run has not reached yet is
+    judged against a flat ``LOW_STOCK_UNITS`` instead, so a new item is not invisible.
+    """
     zero = Value(0, output_field=IntegerField())
     sellable = Q(lots__batch__status=Batch.Status.RELEASED, lots__batch__expiration_date__gt=now)
-    items = (InventoryItem.objects.select_related("supplier", "product")
+    items = (InventoryItem.objects.select_related("supplier", "product", "forecast")
              .annotate(on_hand=Coalesce(Sum("lots__on_hand"), zero),
                        available=Coalesce(Sum(F("lots__on_hand") - F("lots__reserved") - F("lots__quarantined"),
                                               filter=sellable), zero))
-             .filter(available__lt=LOW_STOCK_UNITS).order_by("available", "product__sku")[:limit])
-    return [{"item": item, "on_hand": item.on_hand, "available": item.available,
-             "state": "out of stock" if item.available <= 0 else "low"} for item in items]
+             .filter(Q(available__lte=0) | Q(forecast__isnull=False, available__lt=F("forecast__reorder_point"))
+                     | Q(forecast__isnull=True, available__lt=LOW_STOCK_UNITS))
+             .order_by("available", "product__sku")[:limit])
+    rows = []
+    for item in items:
+        forecast = getattr(item, "forecast", None)
+        rows.append({"item": item, "on_hand": item.on_hand, "available": item.available,
+                     "reorder_point": round(forecast.reorder_point) if forecast else f"< {LOW_STOCK_UNITS}",
+                     "state": "out of stock" if item.available <= 0 else "below reorder point"})
+    return rows
 
 
 def batch_health(*, now: datetime) -> dict:
@@ -144,7 +159,6 @@ def dashboard_context(*, now: datetime | None = None) -> dict:
         "stock_alerts": stock_alerts(now=now),
         "health": batch_health(now=now),
         "recalls": recent_recalls(),
-        "low_stock_units": LOW_STOCK_UNITS,
     }
 
 

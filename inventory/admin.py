@@ -32,7 +32,18 @@ from inventory.admin_stock import (
     can_change_stock,
     staff_change,
 )
-from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
+from inventory.models import (
+    Batch,
+    Forecast,
+    InventoryItem,
+    InventoryTransaction,
+    Product,
+    ReplenishmentPolicy,
+    RestockAlert,
+    SellThroughReport,
+    StockLot,
+    Warehouse,
+)
 from inventory.services import gtin_validate
 
 LEDGER_INLINE_ROWS = 100
@@ -437,3 +448,44 @@ class InventoryTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="actor")
     def actor(self, row):
         return actor_label(row)
+
+
+# --- demand and replenishment ---------------------------------------------------------
+
+
+@admin.register(ReplenishmentPolicy)
+class ReplenishmentPolicyAdmin(admin.ModelAdmin):
+    list_display = ("supplier", "product", "lead_time_days", "lead_time_std_dev_days", "service_level",
+                    "minimum_order_quantity", "case_pack", "review_period_days", "updated_at")
+    list_filter = ("supplier",)
+    search_fields = ("supplier__code", "product__sku", "product__name")
+    list_select_related = ("supplier", "product")
+    autocomplete_fields = ("product",)
+
+
+@admin.register(Forecast)
+class ForecastAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("item", "average_daily_demand", "demand_std_dev", "safety_stock", "reorder_point",
+                    "available_quantity", "observed_days", "computed_at")
+    list_filter = ("item__supplier",)
+    search_fields = ("item__product__sku", "item__product__name", "item__supplier__code")
+    list_select_related = ("item__supplier", "item__product")
+
+
+@admin.register(RestockAlert)
+class RestockAlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("id", "item", "severity", "status", "available_quantity", "reorder_point",
+                    "suggested_order_quantity", "opened_at", "acknowledged_at", "resolved_at")
+    list_filter = ("status", "severity", "item__supplier")
+    search_fields = ("item__product__sku", "item__product__name", "item__supplier__code")
+    list_select_related = ("item__supplier", "item__product")
+    date_hierarchy = "opened_at"
+
+
+@admin.register(SellThroughReport)
+class SellThroughReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("date", "retail_partner", "product", "units_sold", "on_hand", "reported_by", "updated_at")
+    list_filter = ("retail_partner", "date")
+    search_fields = ("retail_partner__code", "product__sku", "product__name")
+    list_select_related = ("retail_partner", "product", "reported_by")
+    date_hierarchy = "date"

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot

@@ -1,0 +1,84 @@
+"""A staff member's day in the admin, in real headless Chromium against a live server."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from inventory.models import InventoryTransaction
+from inventory.services_reconcile import reconcile
+from partners.services import api_client_create
+from partners.staff_roles import INVENTORY_MANAGER
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def staff_portal(live_server):
+    import io
+
+    call_command("seed_demo", stdout=io.StringIO())
+    user = User.objects.create_user("ops", password="hot-sauce-ops-1", is_staff=True)
+    user.groups.add(Group.objects.get(name=INVENTORY_MANAGER))
+    _, creds = api_client_create(kind="brand", name="erp")
+    return user, creds
+
+
+def brand_api(live_server, creds) -> httpx.Client:
+    token = httpx.post(f"{live_server.url}/oauth/token/", data={"grant_type": "client_credentials"},
+                       auth=(creds["clientId"], creds["clientSecret"])).json()["access_token"]
+    return httpx.Client(base_url=f"{live_server.url}/api/v1", headers={"Authorization": f"Bearer {token}"})
+
+
+def log_in(browser, live_server, username: str, password: str) -> None:
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    assert browser.find_element(By.ID, "staff-dashboard-link")
+
+
+def test_staff_quarantine_a_batch_expiring_soon_and_read_the_dashboard(browser, screenshot, live_server,
+                                                                     staff_portal):
+    user, creds = staff_portal
+    api = brand_api(live_server, creds)
+    assert api.get("/inventory/SUP123/HOTSAUCE102").json()["availableQuantity"] == 240
+
+    log_in(browser, live_server, "ops", "hot-sauce-ops-1")
+    browser.get(f"{live_server.url}/admin/inventory/batch/")
+    browser.find_element(By.LINK_TEXT, "Expiring within 30 days").click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
+    assert [row.find_element(By.CSS_SELECTOR, "th, td.field-batch_number").text for row in rows] == ["B102-02"]
+    assert rows[0].find_element(By.CSS_SELECTOR, ".days-left").value_of_css_property("color") != ""
+    screenshot("batch-list-expiring-30-days")
+
+    rows[0].find_element(By.CSS_SELECTOR, "input.action-select").click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value("quarantine")
+    browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
+    browser.find_element(By.NAME, "reason").send_keys("bloated bottles reported")
+    browser.find_element(By.CSS_SELECTOR, "#staff-form input[type=submit]").click()
+    assert "Quarantined: B102-02" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    row = browser.find_element(By.CSS_SELECTOR, "#result_list tbody tr")
+    assert row.find_element(By.CSS_SELECTOR, "td.field-status").text == "Quarantined"
+    assert row.find_element(By.CSS_SELECTOR, "td.field-available").text == "0"
+
+    body = api.get("/inventory/SUP123/HOTSAUCE102").json()
+    assert (body["availableQuantity"], body["onHoldQuantity"]) == (0, 240)
+
+    browser.get(f"{live_server.url}/admin/")
+    browser.find_element(By.LINK_TEXT, "Staff dashboard").click()
+    chart = browser.find_element(By.CSS_SELECTOR, "svg#expiring-per-week")
+    bars = chart.find_elements(By.CSS_SELECTOR, "rect.bar")
+    assert len(bars) == 12
+    assert sum(int(bar.get_attribute("data-value")) for bar in bars) > 0
+    assert any(float(bar.get_attribute("height")) > 0 for bar in bars)
+    assert chart.size["width"] > 100 and chart.size["height"] > 100
+    assert browser.find_elements(By.CSS_SELECTOR, "svg#ledger-activity rect.bar")
+    screenshot("dashboard")
+
+    assert not InventoryTransaction.objects.filter(actor_user=user).exists()  # a status change moves no units
+    assert reconcile() == []
