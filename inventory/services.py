@@ -123,6 +123,7 @@ class _Movement:
         self.movement_id = uuid.uuid4()
         self.before = item_totals(lots)
         self.rows: list[InventoryTransaction] = []
+        self.held_taken: dict[int, int] = {}
         self.now = timezone.now()
 
     def change(self, lot: StockLot, *, quantity: int, on_hand: int = 0, reserved: int = 0, quarantined: int = 0,
@@ -304,10 +305,12 @@ def _take_unreserved(mv: _Movement, candidates: list[StockLot], quantity: int, *
     if remaining:
         raise _insufficient(mv.item, quantity, quantity - remaining,
                             "available" if sellable_only else "unreserved")
+    held: dict[int, int] = {}
     for lot, take in plan:
-        # Held units go first out of a lot's own quarantine when it is all that is left.
-        held_taken = max(0, take - (lot.on_hand - lot.reserved - lot.quarantined)) if not sellable_only else 0
-        mv.change(lot, quantity=take, on_hand=-take, quarantined=-held_taken, type=type)
+        # A lot's own quarantined units are taken only when nothing else is left in it.
+        held[lot.pk] = max(0, take - (lot.on_hand - lot.reserved - lot.quarantined)) if not sellable_only else 0
+        mv.change(lot, quantity=take, on_hand=-take, quarantined=-held[lot.pk], type=type)
+    mv.held_taken = held
     return plan
 
 
@@ -410,8 +413,10 @@ def stock_move(*, supplier: Supplier, product: Product, type: str, quantity: int
         for row in mv.rows:
             row.counterpart_warehouse = to_warehouse
         for lot, take in plan:
+            # Quarantined units stay quarantined on arrival.
             target = _lot_for(item, lots, to_warehouse, lot.batch, create=True)
-            mv.change(target, quantity=take, on_hand=take, counterpart=warehouse)
+            mv.change(target, quantity=take, on_hand=take, quarantined=mv.held_taken.get(lot.pk, 0),
+                      counterpart=lot.warehouse)
         allocations = plan
     rows = mv.finish()
     if type in (T.RECEIPT, T.RETURN, T.RELEASE, T.TRANSFER) or (type == T.ADJUSTMENT and quantity > 0):
