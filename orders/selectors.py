@@ -246,12 +246,17 @@ def batch_trace(*, principal: Principal, batch: Batch) -> dict:
     if principal.is_retailer:
         shipment_lines = shipment_lines.filter(shipment__retail_partner_id=principal.retail_partner_id)
         return_lines = return_lines.filter(ret__retail_partner_id=principal.retail_partner_id)
-    shipments = [{
-        "shipment_id": line.shipment.code, "order_id": line.shipment.order.code,
-        "retail_partner_id": line.shipment.retail_partner.code, "warehouse_location": line.warehouse.code,
-        "quantity": line.quantity, "status": line.shipment.status, "carrier": line.shipment.carrier,
-        "tracking_number": line.shipment.tracking_number, "shipped_at": ts(line.shipment.shipped_at),
-        "delivered_at": ts(line.shipment.delivered_at)} for line in shipment_lines]
+    shipments: dict[int, dict] = {}
+    for line in shipment_lines:
+        shipment = line.shipment
+        entry = shipments.setdefault(shipment.pk, {
+            "shipment_id": shipment.code, "order_id": shipment.order.code,
+            "retail_partner_id": shipment.retail_partner.code, "quantity": 0, "status": shipment.status,
+            "carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
+            "shipped_at": ts(shipment.shipped_at), "delivered_at": ts(shipment.delivered_at), "lots": []})
+        entry["quantity"] += line.quantity
+        entry["lots"].append({"warehouse_location": line.warehouse.code, "quantity": line.quantity})
+    shipments = list(shipments.values())
     returns = [{
         "return_id": line.ret.code, "line_id": line.code, "order_id": line.ret.order.code if line.ret.order_id
         else None, "retail_partner_id": line.ret.retail_partner.code, "quantity": line.quantity,
