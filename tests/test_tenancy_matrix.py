@@ -1,0 +1,493 @@
+"""Tenancy matrix: every /api/v1/ route × every kind of caller.
+
+Routes are discovered from the URLconf, so a new route is covered (or fails loudly) without
+anyone remembering this file. What each caller should get is derived from the view's own
+``required_scopes`` / ``allowed_kinds`` plus the small ``ROUTES`` table below, which says for
+each route which path arguments to use (resources owned by SUP123 / RETAIL456) and which
+callers may see them. Everything else is a 404 (a foreign resource is never revealed).
+
+Lists, the changes feed and the SSE stream are also scanned: no record in them may name a
+supplier or retail partner the caller has no business with.
+
+``python manage.py shell -c "from tests.test_tenancy_matrix import print_routes; print_routes()"``
+prints the routes and whether each has a table entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from partners.models import RetailPartner, Supplier, TradingRelationship
+from partners.scopes import KIND_SCOPES
+
+OWNER = "owner_supplier"  # SUP123
+OTHER_SUPPLIER = "other_supplier"  # SUP400
+RETAILER = "trading_retailer"  # RETAIL456, trades with SUP123
+UNRELATED = "unrelated_retailer"  # RETAIL700, trades only with SUP400
+BRAND = "brand"
+ANONYMOUS = "anonymous"
+# Foreign callers first: a write by a caller that may make it must not change what a
+# caller that may not sees (e.g. a cancelled order is still the same order to a stranger).
+CALLERS = (ANONYMOUS, OTHER_SUPPLIER, UNRELATED, RETAILER, OWNER, BRAND)
+KIND = {OWNER: "supplier", OTHER_SUPPLIER: "supplier", RETAILER: "retailer", UNRELATED: "retailer",
+        BRAND: "brand"}
+PARTNER = {OWNER: "SUP123", OTHER_SUPPLIER: "SUP400", RETAILER: "RETAIL456", UNRELATED: "RETAIL700", BRAND: None}
+
+ALL = frozenset({OWNER, OTHER_SUPPLIER, RETAILER, UNRELATED, BRAND})
+SUP123_PARTIES = frozenset({OWNER, RETAILER, BRAND})  # SUP123's own things, as its trading retailer sees them
+SUP123_ONLY = frozenset({OWNER, BRAND})
+WRITE_OK = "any answer but 401/403/404/5xx"  # a permitted write: 2xx, or 400/409/428 on its merits
+
+
+@dataclass
+class Route:
+    """How to call one route and who may see what it names.
+
+    args: path arguments (or a function of the World returning them) naming things owned by
+    SUP123 / RETAIL456. visible: callers that may see those things (per method, or one set
+    for all). bodies: a valid body per write method, so the tenancy check is reached rather
+    than a 400. expect: exact overrides {(method, caller): {statuses}} for the few cases the
+    rules above do not capture.
+    """
+
+    args: dict | Callable | None = None
+    visible: frozenset | dict = ALL
+    bodies: dict = field(default_factory=dict)
+    expect: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+    # Non-DRF views state their methods and scopes here.
+    scopes: dict | None = None
+    allowed_kinds: dict | None = None
+    stream: bool = False
+
+    def visible_for(self, method: str) -> frozenset:
+        if isinstance(self.visible, dict):
+            return self.visible.get(method, self.visible.get("*", ALL))
+        return self.visible
+
+
+def _w(name):
+    return lambda world: world.ids[name]
+
+
+ROUTES: dict[str, Route] = {
+    # --- partners ---------------------------------------------------------------------------
+    "suppliers": Route(bodies={"POST": {"supplierId": "SUPNEW", "name": "New"}}),
+    "suppliers/<str:supplier_id>": Route(args={"supplier_id": "SUP123"}, visible=SUP123_PARTIES),
+    "retailPartners": Route(bodies={"POST": {"retailPartnerId": "RETAILNEW", "name": "New"}}),
+    "retailPartners/<str:retail_partner_id>": Route(args={"retail_partner_id": "RETAIL456"},
+                                                    visible=frozenset({OWNER, RETAILER, BRAND})),
+    "tradingRelationships": Route(bodies={"POST": {"supplierId": "SUP400", "retailPartnerId": "RETAIL456"}}),
+    "tradingRelationships/<int:relationship_id>": Route(
+        args=lambda w: {"relationship_id": w.ids["relationship"]}, visible=SUP123_PARTIES,
+        bodies={"PATCH": {"active": True}}),
+    # --- catalogue and stock -------------------------------------------------------------------
+    "products": Route(bodies={"POST": lambda w: {"productId": f"MATRIX{w.n()}", "name": "Matrix sauce",
+                                                 "gtin": None}}),
+    "products/<str:product_id>": Route(args={"product_id": "HOTSAUCE789"},
+                                       bodies={"PUT": {"name": "Classic", "flavor": "classic"}}),
+    "products/<str:product_id>/batches": Route(args={"product_id": "HOTSAUCE789"}),
+    "products/<str:product_id>/batches/<str:batch_number>": Route(
+        args={"product_id": "HOTSAUCE789", "batch_number": "BATCH202406"}, visible=SUP123_PARTIES),
+    "products/<str:product_id>/batches/<str:batch_number>/trace": Route(
+        args={"product_id": "HOTSAUCE789", "batch_number": "BATCH202406"}, visible=SUP123_PARTIES),
+    "products/<str:product_id>/batches/<str:batch_number>/recall": Route(
+        args={"product_id": "HOTSAUCE789", "batch_number": "BATCH202406"}, visible=SUP123_ONLY,
+        bodies={"POST": {"reason": "tenancy matrix"}}),
+    "warehouses": Route(bodies={"POST": lambda w: {"warehouseLocation": f"WH_M{w.n()}", "name": "Matrix"}}),
+    "inventory": Route(),
+    "inventory/transactions": Route(
+        visible={"POST": SUP123_ONLY},
+        bodies={"POST": {"supplierId": "SUP123", "productId": "HOTSAUCE789", "type": "reservation", "quantity": 1}}),
+    "inventory/<str:supplier_id>/<str:product_id>": Route(
+        args={"supplier_id": "SUP123", "product_id": "HOTSAUCE789"},
+        visible={"GET": SUP123_PARTIES, "*": SUP123_ONLY},
+        bodies={"POST": {"type": "reservation", "quantity": 1},
+                "PATCH": {"version": 10**6, "reason": "matrix", "lots": [
+                    {"warehouseLocation": "Warehouse_A", "batchNumber": "BATCH202406", "inventoryLevel": 500}]}}),
+    # --- demand -------------------------------------------------------------------------------
+    "retailPartners/<str:retail_partner_id>/sellThrough": Route(
+        args={"retail_partner_id": "RETAIL456"}, visible=frozenset({RETAILER}),
+        bodies={"POST": lambda w: {"date": str(date.today() - timedelta(days=1)), "lines": [
+            {"productId": "HOTSAUCE789", "unitsSold": 3, "onHand": 40}]}}),
+    "forecasts": Route(),
+    "forecasts/<str:supplier_id>/<str:product_id>": Route(
+        args={"supplier_id": "SUP123", "product_id": "HOTSAUCE789"}, visible=SUP123_PARTIES),
+    "alerts": Route(),
+    "alerts/<int:alert_id>/acknowledge": Route(args=lambda w: {"alert_id": w.ids["alert"]}, visible=SUP123_ONLY),
+    # --- orders, shipments, returns --------------------------------------------------------------
+    "orders": Route(
+        visible={"POST": frozenset({RETAILER, BRAND})},
+        bodies={"POST": {"supplierId": "SUP123", "retailPartnerId": "RETAIL456",
+                         "lines": [{"productId": "HOTSAUCE789", "quantity": 1}]}},
+        # A foreign partner named in a body (not the path) is a 400 on that field, worded the
+        # same whether or not it exists; a 404 would be as good.
+        expect={("POST", UNRELATED): {400, 404}}),
+    "orders/<str:order_id>": Route(args=lambda w: {"order_id": w.ids["order"]}, visible=SUP123_PARTIES),
+    "orders/<str:order_id>/cancel": Route(args=lambda w: {"order_id": w.ids["order"]}, visible=SUP123_PARTIES,
+                                          bodies={"POST": {}}),
+    "shipments": Route(visible={"POST": SUP123_ONLY},
+                       bodies={"POST": lambda w: {"orderId": w.ids["open_order"]}}),
+    "shipments/<str:shipment_id>": Route(args=lambda w: {"shipment_id": w.ids["shipment"]}, visible=SUP123_PARTIES),
+    "shipments/<str:shipment_id>/deliver": Route(args=lambda w: {"shipment_id": w.ids["shipment"]},
+                                                 visible=SUP123_ONLY, bodies={"POST": {}}),
+    "returns": Route(visible={"POST": frozenset({RETAILER, BRAND})},
+                     bodies={"POST": lambda w: {"supplierId": "SUP123", "retailPartnerId": "RETAIL456",
+                                                "orderId": w.ids["order"], "lines": [
+                                                    {"productId": "HOTSAUCE789", "batchNumber": w.ids["batch"],
+                                                     "quantity": 1, "reason": "damaged"}]}},
+                     expect={("POST", UNRELATED): {400, 404}}),
+    "returns/<str:return_id>": Route(args=lambda w: {"return_id": w.ids["return"]}, visible=SUP123_PARTIES),
+    "returns/<str:return_id>/receive": Route(
+        args=lambda w: {"return_id": w.ids["return"]}, visible=SUP123_ONLY,
+        bodies={"POST": lambda w: {"lines": [{"lineId": w.ids["return_line"], "disposition": "writeOff"}]}}),
+    # --- events and webhooks (subscriptions belong to the partner that made them) ----------------
+    "events": Route(),
+    "events/stream": Route(scopes={"GET": "events:read"}, stream=True),
+    "webhooks": Route(bodies={"POST": {"url": "http://127.0.0.1:9/matrix", "eventTypes": ["*"]}}),
+    "webhooks/<str:webhook_id>": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+                                       visible=frozenset({OWNER}),
+                                       bodies={"PATCH": {"description": "matrix"}}),
+    "webhooks/<str:webhook_id>/rotateSecret": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+                                                    visible=frozenset({OWNER}), bodies={"POST": {}}),
+    "webhooks/<str:webhook_id>/test": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+                                            visible=frozenset({OWNER}), bodies={"POST": {}}),
+    "webhooks/<str:webhook_id>/recover": Route(
+        args=lambda w: {"webhook_id": w.ids["webhook"]}, visible=frozenset({OWNER}),
+        bodies={"POST": {"since": "2020-01-01T00:00:00Z"}}),
+    "webhooks/<str:webhook_id>/deliveries": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+                                                  visible=frozenset({OWNER})),
+}
+
+
+# --- route discovery -----------------------------------------------------------------------------
+
+
+def api_routes() -> dict[str, object]:
+    """{route under /api/v1/: view callback}, straight from the URLconf."""
+    found: dict[str, object] = {}
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                if route.startswith("api/v1/"):
+                    found.setdefault(route[len("api/v1/"):], pattern.callback)
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def view_methods(route: str, callback) -> dict[str, str]:
+    """{METHOD: required scope} for every method the view answers."""
+    cls = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if cls is None:
+        entry = ROUTES.get(route)
+        return dict(entry.scopes or {}) if entry else {}
+    declared = getattr(cls, "required_scopes", None) or {}
+    return {m.upper(): declared.get(m.upper()) for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m)}
+
+
+def view_allowed_kinds(route: str, callback) -> dict:
+    cls = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if cls is None:
+        entry = ROUTES.get(route)
+        return dict(entry.allowed_kinds or {}) if entry and entry.allowed_kinds else {}
+    return getattr(cls, "allowed_kinds", None) or {}
+
+
+def _cases():
+    try:
+        routes = api_routes()
+    except Exception:  # Django not configured (imported outside pytest)
+        return []
+    cases = []
+    for route, callback in sorted(routes.items()):
+        methods = view_methods(route, callback) or {"?": None}
+        for method in sorted(methods):
+            cases.append(pytest.param(route, method, id=f"{method} {route}"))
+    return cases
+
+
+CASES = _cases()
+
+
+def test_every_api_route_is_in_the_tenancy_table():
+    missing = sorted(set(api_routes()) - set(ROUTES))
+    assert not missing, (
+        "Routes with no entry in tests/test_tenancy_matrix.py ROUTES (add one: path args owned by "
+        f"SUP123/RETAIL456, who may see them, a valid body per write method): {missing}")
+
+
+def test_the_table_has_no_stale_entries():
+    stale = sorted(set(ROUTES) - set(api_routes()))
+    assert not stale, f"ROUTES entries for routes that no longer exist: {stale}"
+
+
+def test_every_api_view_declares_a_scope_for_every_method_it_answers():
+    undeclared = [f"{method} {route}" for route, callback in api_routes().items()
+                  for method, scope in (view_methods(route, callback) or {"?": None}).items() if not scope]
+    assert not undeclared, f"Views without required_scopes for: {undeclared}"
+    unknown = [f"{method} {route}: {scope}" for route, callback in api_routes().items()
+               for method, scope in view_methods(route, callback).items()
+               if scope and scope not in KIND_SCOPES["brand"]]
+    assert not unknown, f"Views requiring scopes that do not exist: {unknown}"
+
+
+# --- the world: two tenants' worth of data ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    callers: dict
+    ids: dict = field(default_factory=dict)
+    counter: list = field(default_factory=lambda: [0])
+
+    def n(self) -> int:
+        self.counter[0] += 1
+        return self.counter[0]
+
+
+def _ok(response, what: str) -> dict:
+    assert response.status_code in (200, 201), f"setting up {what}: {response.status_code} {response.content[:500]}"
+    return response.json()
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def world(sandbox, make_caller, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    callers = {name: make_caller(KIND[name], PARTNER[name]) for name in KIND}
+    world = World(callers=callers)
+    owner, retailer, other, unrelated = callers[OWNER], callers[RETAILER], callers[OTHER_SUPPLIER], callers[UNRELATED]
+    world.ids["relationship"] = TradingRelationship.objects.get(supplier__code="SUP123",
+                                                                retail_partner__code="RETAIL456").pk
+    routes = api_routes()
+    if "orders" in routes:
+        # One order of each tenant pair gets shipped, delivered and partly returned; one stays open.
+        for who, supplier, sku, suffix in ((retailer, "SUP123", "HOTSAUCE789", ""),
+                                           (unrelated, "SUP400", "HOTSAUCE106", "_foreign")):
+            order = _ok(who.post("/api/v1/orders", {"supplierId": supplier, "lines": [
+                {"productId": sku, "quantity": 4}]}, key=_key()), "an order")
+            world.ids["order" + suffix] = order["orderId"]
+            world.ids["batch" + suffix] = order["lines"][0]["allocations"][0]["batchNumber"]
+            open_order = _ok(who.post("/api/v1/orders", {"supplierId": supplier, "lines": [
+                {"productId": sku, "quantity": 2}]}, key=_key()), "an open order")
+            world.ids["open_order" + suffix] = open_order["orderId"]
+            shipper = owner if supplier == "SUP123" else other
+            shipment = _ok(shipper.post("/api/v1/shipments", {"orderId": order["orderId"], "carrier": "UPS",
+                                                              "trackingNumber": "1Z"}, key=_key()), "a shipment")
+            world.ids["shipment" + suffix] = shipment["shipmentId"]
+            _ok(shipper.post(f"/api/v1/shipments/{shipment['shipmentId']}/deliver", {}, key=_key()), "delivery")
+            ret = _ok(who.post("/api/v1/returns", {"supplierId": supplier, "orderId": order["orderId"], "lines": [
+                {"productId": sku, "batchNumber": world.ids["batch" + suffix], "quantity": 1,
+                 "reason": "damaged"}]}, key=_key()), "a return")
+            world.ids["return" + suffix] = ret["returnId"]
+            world.ids["return_line" + suffix] = ret["lines"][0]["lineId"]
+    if "webhooks" in routes:
+        for name, caller in callers.items():
+            hook = _ok(caller.post("/api/v1/webhooks", {"url": f"http://127.0.0.1:9/{name}", "eventTypes": ["*"]},
+                                   key=_key()), "a webhook")
+            world.ids["webhook" if name == OWNER else f"webhook_{name}"] = hook["id"]
+            world.ids.setdefault("secrets", []).append(hook["secret"])
+    if "retailPartners/<str:retail_partner_id>/sellThrough" in routes:
+        for who, code, sku in ((retailer, "RETAIL456", "HOTSAUCE789"), (unrelated, "RETAIL700", "HOTSAUCE106")):
+            _ok(who.post(f"/api/v1/retailPartners/{code}/sellThrough", {
+                "date": str(date.today() - timedelta(days=2)),
+                "lines": [{"productId": sku, "unitsSold": 5, "onHand": 20}]}, key=_key()), "a sell-through report")
+    if "alerts" in routes:
+        from inventory.models import InventoryItem, RestockAlert
+
+        for supplier, sku, name in (("SUP123", "HOTSAUCE789", "alert"), ("SUP400", "HOTSAUCE106", "alert_foreign")):
+            item = InventoryItem.objects.get(supplier__code=supplier, product__sku=sku)
+            world.ids[name] = RestockAlert.objects.create(item=item, available_quantity=1, reorder_point=10,
+                                                          opened_at=timezone.now()).pk
+    return world
+
+
+# --- expectations --------------------------------------------------------------------------------
+
+
+def expected(route: str, method: str, caller: str, scope: str | None, kinds: dict) -> set[int] | str:
+    entry = ROUTES[route]
+    if caller == ANONYMOUS:
+        return {401}
+    override = entry.expect.get((method, caller))
+    if override is not None:
+        return set(override)
+    if scope is None or scope not in KIND_SCOPES[KIND[caller]]:
+        return {403}
+    if kinds.get(method) is not None and KIND[caller] not in kinds[method]:
+        return {403}
+    if caller not in entry.visible_for(method):
+        return {404}
+    if method == "GET":
+        return {200}
+    return WRITE_OK
+
+
+def visible_codes(caller: str) -> tuple[set[str] | None, set[str] | None]:
+    """(supplier codes, retail partner codes) the caller may ever see named; None = all."""
+    kind, code = KIND[caller], PARTNER[caller]
+    if kind == "brand":
+        return None, None
+    rels = TradingRelationship.objects.select_related("supplier", "retail_partner")
+    if kind == "supplier":
+        return {code}, {r.retail_partner.code for r in rels.filter(supplier__code=code)}
+    return {r.supplier.code for r in rels.filter(retail_partner__code=code)}, {code}
+
+
+def foreign_records(payload, caller: str) -> list[str]:
+    suppliers, retailers = visible_codes(caller)
+    all_suppliers = set(Supplier.objects.values_list("code", flat=True))
+    all_retailers = set(RetailPartner.objects.values_list("code", flat=True))
+    found: list[str] = []
+
+    def scan(node, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "supplierId" and isinstance(value, str) and suppliers is not None \
+                        and value in all_suppliers and value not in suppliers:
+                    found.append(f"{path}.supplierId={value}")
+                if key == "retailPartnerId" and isinstance(value, str) and retailers is not None \
+                        and value in all_retailers and value not in retailers:
+                    found.append(f"{path}.retailPartnerId={value}")
+                scan(value, f"{path}.{key}")
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                scan(item, f"{path}[{index}]")
+
+    scan(payload, "$")
+    return found
+
+
+def read_stream(caller, path: str) -> tuple[int, list[dict]]:
+    """Open the SSE stream, read what is there now, close it; (status, envelopes)."""
+    from django.test import AsyncClient
+
+    async def run():
+        headers = {"Authorization": f"Bearer {caller.token}"} if caller else {}
+        response = await AsyncClient().get(path, headers=headers)
+        if not getattr(response, "streaming", False):
+            return response.status_code, []
+        chunks, iterator = [], response.streaming_content.__aiter__()
+        try:
+            while len(chunks) < 50:
+                chunks.append(await asyncio.wait_for(iterator.__anext__(), timeout=3))
+        except (TimeoutError, StopAsyncIteration):
+            pass
+        finally:
+            await iterator.aclose()
+        text = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks).decode()
+        envelopes = [json.loads(line[len("data: "):]) for line in text.splitlines() if line.startswith("data: ")]
+        return response.status_code, envelopes
+
+    from asgiref.sync import async_to_sync
+
+    return async_to_sync(run)()
+
+
+def call(world: World, caller_name: str, method: str, url: str, body):
+    caller = world.callers.get(caller_name)
+    http = caller.http if caller else APIClient()
+    headers = {}
+    if method in ("POST", "PATCH", "PUT"):
+        headers["Idempotency-Key"] = _key()
+    kwargs = {"format": "json"} if method in ("POST", "PATCH", "PUT") else {}
+    return getattr(http, method.lower())(url, body, headers=headers, **kwargs) if method != "GET" else \
+        http.get(url, headers=headers)
+
+
+@pytest.mark.parametrize("route,method", CASES)
+def test_tenancy_matrix(route, method, world):
+    assert route in ROUTES, (
+        f"/api/v1/{route} has no entry in tests/test_tenancy_matrix.py ROUTES: add "
+        f"'{route}': Route(args=..., visible=..., bodies=...) naming SUP123/RETAIL456-owned path arguments.")
+    callback = api_routes()[route]
+    scope = view_methods(route, callback).get(method)
+    kinds = view_allowed_kinds(route, callback)
+    entry = ROUTES[route]
+    args = entry.args(world) if callable(entry.args) else (entry.args or {})
+    url = "/api/v1/" + route
+    for name, value in args.items():
+        url = url.replace(f"<{[p for p in route.split('/') if name in p][0].strip('<>')}>", str(value))
+    assert "<" not in url, f"unfilled path argument in {url}: fix ROUTES[{route!r}].args"
+    body = entry.bodies.get(method)
+    secrets = world.ids.get("secrets", []) + [c.creds["clientSecret"] for c in world.callers.values()]
+    failures = []
+    for caller_name in CALLERS:
+        want = expected(route, method, caller_name, scope, kinds)
+        payload = body(world) if callable(body) else body
+        if entry.stream:
+            status, envelopes = read_stream(world.callers.get(caller_name), url + "?after=0")
+            content = json.dumps(envelopes).encode()
+            data = envelopes
+        else:
+            response = call(world, caller_name, method, url, payload)
+            status, content = response.status_code, response.content
+            data = response.json() if content and response["Content-Type"].startswith("application/") else None
+        if want == WRITE_OK:
+            ok = status < 500 and status not in (401, 403, 404)
+        else:
+            ok = status in want
+        if not ok:
+            failures.append(f"{caller_name}: got {status}, expected {want}: {content[:300]!r}")
+            continue
+        if status == 200 and method == "GET" and data is not None:
+            foreign = foreign_records(data, caller_name)
+            if foreign:
+                failures.append(f"{caller_name}: foreign records in the answer: {foreign[:5]}")
+        leaked = [s[:8] + "…" for s in secrets if s.encode() in content and not (
+            method in ("POST",) and route.startswith("webhooks") and status == 201)]
+        if leaked and not route.endswith("rotateSecret"):
+            failures.append(f"{caller_name}: a secret appears in the answer: {leaked}")
+    assert not failures, f"{method} {url}:\n  " + "\n  ".join(failures)
+
+
+def test_lists_hold_the_other_tenants_records_for_the_brand(world):
+    """The foreign-record scan is only meaningful if foreign records exist: the brand sees both."""
+    brand = world.callers[BRAND]
+    seen = set()
+    for path in ("/api/v1/inventory", "/api/v1/inventory/transactions", "/api/v1/orders", "/api/v1/shipments",
+                 "/api/v1/returns", "/api/v1/events?after=0&limit=500"):
+        if path.split("?")[0][len("/api/v1/"):] not in api_routes():
+            continue
+        response = brand.get(path)
+        assert response.status_code == 200, (path, response.content[:300])
+        seen |= {v for v in json.dumps(response.json()).split('"') if v in ("SUP123", "SUP400")}
+    assert seen == {"SUP123", "SUP400"}
+    # ... and the scan does notice them when the caller may not see them.
+    everything = brand.get("/api/v1/inventory?limit=500").json()
+    assert foreign_records(everything, OWNER) and foreign_records(everything, UNRELATED)
+    assert not foreign_records(everything, BRAND)
+
+
+def test_the_stream_check_reads_real_events(world):
+    if "events/stream" not in api_routes():
+        pytest.skip("no stream route")
+    status, envelopes = read_stream(world.callers[OWNER], "/api/v1/events/stream?after=0")
+    assert status == 200
+    assert envelopes and all(e.get("sequence") for e in envelopes)
+    assert not foreign_records(envelopes, OWNER)
+
+
+def print_routes() -> None:
+    """`python manage.py shell -c "from tests.test_tenancy_matrix import print_routes; print_routes()"`"""
+    for route, callback in sorted(api_routes().items()):
+        print(f"{'ok     ' if route in ROUTES else 'MISSING'} {route:60} {view_methods(route, callback)}")
