@@ -379,7 +379,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
         initial = {"supplier": item.supplier, "product": item.product} if item else {}
         if "type" in request.GET:
             initial["type"] = request.GET["type"]
-        form = StockMovementForm(request.POST or None, initial=initial)
+        form = StockMovementForm(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 result = staff_change(request, form.describe(), form.movement)
@@ -401,7 +401,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
         item = get_object_or_404(InventoryItem.objects.select_related("supplier", "product"), pk=object_id)
         lots = list(StockLot.objects.filter(item=item).select_related("warehouse", "batch").order_by(
             "batch__expiration_date", "pk"))
-        form = StockCountForm(request.POST or None, item=item, lots=lots)
+        form = StockCountForm(request.POST if request.method == "POST" else None, item=item, lots=lots)
         if request.method == "POST" and form.is_valid():
             detail = f"count {item.product.sku} at {item.supplier.code}: {form.cleaned_data['reason']}"
             try:

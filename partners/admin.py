@@ -151,7 +151,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         """Create a client through the service and show its credential this once."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ApiClientCreateForm(request.POST or None)
+        form = ApiClientCreateForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

@@ -62,3 +62,27 @@ class DeliveryAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         count = deliveries_resend(deliveries=queryset)
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(admin.ModelAdmin):
+    """Every HTTP attempt, for answering a partner's "did you call us?" (read-only)."""
+
+    list_display = ("delivery", "number", "attempted_at", "status_code", "latency_ms", "success", "error")
+    list_filter = ("success", "status_code")
+    search_fields = ("delivery__endpoint__public_id", "delivery__event__event_id", "error")
+    list_select_related = ("delivery",)
+    date_hierarchy = "attempted_at"
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
