@@ -25,6 +25,7 @@ from orders.serializers import (
     EmptySerializer,
     OrderCreateSerializer,
     OrderSerializer,
+    RecallListSerializer,
     RecallOutSerializer,
     RecallSerializer,
     ReturnCreateSerializer,
@@ -314,7 +315,7 @@ class BatchRecallApi(GenericApiView):
     allowed_kinds = {"GET": {SUPPLIER, BRAND}, "POST": {SUPPLIER, BRAND}}
 
     @extend_schema(summary="Recalls of a batch and the retail partners to tell, with quantities",
-                   responses=RecallOutSerializer(many=True))
+                   responses=RecallListSerializer)
     def get(self, request, product_id: str, batch_number: str):
         batch = _batch_or_404(self.principal, product_id, batch_number)
         return Response({"results": [selectors.recall_view(r) for r in selectors.recall_list(batch=batch)]})

@@ -200,6 +200,10 @@ class RecallOutSerializer(serializers.Serializer):
     notices = RecallNoticeSerializer(many=True)
 
 
+class RecallListSerializer(serializers.Serializer):
+    results = RecallOutSerializer(many=True)
+
+
 class TraceSerializer(serializers.Serializer):
     product_id = serializers.CharField()
     supplier_id = serializers.CharField()
