@@ -286,6 +286,7 @@ def test_sweeper_publishes_due_rows_not_recently_enqueued(private_ok, monkeypatc
     from webhooks import tasks
 
     # Only the broker hand-off is replaced, to count what the sweeper publishes.
+    monkeypatch.setattr(delivery_service, "_broker_down_until", 0.0)
     monkeypatch.setattr(tasks.delivery_send, "apply_async", lambda args, countdown=None: published.append(args[0]))
     assert delivery_service.deliveries_sweep() == 0  # just enqueued by the emit
     Delivery.objects.filter(pk=delivery.pk).update(enqueued_at=None)

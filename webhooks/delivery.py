@@ -72,16 +72,27 @@ def deliveries_schedule(*, event: Event, endpoints: list[Endpoint]) -> list[Deli
     return rows
 
 
+# After a failed publish this process stops trying for a while: each try against a dead
+# broker costs the HTTP request about two seconds, and the sweeper will publish anyway.
+BROKER_BACKOFF_SECONDS = 10.0
+_broker_down_until = 0.0
+
+
 def deliveries_enqueue(*, delivery_ids: list[int], countdown: float = 0) -> int:
     """Publish send tasks; a broker failure is logged, never raised (the sweeper catches up)."""
+    global _broker_down_until
     from webhooks.tasks import delivery_send  # tasks imports this module
 
     for index, delivery_id in enumerate(delivery_ids):
         try:
+            if time.monotonic() < _broker_down_until:
+                raise ConnectionError("broker recently unreachable; leaving it to the sweeper")
             delivery_send.apply_async(args=[delivery_id], countdown=countdown or None)
         except Exception:  # kombu raises several types for one unreachable broker
+            if time.monotonic() >= _broker_down_until:
+                logger.warning("Broker unavailable: deliveries left for the sweeper", exc_info=True)
+                _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
             remaining = delivery_ids[index:]
-            logger.warning("Broker unavailable: %d deliveries left for the sweeper", len(remaining), exc_info=True)
             # Cleared so the sweeper takes them at once instead of after the grace period.
             Delivery.objects.filter(id__in=remaining, state=Delivery.State.PENDING).update(enqueued_at=None)
             return index
@@ -120,9 +131,13 @@ def deliveries_resend(*, deliveries) -> int:
 
 def _claim(delivery_id: int, now: datetime) -> bool:
     # Healthchecks' pattern: the conditional UPDATE is the lock. Two workers holding the
-    # same id race on it and exactly one sees a changed row.
+    # same id race on it and exactly one sees a changed row. Every condition must be on the
+    # delivery's own columns: a filter across the join makes Django emit
+    # "WHERE id IN (subquery)", which PostgreSQL does not re-check after waiting for the
+    # other worker's row lock, and both would send.
+    enabled = Endpoint.objects.filter(enabled=True).values("id")
     return Delivery.objects.filter(
-        id=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now, endpoint__enabled=True,
+        id=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now, endpoint_id__in=enabled,
     ).update(next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1,
              cycle_attempts=F("cycle_attempts") + 1, last_attempt_at=now) == 1
 
