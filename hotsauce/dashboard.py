@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib import admin
-from django.db.models import Count, F, IntegerField, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, F, IntegerField, Min, Q, Sum, Value, Window
+from django.db.models.functions import Coalesce, TruncDate, TruncHour
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot
+from orders.models import Recall, Return
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint
 
 admin.site.site_header = "Hot sauce operations"
 admin.site.site_title = "Hot sauce staff portal"
@@ -39,10 +41,11 @@ class Bar:
     label: str
     value: int
     title: str = ""
+    alert: int = 0  # the part of ``value`` drawn in the alert colour (e.g. failed attempts)
 
 
 def bar_chart(bars: list[Bar], *, chart_id: str, colour: str = "#c0392b", width: int = 720,
-              height: int = 220) -> SafeString:
+              height: int = 220, alert_colour: str = "#ba2121") -> SafeString:
     """A bar chart as an inline SVG element (values labelled, one <rect class="bar"> per bar)."""
     top, bottom, left = 18, 34, 8
     plot_height = height - top - bottom
@@ -64,6 +67,11 @@ def bar_chart(bars: list[Bar], *, chart_id: str, colour: str = "#c0392b", width:
             centre, max(y - 4, 10), bar.value if bar.value else "",
             centre, height - bottom + 14, bar.label,
         ))
+        if bar.alert:
+            # The alert share sits on top of its bar, drawn after it so it stays visible.
+            parts.append(format_html(
+                '<rect class="bar-alert" x="{}" y="{}" width="{}" height="{}" fill="{}" data-value="{}"></rect>',
+                x, y, round(bar_width, 1), round(plot_height * bar.alert / peak, 1), alert_colour, bar.alert))
     baseline = top + plot_height
     return format_html(
         '<svg id="{}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="100%" '
@@ -139,9 +147,57 @@ def batch_health(*, now: datetime) -> dict:
     )
 
 
-def recent_recalls(*, limit: int = 10) -> list[Batch]:
-    return list(Batch.objects.filter(status=Batch.Status.RECALLED).select_related("product", "supplier")
-                .order_by(F("status_changed_at").desc(nulls_last=True), "-id")[:limit])
+def recent_recalls(*, limit: int = 10) -> list[Recall]:
+    return list(Recall.objects.select_related("batch__product", "batch__supplier")
+                .annotate(retailers=Count("notices"), units_out=Coalesce(Sum("notices__shipped_quantity"), 0))
+                .order_by("-recalled_at", "-id")[:limit])
+
+
+def open_returns(*, limit: int = LIST_LIMIT) -> dict:
+    """The oldest returns waiting to be processed, and how many wait in all (one query)."""
+    waiting = (Return.objects.filter(status__in=(Return.Status.REQUESTED, Return.Status.PARTIALLY_RECEIVED))
+               .select_related("retail_partner", "supplier")
+               .annotate(waiting=Window(Count("id")), units=Coalesce(Sum("lines__quantity"), 0))
+               .order_by("created_at", "id")[:limit])
+    rows = list(waiting)
+    return {"rows": rows, "count": rows[0].waiting if rows else 0}
+
+
+def webhook_health(*, now: datetime) -> dict:
+    """Deliveries owed and failed, attempts per hour over the last day, endpoints in trouble."""
+    since = now - timedelta(hours=24)
+    deliveries = Delivery.objects.aggregate(
+        pending=Count("id", filter=Q(state=Delivery.State.PENDING)),
+        failed=Count("id", filter=Q(state=Delivery.State.FAILED)),
+        delivered=Count("id", filter=Q(state=Delivery.State.SUCCEEDED, delivered_at__gte=since)),
+        oldest_pending=Min("created_at", filter=Q(state=Delivery.State.PENDING)),
+    )
+    hours = {row["hour"]: row for row in (
+        DeliveryAttempt.objects.filter(attempted_at__gte=since).annotate(hour=TruncHour("attempted_at"))
+        .values("hour").annotate(total=Count("id"), failed=Count("id", filter=Q(success=False))))}
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+    bars = []
+    for index in range(24):
+        hour = start + timedelta(hours=index)
+        row = hours.get(hour, {"total": 0, "failed": 0})
+        bars.append(Bar(label=f"{hour:%H}", value=row["total"], alert=row["failed"],
+                        title=f"{hour:%d %b %H}:00 — {row['total']} attempts, {row['failed']} failed"))
+    attempts = sum(bar.value for bar in bars)
+    failed_attempts = sum(bar.alert for bar in bars)
+    troubled = list(Endpoint.objects.filter(Q(enabled=False) | Q(failing_since__isnull=False))
+                    .order_by(F("failing_since").asc(nulls_last=True), "id")[:LIST_LIMIT])
+    rate = (attempts - failed_attempts) / attempts if attempts else None
+    return {
+        **deliveries,
+        "attempts": attempts,
+        "failed_attempts": failed_attempts,
+        "success_rate": f"{rate:.1%}" if rate is not None else "no attempts",
+        "healthy": (rate is None or rate >= 0.95) and not deliveries["failed"],
+        "chart": bar_chart(bars, chart_id="webhook-attempts", colour="#2b8a3e"),
+        "endpoints": [{"endpoint": e, "state": "disabled" if not e.enabled else "failing",
+                       "since": e.disabled_at if not e.enabled else e.failing_since,
+                       "detail": e.disabled_reason} for e in troubled],
+    }
 
 
 # --- the page -------------------------------------------------------------------------
@@ -159,6 +215,8 @@ def dashboard_context(*, now: datetime | None = None) -> dict:
         "stock_alerts": stock_alerts(now=now),
         "health": batch_health(now=now),
         "recalls": recent_recalls(),
+        "returns": open_returns(),
+        "webhooks": webhook_health(now=now),
     }
 
 

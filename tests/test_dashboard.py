@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -11,13 +12,17 @@ from django.test import Client
 from django.utils import timezone
 
 from hotsauce.dashboard import expiring_units_per_week
-from inventory.models import Batch, InventoryTransaction
+from inventory.models import Batch, InventoryTransaction, Product
+from orders.services import LineRequest, ReturnLineRequest, batch_recall, order_create, return_create, shipment_create
+from partners.models import RetailPartner, Supplier
 from partners.staff_roles import AUDITOR
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
 
 DASHBOARD = "/admin/dashboard/"
-# Session + user, then one aggregate per figure: expiring per week, ledger per day, stock
-# alerts, batch health, recalls.
-QUERIES = 7
+# Session + user, then one query per figure: expiring per week, ledger per day, stock
+# alerts, batch health, recalls, open returns, and for webhooks deliveries, attempts per
+# hour and endpoints in trouble.
+QUERIES = 11
 
 
 @pytest.fixture
@@ -51,14 +56,49 @@ def test_the_dashboard_draws_expiring_units_per_week_as_svg_bars(admin_client_):
     assert "<script" not in page.split('id="content"')[1] and "cdn" not in page.lower()
 
 
-def test_the_dashboard_lists_recalls_and_stock_alerts(admin_client_):
-    Batch.objects.filter(batch_number="B104-04").update(status="recalled", status_reason="glass shards",
-                                                         status_changed_at=timezone.now())
+def test_the_dashboard_lists_recalls_with_their_retailers_and_stock_alerts(admin_client_):
+    order = order_create(supplier=Supplier.objects.get(code="SUP123"),
+                         retail_partner=RetailPartner.objects.get(code="RETAIL456"),
+                         lines=[LineRequest(Product.objects.get(sku="HOTSAUCE789"), 20)])
+    shipment_create(order=order)
+    batch_recall(batch=Batch.objects.get(batch_number="BATCH202406"), reason="glass shards")
     page = admin_client_.get(DASHBOARD).content.decode()
     recalls = page.split('id="card-recalls"')[1].split("</section>")[0]
-    assert "B104-04" in recalls and "glass shards" in recalls
+    assert "BATCH202406" in recalls and "glass shards" in recalls and "<td>20</td>" in recalls
     alerts = page.split('id="card-stock"')[1].split("</section>")[0]
-    assert "HOTSAUCE104" in alerts and "out of stock" in alerts
+    assert "HOTSAUCE104" in alerts and "HOTSAUCE789" in alerts and "out of stock" in alerts
+
+
+def test_the_dashboard_shows_open_returns(admin_client_):
+    product = Product.objects.get(sku="HOTSAUCE789")
+    order = order_create(supplier=Supplier.objects.get(code="SUP123"),
+                         retail_partner=RetailPartner.objects.get(code="RETAIL456"), lines=[LineRequest(product, 6)])
+    shipment_create(order=order)
+    ret = return_create(supplier=order.supplier, retail_partner=order.retail_partner, order=order,
+                        lines=[ReturnLineRequest(product, "BATCH202406", 2, "damaged")])
+    page = admin_client_.get(DASHBOARD).content.decode()
+    card = page.split('id="card-returns"')[1].split("</section>")[0]
+    assert ret.code in card and "(1 waiting)" in card
+
+
+def test_webhook_health_counts_failures_and_names_troubled_endpoints(admin_client_):
+    now = timezone.now()
+    event = Event.objects.create(sequence=10_000, event_id="evt_dash", type="webhook.test", timestamp=now, data={})
+    sick = Endpoint.objects.create(public_id="we_sick", owner_kind="brand", url="https://hooks.example/x",
+                                   secret="s", failing_since=now - timedelta(hours=3))
+    well = Endpoint.objects.create(public_id="we_well", owner_kind="brand", url="https://hooks.example/y", secret="s")
+    failed = Delivery.objects.create(event=event, endpoint=sick, state="failed", attempts=3)
+    ok = Delivery.objects.create(event=event, endpoint=well, state="succeeded", attempts=1, delivered_at=now)
+    for number in (1, 2, 3):
+        DeliveryAttempt.objects.create(delivery=failed, number=number, attempted_at=now - timedelta(minutes=number),
+                                       status_code=500, success=False)
+    DeliveryAttempt.objects.create(delivery=ok, number=1, attempted_at=now, status_code=200, success=True)
+    page = admin_client_.get(DASHBOARD).content.decode()
+    card = page.split('id="card-webhooks"')[1].split("</section>")[0]
+    assert "we_sick" in card and "we_well" not in card and "failing" in card
+    assert "4 attempts, 3 failed" in card
+    assert sum(bars(page, "webhook-attempts")) == 4
+    assert "25.0%" in page
 
 
 def test_an_auditor_may_open_the_dashboard_and_anonymous_users_are_sent_to_log_in(sandbox):
