@@ -638,6 +638,15 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
         mine = [a for a in allocations if a.line.order_id == order.pk]
         _release(locked=locked, allocations=mine, order=order, actor=actor, reference=f"RECALL-{recall.pk}",
                  reason=f"batch {batch.batch_number} recalled")
+    # Reservations made directly on the stock (not by an order) go too: nothing of the batch may ship.
+    loose = 0
+    for item_id, lots in sorted(locked.lots.items()):
+        changes = [(lot.pk, 0, -lot.reserved, 0) for lot in lots if lot.batch_id == batch.pk and lot.reserved > 0]
+        if changes:
+            loose += sum(-change[2] for change in changes)
+            stock.lots_apply(item=locked.items[item_id], lots=lots, type=T.RELEASE, changes=changes, actor=actor,
+                             retail_partner=None, reference=f"RECALL-{recall.pk}",
+                             reason=f"batch {batch.batch_number} recalled")
     stock.batch_set_status(batch=batch, status=Batch.Status.RECALLED, reason=reason)
     for lots in locked.lots.values():
         for lot in lots:
@@ -667,7 +676,7 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
                                     shipped_quantity=shipped[retail_partner_id],
                                     returned_quantity=returned.get(retail_partner_id, 0))
     recall.units_on_hand = sum(lot.on_hand for lot in batch_lots)
-    recall.units_released = sum(released_by_line.values())
+    recall.units_released = sum(released_by_line.values()) + loose
     recall.save(update_fields=["units_on_hand", "units_released"])
 
     view = recall_view(recall)

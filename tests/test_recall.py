@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from hotsauce.celery import app as celery_app
 from inventory import services
 from inventory.models import Batch, Product, StockLot
 from inventory.services_reconcile import reconcile
@@ -163,4 +167,39 @@ def test_returned_units_of_a_recalled_batch_are_traced(spread):
         ("RETA", 5, "quarantine")]
     assert trace["totals"]["onHandQuantity"] == 13
     assert Product.objects.get(sku="SAUCEX")
+    assert reconcile() == []
+
+
+def test_sandbox_recall_puts_every_unit_on_hold_and_a_new_batch_serves_the_backorder(
+        supplier_caller, retailer_caller, make_caller, django_capture_on_commit_callbacks):
+    order = retailer_caller.post("/api/v1/orders", {"supplierId": "SUP123", "lines": [
+        {"productId": "HOTSAUCE789", "quantity": 24}]}, key="a").json()["orderId"]
+    supplier_caller.post("/api/v1/shipments", {"orderId": order, "trackingNumber": "1Z"}, key="s")
+    other = make_caller("retailer", "RETAIL500")
+    waiting = other.post("/api/v1/orders", {"supplierId": "SUP123", "lines": [
+        {"productId": "HOTSAUCE789", "quantity": 10}]}, key="b").json()["orderId"]
+
+    url = "/api/v1/products/HOTSAUCE789/batches/BATCH202406/recall"
+    response = supplier_caller.post(url, {"reason": "botulism risk"})
+    assert response.status_code == 200, response.content
+    assert [(n["retailPartnerId"], n["quantity"]) for n in response.json()["notices"]] == [("RETAIL456", 24)]
+    item = retailer_caller.get("/api/v1/inventory/SUP123/HOTSAUCE789").json()
+    # The sandbox's own 50-unit reservation is released too: every unit of the batch is on hold.
+    assert (item["inventoryLevel"], item["reservedQuantity"], item["availableQuantity"]) == (476, 0, 0)
+    assert item["onHoldQuantity"] == 476
+    assert other.get(f"/api/v1/orders/{waiting}").json()["status"] == "backordered"
+    assert reconcile() == []
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            supplier_caller.post("/api/v1/inventory/SUP123/HOTSAUCE789", {
+                "type": "receipt", "quantity": 100, "warehouseLocation": "Warehouse_B", "batchNumber": "BATCH202411",
+                "expirationDate": (timezone.now() + timedelta(days=365)).isoformat()}, key="r")
+    finally:
+        celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+    served = other.get(f"/api/v1/orders/{waiting}").json()
+    assert served["status"] == "allocated"
+    assert [(a["batchNumber"], a["quantity"]) for a in served["lines"][0]["allocations"]] == [("BATCH202411", 10)]
     assert reconcile() == []
