@@ -312,3 +312,12 @@ CELERY_BEAT_SCHEDULE.update({
     "webhooks-events-purge": {"task": "webhooks.events_purge", "schedule": 3600.0},
 })
 # --- end Celery beat (webhooks) ---
+
+# --- Celery beat (forecasting) ---
+# Demand only changes daily, but alerts should follow stock within minutes; one run over
+# 10,000 items takes seconds (bench/forecast_bench.py) and overlapping runs skip themselves.
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE.update({
+    "inventory-forecasts-recompute": {"task": "inventory.forecasts_recompute", "schedule": 900.0},
+})
+# --- end Celery beat (forecasting) ---
