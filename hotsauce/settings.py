@@ -321,3 +321,12 @@ CELERY_BEAT_SCHEDULE.update({
     "inventory-forecasts-recompute": {"task": "inventory.forecasts_recompute", "schedule": 900.0},
 })
 # --- end Celery beat (forecasting) ---
+
+# --- Celery beat (orders) ---
+# Backorders are served on commit of each arrival; this sweep catches an arrival whose
+# trigger was lost (broker down at commit), so a waiting order never waits forever.
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE.update({
+    "orders-backorders-sweep": {"task": "orders.allocate_all_backorders", "schedule": 300.0},
+})
+# --- end Celery beat (orders) ---
