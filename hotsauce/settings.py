@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
     "CAMELIZE_NAMES": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "webhooks.schema.add_event_stream_path",
         "hotsauce.api.schema.add_problem_component",
     ],
     "SECURITY": [{"oauth2": []}, {"apiKey": []}],
