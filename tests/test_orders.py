@@ -247,3 +247,28 @@ def test_order_list_query_count_does_not_grow_with_the_page(shop, django_assert_
         caller.get("/api/v1/orders?limit=1")
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(caller.get("/api/v1/orders?limit=3").json()["results"]) == 3
+
+
+def test_units_released_by_a_cancel_go_to_the_waiting_backorder(shop, eager_tasks,
+                                                               django_capture_on_commit_callbacks):
+    first = place(shop["retail"], 20, "all").json()["orderId"]
+    waiting = place(shop["retail"], 5, "wait").json()["orderId"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert shop["retail"].post(f"/api/v1/orders/{first}/cancel").status_code == 200
+    body = shop["retail"].get(f"/api/v1/orders/{waiting}").json()
+    assert body["status"] == "allocated"
+    assert [(a["batchNumber"], a["quantity"]) for a in body["lines"][0]["allocations"]] == [("B60", 5)]
+    assert reconcile() == []
+
+
+def test_the_periodic_sweep_serves_backorders_whose_trigger_was_lost(shop):
+    from orders.tasks import allocate_all_backorders
+
+    place(shop["retail"], 20, "all")
+    waiting = place(shop["retail"], 5, "wait").json()["orderId"]
+    # A receipt whose on-commit trigger never ran (the test transaction never commits).
+    f.receive(shop["supplier"], shop["product"], 3, batch="B400", days=400)
+    assert allocate_all_backorders() == 3
+    body = shop["retail"].get(f"/api/v1/orders/{waiting}").json()
+    assert (body["status"], body["lines"][0]["allocatedQuantity"]) == ("partially_allocated", 3)
+    assert allocate_all_backorders() == 0
