@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import AsyncClient
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from partners.models import RetailPartner, Supplier
@@ -207,3 +208,40 @@ def test_stream_of_a_retailer_skips_other_retailers_orders(retailer_caller):
 def test_stream_rejects_unknown_parameters(supplier_caller, bad):
     response, _ = read_stream(supplier_caller.token, events=0, query=bad)
     assert problem(response)["errors"][0]["field"] == "colour"
+
+
+def test_feed_query_count_does_not_grow_with_page_size(supplier_caller):
+    sup = Supplier.objects.get(code="SUP123")
+    for i in range(12):
+        emit("inventory.updated", suppliers=[sup.pk], n=i)
+    supplier_caller.get("/api/v1/events?limit=1")  # warm the token and relationship lookups
+    counts = []
+    for limit in (1, 10):
+        with CaptureQueriesContext(connection) as queries:
+            assert len(feed(supplier_caller, f"?limit={limit}")["results"]) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_stream_sends_a_comment_while_idle(supplier_caller, monkeypatch):
+    from webhooks import api
+
+    monkeypatch.setattr(api, "STREAM_KEEPALIVE_SECONDS", 0.2)
+    monkeypatch.setattr(api, "STREAM_POLL_SECONDS", 0.05)
+    latest = Event.objects.latest("sequence").sequence
+
+    async def run():
+        response = await AsyncClient().get(f"/api/v1/events/stream?after={latest}",
+                                           headers={"Authorization": f"Bearer {supplier_caller.token}"})
+        iterator = response.streaming_content.__aiter__()
+        seen = ""
+        try:
+            while ": keep-alive" not in seen:
+                chunk = await iterator.__anext__()
+                seen += chunk.decode() if isinstance(chunk, bytes) else chunk
+        finally:
+            await iterator.aclose()
+        return seen
+
+    seen = async_to_sync(run)()
+    assert seen.startswith(": stream open\n\n") and "id:" not in seen

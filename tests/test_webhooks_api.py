@@ -6,6 +6,8 @@ import base64
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import problem
@@ -183,3 +185,18 @@ def test_deliveries_list_rejects_unknown_filters(supplier_caller, public_dns):
     assert problem(supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?status=lost"))["errors"][0][
         "field"] == "status"
     assert supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?colour=red").status_code == 400
+
+
+def test_deliveries_list_query_count_does_not_grow_with_page_size(supplier_caller, public_dns):
+    hook = create(supplier_caller).json()["id"]
+    for i in range(6):
+        supplier_caller.post("/api/v1/inventory/SUP123/HOTSAUCE789", {"type": "reservation", "quantity": 1},
+                             key=f"q{i}")
+    supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?limit=1")
+    counts = []
+    for limit in (1, 6):
+        with CaptureQueriesContext(connection) as queries:
+            body = supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?limit={limit}").json()
+        assert len(body["results"]) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
