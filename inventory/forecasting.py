@@ -239,13 +239,15 @@ WITH outflow AS (
            SUM(GREATEST(-t.on_hand_delta, 0)) AS units
     FROM {ledger} t
     WHERE t.created_at >= %(start)s AND t.created_at < %(today_start)s AND t.type = ANY(%(types)s)
+      AND (%(all)s OR t.item_id = ANY(%(items)s))
     GROUP BY 1, 2
 ), stats AS (
     SELECT item_id, SUM(power(%(beta)s, age - 1) * units) AS s1, SUM(power(%(beta)s, age - 1) * units * units) AS s2
     FROM outflow GROUP BY item_id
 ), first_seen AS (
     SELECT t.item_id, MIN(t.created_at) AS first_at
-    FROM {ledger} t WHERE t.created_at < %(today_start)s GROUP BY t.item_id
+    FROM {ledger} t WHERE t.created_at < %(today_start)s AND (%(all)s OR t.item_id = ANY(%(items)s))
+    GROUP BY t.item_id
 ), avail AS (
     SELECT l.item_id, SUM(l.on_hand - l.reserved - l.quarantined) AS available
     FROM {lot} l JOIN {batch} b ON b.id = l.batch_id
@@ -263,6 +265,7 @@ LEFT JOIN stats s ON s.item_id = i.id
 LEFT JOIN first_seen f ON f.item_id = i.id
 LEFT JOIN avail a ON a.item_id = i.id
 LEFT JOIN {policy} p ON p.supplier_id = i.supplier_id AND p.product_id = i.product_id
+WHERE %(all)s OR i.id = ANY(%(items)s)
 """
 
 _UPSERT_SQL = """
@@ -332,23 +335,28 @@ def _sql(template: str) -> str:
                            forecast=_table(Forecast), alert=_table(RestockAlert))
 
 
-def forecasts_recompute(*, now: datetime | None = None) -> RunResult:
+def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | None = None) -> RunResult:
     """Recompute every item's forecast, open and resolve restock alerts, warn of expiring batches.
 
     One transaction, a fixed number of statements whatever the number of items, plus one
-    event per alert or batch whose state changed. Runs are serialised by an advisory lock;
-    a run that finds another in progress does nothing.
+    event per alert or batch whose state changed. Runs are serialised by an advisory lock:
+    a periodic run that finds another in progress does nothing (the next one catches up);
+    a run for a few ``item_ids`` (after a policy change) waits for it instead.
     """
     now = (now or timezone.now()).replace(microsecond=0)
     today = now.astimezone(UTC).date()
     beta = decay()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
-        if not cursor.fetchone()[0]:
-            return RunResult(0, [], [], [], [])
+        if item_ids is None:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return RunResult(0, [], [], [], [])
+        else:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         cursor.execute(_sql(_STATS_SQL), {
             "today": today, "today_start": _day_start(today), "start": _day_start(today - timedelta(days=WINDOW_DAYS)),
-            "types": list(DEMAND_TYPES), "beta": beta, "now": now, "window": WINDOW_DAYS})
+            "types": list(DEMAND_TYPES), "beta": beta, "now": now, "window": WINDOW_DAYS,
+            "all": item_ids is None, "items": list(item_ids or [])})
         rows = cursor.fetchall()
         columns: dict[str, list] = {name: [] for name in
                                     ("item", "d", "sd", "n", "lt", "ltsd", "sl", "moq", "case", "review", "ss", "rop",
@@ -376,7 +384,7 @@ def forecasts_recompute(*, now: datetime | None = None) -> RunResult:
         cursor.execute(_sql(_ESCALATE_SQL), {"now": now})
         escalated = [row[0] for row in cursor.fetchall()]
         _emit_alert_events(opened=opened, escalated=escalated, now=now)
-        expiring = batches_expiring_notify(now=now)
+        expiring = batches_expiring_notify(now=now) if item_ids is None else []
     return RunResult(len(rows), opened, resolved, escalated, expiring)
 
 
@@ -528,12 +536,24 @@ def sell_through_report(*, retail_partner: RetailPartner, day: date, lines: list
 
 
 def replenishment_policy_set(*, supplier: Supplier, product: Product, **fields) -> ReplenishmentPolicy:
-    """Create or change a (supplier, product) policy; it applies from the next forecast run."""
+    """Create or change a (supplier, product) policy and recompute that item's forecast now.
+
+    Alerts follow at once too: a longer lead time can put the item below its new reorder point.
+    """
     policy = ReplenishmentPolicy.objects.filter(supplier=supplier, product=product).first() \
         or ReplenishmentPolicy(supplier=supplier, product=product)
     for name, value in fields.items():
         # Floats go through str so 0.99 is stored as 0.99, not 0.98999999999999999112.
         setattr(policy, name, Decimal(str(value)) if isinstance(value, float) else value)
-    policy.full_clean()
-    policy.save()
+    with transaction.atomic():
+        policy.full_clean()
+        policy.save()
+        forecast_refresh(supplier=supplier, product=product)
     return policy
+
+
+def forecast_refresh(*, supplier: Supplier, product: Product) -> None:
+    """Recompute one item's forecast (e.g. after its policy changed in the admin)."""
+    item_id = InventoryItem.objects.filter(supplier=supplier, product=product).values_list("pk", flat=True).first()
+    if item_id is not None:
+        forecasts_recompute(item_ids=[item_id])

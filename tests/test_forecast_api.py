@@ -56,11 +56,10 @@ def test_forecast_of_an_item_with_demand(demanded, supplier_caller):
     assert body["suggestedOrderQuantity"] == 180
 
 
-def test_policy_changes_show_in_the_next_run(demanded, supplier_caller):
+def test_a_policy_change_recomputes_the_items_forecast_at_once(demanded, supplier_caller):
     sup, prod = demanded
     forecasting.replenishment_policy_set(supplier=sup, product=prod, lead_time_days=10, minimum_order_quantity=500,
                                          case_pack=48, service_level=0.99)
-    forecasting.forecasts_recompute()
     body = supplier_caller.get("/api/v1/forecasts/SUP123/HOTSAUCE110").json()
     assert (body["leadTimeDays"], body["serviceLevel"]) == (10, 0.99)
     assert body["reorderPoint"] == pytest.approx(200)
