@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -24,7 +23,6 @@ from django.utils.http import urlencode
 
 from hotsauce.errors import ApplicationError
 from inventory.admin_stock import (
-    BatchStatusForm,
     StockCountForm,
     StockMovementForm,
     add_service_errors,
@@ -186,9 +184,9 @@ def actor_label(row: InventoryTransaction) -> str:
 
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
-    list_display = ("batch_number", "product", "supplier", "expiration_date", "days_left", "status",
+    list_display = ("batch_number", "product_sku", "supplier_code", "expires", "days_left", "status",
                     "on_hand", "reserved", "available")
-    list_filter = (ExpiryFilter, "status", "supplier", "product")
+    list_filter = (ExpiryFilter, "status", "supplier", "product__kind")
     search_fields = ("batch_number", "product__gtin", "product__sku", "product__name")
     list_select_related = ("product", "supplier")
     readonly_fields = ("product", "supplier", "batch_number", "production_date", "expiration_date", "days_left",
@@ -220,6 +218,18 @@ class BatchAdmin(admin.ModelAdmin):
     def has_change_stock_permission(self, request):
         return can_change_stock(request)
 
+    @admin.display(description="product", ordering="product__sku")
+    def product_sku(self, batch):
+        return format_html('<span title="{}">{}</span>', batch.product.name, batch.product.sku)
+
+    @admin.display(description="supplier", ordering="supplier__code")
+    def supplier_code(self, batch):
+        return format_html('<span title="{}">{}</span>', batch.supplier.name, batch.supplier.code)
+
+    @admin.display(description="expires", ordering="expiration_date")
+    def expires(self, batch):
+        return f"{batch.expiration_date:%Y-%m-%d}"
+
     @admin.display(description="days left", ordering="expiration_date")
     def days_left(self, batch):
         return days_left_badge(batch.expiration_date)
@@ -248,22 +258,12 @@ class BatchAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "can_change_stock": can_change_stock(request)}
         return super().changelist_view(request, extra_context)
 
-    # Quarantine and release ask for a reason on an intermediate page, then call the service.
+    # Quarantine and release act at once (holding stock must be quick; release undoes it);
+    # a recall, which is final, asks for its reason first (orders.admin).
 
-    def _status_action(self, request, queryset, *, status: str, title: str, reason_required: bool = False):
-        if request.POST.get("apply"):
-            form = BatchStatusForm(request.POST, reason_required=reason_required)
-            if form.is_valid():
-                self._apply_status(request, queryset, status, form.cleaned_data["reason"])
-                return None
-        else:
-            form = BatchStatusForm(reason_required=reason_required)
-        return TemplateResponse(request, "admin/staff_form.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": title, "form": form,
-            "objects": list(queryset), "selected": list(queryset), "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "action": request.POST.get("action"), "submit_label": title, "form_action": "",
-            "intro": "These batches will change status; every lot of each is affected.",
-        })
+    def _status_action(self, request, queryset, *, status: str, verb: str):
+        reason = (request.POST.get("reason") or "").strip()[:500] or f"{verb} in the admin by {request.user}"
+        self._apply_status(request, queryset, status, reason)
 
     def _apply_status(self, request, queryset, status, reason):
         done = []
@@ -287,11 +287,11 @@ class BatchAdmin(admin.ModelAdmin):
     @admin.action(description="Quarantine selected batches (hold all their units)",
                   permissions=["change_stock"])
     def quarantine(self, request, queryset):
-        return self._status_action(request, queryset, status=Batch.Status.QUARANTINED, title="Quarantine")
+        self._status_action(request, queryset, status=Batch.Status.QUARANTINED, verb="quarantined")
 
     @admin.action(description="Release selected batches from quarantine", permissions=["change_stock"])
     def release(self, request, queryset):
-        return self._status_action(request, queryset, status=Batch.Status.RELEASED, title="Release")
+        self._status_action(request, queryset, status=Batch.Status.RELEASED, verb="released")
 
 
 # --- items, lots, ledger --------------------------------------------------------------

@@ -128,19 +128,26 @@ def test_a_count_sets_absolute_levels_and_refuses_a_stale_version(manager):
 def test_quarantine_and_release_actions_go_through_the_service(manager, brand_caller):
     client, user = manager
     batch = Batch.objects.get(batch_number="BATCH202406")
-    action = {"action": "quarantine", "_selected_action": [batch.pk]}
-    confirm = client.post(BATCHES_URL, action)
-    assert confirm.status_code == 200 and "reason" in confirm.content.decode()
-    done = client.post(BATCHES_URL, {**action, "apply": "yes", "reason": "mould on caps"})
+    done = client.post(BATCHES_URL, {"action": "quarantine", "_selected_action": [batch.pk]})
     assert done.status_code == 302
     batch.refresh_from_db()
-    assert (batch.status, batch.status_reason) == ("quarantined", "mould on caps")
+    assert batch.status == "quarantined" and user.username in batch.status_reason
     body = brand_caller.get("/api/v1/inventory/SUP123/HOTSAUCE789").json()
     assert body["availableQuantity"] == 0 and body["onHoldQuantity"] == 450
-    client.post(BATCHES_URL, {"action": "release", "_selected_action": [batch.pk], "apply": "yes", "reason": "ok"})
+    client.post(BATCHES_URL, {"action": "release", "_selected_action": [batch.pk]})
     assert brand_caller.get("/api/v1/inventory/SUP123/HOTSAUCE789").json()["availableQuantity"] == 450
     assert AuthAuditLog.objects.filter(event="staff_stock_change", user=user, success=True).count() == 2
     assert reconcile() == []
+
+
+def test_a_recalled_batch_cannot_be_released_from_the_admin(manager):
+    client, _ = manager
+    batch = Batch.objects.get(batch_number="B102-02")
+    Batch.objects.filter(pk=batch.pk).update(status="recalled")
+    response = client.post(BATCHES_URL, {"action": "release", "_selected_action": [batch.pk]}, follow=True)
+    assert "a recall is final" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "recalled"
 
 
 def test_the_batch_list_filters_by_expiry_and_finds_batches_by_gtin(manager):
