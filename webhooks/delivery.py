@@ -65,10 +65,15 @@ def deliveries_create_for_event(event: Event) -> list[Delivery]:
 
 def deliveries_schedule(*, event: Event, endpoints: list[Endpoint]) -> list[Delivery]:
     now = timezone.now()
+    delay = settings.WEBHOOK_RETRY_SCHEDULE[0]  # the schedule's first entry is the first attempt's delay
+    due = now + timedelta(seconds=delay)
+    short = delay <= SHORT_RETRY_SECONDS
     rows = Delivery.objects.bulk_create([
-        Delivery(event=event, endpoint=endpoint, next_attempt_at=now, enqueued_at=now) for endpoint in endpoints
+        Delivery(event=event, endpoint=endpoint, next_attempt_at=due, enqueued_at=due if short else None)
+        for endpoint in endpoints
     ])
-    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[row.pk for row in rows]))
+    if short:
+        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[row.pk for row in rows], countdown=delay))
     return rows
 
 
@@ -220,7 +225,10 @@ def _record(delivery: Delivery, status_code: int | None, latency: int, error: st
             delivery=delivery, number=delivery.attempts, attempted_at=delivery.last_attempt_at or now,
             status_code=status_code, latency_ms=latency, success=success, error=error[:500], response_body=excerpt)
         update = {"last_status_code": status_code, "last_error": error[:500]}
-        endpoint = Endpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+        # NO KEY UPDATE: emitting transactions insert deliveries (a KEY SHARE lock on this
+        # row) while holding the global sequence lock; a plain FOR UPDATE here would make
+        # every event wait for this worker, and deadlock when disabling emits an event.
+        endpoint = Endpoint.objects.select_for_update(no_key=True).get(pk=delivery.endpoint_id)
         if success:
             update |= {"state": Delivery.State.SUCCEEDED, "delivered_at": now, "next_attempt_at": None}
             if endpoint.failing_since is not None:
