@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from webhooks.delivery import deliveries_resend
-from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventAudience
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventAudience, EventCounter
 
 
 class EventAudienceInline(admin.TabularInline):
@@ -77,6 +77,43 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventAudience)
+class EventAudienceAdmin(admin.ModelAdmin):
+    """Who may see each event (decided when it was written); read-only."""
+
+    list_display = ("event", "partner_kind", "partner_id")
+    list_filter = ("partner_kind",)
+    search_fields = ("event__event_id", "=partner_id")
+    list_select_related = ("event",)
+    readonly_fields = ("event", "partner_kind", "partner_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventCounter)
+class EventCounterAdmin(admin.ModelAdmin):
+    """The event sequence: the last number handed out. Read-only; the event service owns it."""
+
+    list_display = ("id", "value")
+    readonly_fields = ("value",)
 
     def has_add_permission(self, request):
         return False
