@@ -39,7 +39,7 @@ from webhooks.services import event_emit
 #: Trailing window of complete days whose outflows make the demand signal.
 WINDOW_DAYS: int = getattr(settings, "FORECAST_WINDOW_DAYS", 90)
 #: Half-life of a day's weight in the exponentially weighted average.
-HALF_LIFE_DAYS: float = getattr(settings, "FORECAST_HALF_LIFE_DAYS", 14.0)
+HALF_LIFE_DAYS: float = getattr(settings, "FORECAST_HALF_LIFE_DAYS", 21.0)
 #: Ledger movement types that are demand: units leaving to a customer.
 DEMAND_TYPES = (InventoryTransaction.Type.SHIPMENT, InventoryTransaction.Type.SALE)
 
