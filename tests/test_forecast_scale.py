@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def build_scale_fixture(*, suppliers: int = 100, products: int = 100, days: int = 90, every: int = 3,
-                        low: int = 3) -> list[int]:
+                        low: int = 3, movement_type: str = "sale") -> list[int]:
     """``suppliers × products`` items, each selling 1–7 units every ``every``-th day for ``days`` days
     (a sale every third day keeps the fixture at 300,000 ledger rows; the window is still 90 days).
 
@@ -60,7 +60,7 @@ def build_scale_fixture(*, suppliers: int = 100, products: int = 100, days: int 
             INSERT INTO {table} (movement_id, item_id, lot_id, type, quantity, on_hand_delta, reserved_delta,
                 quarantined_delta, on_hand_after, reserved_after, item_version, supplier_id, product_id,
                 warehouse_id, batch_id, reason, reference, idempotency_key, created_at)
-            SELECT gen_random_uuid(), l.item_id, l.id, 'sale', q.units, -q.units, 0, 0, l.on_hand, 0, 1,
+            SELECT gen_random_uuid(), l.item_id, l.id, %s, q.units, -q.units, 0, 0, l.on_hand, 0, 1,
                    b.supplier_id, b.product_id, l.warehouse_id, l.batch_id, '', '', '',
                    %s::timestamptz + make_interval(days => d)
             FROM {StockLot._meta.db_table} l
@@ -68,7 +68,7 @@ def build_scale_fixture(*, suppliers: int = 100, products: int = 100, days: int 
             CROSS JOIN generate_series(0, %s - 1, %s) AS d
             CROSS JOIN LATERAL (SELECT 1 + ((l.id + d) %% 7)::int AS units) q
             WHERE l.id = ANY(%s)
-        """, [first_day, days, every, [lot.pk for lot in lots]])
+        """, [movement_type, first_day, days, every, [lot.pk for lot in lots]])
     return [item.pk for item in items[:low]]
 
 

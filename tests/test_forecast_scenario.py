@@ -133,3 +133,28 @@ def test_an_item_without_demand_never_alerts(db):
     forecast = Forecast.objects.get(item__product=prod)
     assert (forecast.average_daily_demand, forecast.reorder_point, forecast.available_quantity) == (0, 0, 0)
     assert not RestockAlert.objects.exists()
+
+
+def test_shipments_count_as_demand_like_sales(db):
+    from tests.test_forecast_scale import build_scale_fixture
+
+    # Shipment rows are written by the orders app; here they are fixture rows (see the builder).
+    build_scale_fixture(suppliers=1, products=2, days=28, every=1, low=0, movement_type="shipment")
+    forecasting.forecasts_recompute()
+    demands = list(Forecast.objects.values_list("average_daily_demand", flat=True))
+    assert len(demands) == 2 and all(3 < d < 5 for d in demands)  # 1–7 units a day, cycling
+
+
+def test_receipts_and_transfers_are_not_demand(db):
+    sup, prod = factories.supplier(), factories.product()
+    factories.warehouse(sup)
+    factories.warehouse(sup, "WH2")
+    item_with_history(sup, prod, [0] * 10, stock=100)
+    moved = services.stock_move(supplier=sup, product=prod, type="transfer", quantity=40, actor=None,
+                                warehouse_code="WH1", to_warehouse_code="WH2")
+    from tests.test_forecast_support import backdate
+
+    backdate(moved, 3)
+    forecasting.forecasts_recompute()
+    forecast = Forecast.objects.get(item__product=prod)
+    assert (forecast.average_daily_demand, forecast.observed_days) == (0, 10)
