@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import problem
-from webhooks.models import Delivery, Endpoint, Event
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
 
 URL = "https://hooks.example.com/hotsauce"
 
@@ -181,17 +181,20 @@ def test_recover_resends_failed_deliveries_since_a_time(supplier_caller, public_
 
 def test_deliveries_list_rejects_unknown_filters(supplier_caller, public_dns):
     hook = create(supplier_caller).json()["id"]
-    assert supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?status=pending").status_code == 200
-    assert problem(supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?status=lost"))["errors"][0][
+    assert supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?status=failed").status_code == 200
+    assert problem(supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?status=pending"))["errors"][0][
         "field"] == "status"
     assert supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?colour=red").status_code == 400
 
 
-def test_deliveries_list_query_count_does_not_grow_with_page_size(supplier_caller, public_dns):
+def test_deliveries_list_shows_every_attempt_with_a_query_count_independent_of_page_size(supplier_caller, public_dns):
     hook = create(supplier_caller).json()["id"]
     for i in range(6):
         supplier_caller.post("/api/v1/inventory/SUP123/HOTSAUCE789", {"type": "reservation", "quantity": 1},
                              key=f"q{i}")
+    for delivery in Delivery.objects.all():
+        DeliveryAttempt.objects.create(delivery=delivery, number=1, attempted_at=timezone.now(), status_code=500,
+                                       latency_ms=3, error="HTTP 500")
     supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?limit=1")
     counts = []
     for limit in (1, 6):
@@ -199,4 +202,8 @@ def test_deliveries_list_query_count_does_not_grow_with_page_size(supplier_calle
             body = supplier_caller.get(f"/api/v1/webhooks/{hook}/deliveries?limit={limit}").json()
         assert len(body["results"]) == limit
         counts.append(len(queries))
+    row = body["results"][0]
+    assert (row["attempt"], row["statusCode"], row["latencyMs"], row["error"], row["status"]) == (
+        1, 500, 3, "HTTP 500", "failed")
+    assert row["eventId"].startswith("evt_") and row["deliveryStatus"] == "pending"
     assert counts[0] == counts[1]

@@ -16,14 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hotsauce.api.auth import ApiKeyAuthentication, BearerTokenAuthentication
-from hotsauce.api.pagination import CursorPage
 from hotsauce.api.permissions import ScopePermission
 from hotsauce.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
 from hotsauce.api.views import ApiView, GenericApiView
 from hotsauce.errors import ApplicationError, ValidationFailed
 from webhooks import selectors, services
-from webhooks.models import Delivery
 from webhooks.serializers import (
+    DeliveryAttemptSerializer,
     DeliverySerializer,
     EndpointCreateSerializer,
     EndpointSerializer,
@@ -185,10 +184,6 @@ async def event_stream(request):
 # --- webhook subscriptions ----------------------------------------------------------------
 
 
-class NewestFirst(CursorPage):
-    ordering = "-id"
-
-
 class EndpointListApi(GenericApiView):
     required_scopes = {"GET": "webhooks:manage", "POST": "webhooks:manage"}
     serializer_class = EndpointSerializer
@@ -256,7 +251,7 @@ class EndpointTestApi(_EndpointApi):
     @extend_schema(summary="Send a webhook.test delivery", request=None, responses={202: DeliverySerializer})
     def post(self, request, webhook_id):
         delivery = services.endpoint_test(endpoint=self.endpoint())
-        delivery = selectors.delivery_list(endpoint=delivery.endpoint).get(pk=delivery.pk)
+        delivery = selectors.delivery_get(endpoint=delivery.endpoint, delivery_id=delivery.pk)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -276,16 +271,15 @@ class EndpointRecoverApi(_EndpointApi):
 
 class EndpointDeliveriesApi(_EndpointApi):
     required_scopes = {"GET": "webhooks:manage"}
-    serializer_class = DeliverySerializer
-    pagination_class = NewestFirst
+    serializer_class = DeliveryAttemptSerializer
     extra_query_params = ("status",)
 
-    @extend_schema(summary="Deliveries to this endpoint, newest first, each with every attempt",
-                   parameters=[OpenApiParameter("status", str, enum=Delivery.State.values)])
+    @extend_schema(summary="Every delivery attempt to this endpoint, oldest first",
+                   parameters=[OpenApiParameter("status", str, enum=["succeeded", "failed"])])
     def get(self, request, webhook_id):
         state = request.query_params.get("status")
-        if state and state not in Delivery.State.values:
-            raise ValidationFailed.for_field("status", f"Must be one of {', '.join(Delivery.State.values)}.")
-        qs = self.filter_queryset(selectors.delivery_list(endpoint=self.endpoint(), state=state))
+        if state and state not in ("succeeded", "failed"):
+            raise ValidationFailed.for_field("status", "Must be succeeded or failed.")
+        qs = self.filter_queryset(selectors.attempt_list(endpoint=self.endpoint(), status=state))
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(DeliveryAttemptSerializer(page, many=True).data)

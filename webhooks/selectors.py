@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from hotsauce.errors import CursorExpired, NotFound
-from webhooks.models import Delivery, Endpoint, Event, EventCounter
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventCounter
 
 if TYPE_CHECKING:
     from partners.principal import Principal
@@ -62,6 +62,12 @@ def endpoint_get(*, principal: Principal, public_id: str) -> Endpoint:
     return endpoint
 
 
-def delivery_list(*, endpoint: Endpoint, state: str | None = None) -> QuerySet[Delivery]:
-    qs = Delivery.objects.filter(endpoint=endpoint).select_related("event").prefetch_related("attempt_log")
-    return qs.filter(state=state) if state else qs
+def delivery_get(*, endpoint: Endpoint, delivery_id: int) -> Delivery:
+    return Delivery.objects.select_related("event").get(endpoint=endpoint, pk=delivery_id)
+
+
+def attempt_list(*, endpoint: Endpoint, status: str | None = None) -> QuerySet[DeliveryAttempt]:
+    qs = DeliveryAttempt.objects.filter(delivery__endpoint=endpoint).select_related("delivery__event")
+    if status:
+        qs = qs.filter(success=status == "succeeded")
+    return qs

@@ -42,17 +42,9 @@ class EndpointWithSecretSerializer(EndpointSerializer):
     previous_secret_expires_at = serializers.DateTimeField(allow_null=True)
 
 
-class AttemptSerializer(serializers.Serializer):
-    attempt = serializers.IntegerField(source="number")
-    attempted_at = serializers.DateTimeField()
-    status_code = serializers.IntegerField(allow_null=True)
-    latency_ms = serializers.IntegerField(allow_null=True)
-    success = serializers.BooleanField()
-    error = serializers.CharField()
-    response_body = serializers.CharField()
-
-
 class DeliverySerializer(serializers.Serializer):
+    """A delivery (one event owed to one endpoint), as the /test response shows it."""
+
     id = serializers.IntegerField()
     event_id = serializers.CharField(source="event.event_id")
     event_type = serializers.CharField(source="event.type")
@@ -60,11 +52,30 @@ class DeliverySerializer(serializers.Serializer):
     status = serializers.CharField(source="state")
     attempt_count = serializers.IntegerField(source="attempts")
     next_attempt_at = serializers.DateTimeField(allow_null=True)
-    last_status_code = serializers.IntegerField(allow_null=True)
-    last_error = serializers.CharField()
     delivered_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
-    attempts = AttemptSerializer(source="attempt_log", many=True)
+
+
+class DeliveryAttemptSerializer(serializers.Serializer):
+    """One row of /deliveries: one HTTP attempt, with the delivery it belongs to."""
+
+    id = serializers.IntegerField()
+    delivery_id = serializers.IntegerField()
+    event_id = serializers.CharField(source="delivery.event.event_id", help_text="Also the webhook-id header.")
+    event_type = serializers.CharField(source="delivery.event.type")
+    sequence = serializers.IntegerField(source="delivery.event.sequence")
+    attempt = serializers.IntegerField(source="number")
+    attempted_at = serializers.DateTimeField()
+    status = serializers.SerializerMethodField()
+    status_code = serializers.IntegerField(allow_null=True)
+    latency_ms = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+    response_body = serializers.CharField()
+    delivery_status = serializers.CharField(source="delivery.state")
+    next_attempt_at = serializers.DateTimeField(source="delivery.next_attempt_at", allow_null=True)
+
+    def get_status(self, attempt) -> str:
+        return "succeeded" if attempt.success else "failed"
 
 
 class EventFeedSerializer(serializers.Serializer):
