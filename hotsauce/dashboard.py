@@ -9,7 +9,7 @@ built here, with no script or CDN.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib import admin
 from django.db.models import Count, F, IntegerField, Min, Q, Sum, Value, Window
@@ -105,7 +105,9 @@ def expiring_units_per_week(*, now: datetime, weeks: int = WEEKS_AHEAD) -> list[
 def ledger_activity(*, now: datetime, days: int = LEDGER_DAYS) -> list[Bar]:
     """Ledger rows per day: the shape of recent stock work (indexed on created_at)."""
     start = (now - timedelta(days=days - 1)).date()
-    rows = (InventoryTransaction.objects.filter(created_at__date__gte=start)
+    # A range on created_at itself, not on its date, so the index on created_at is used.
+    since = datetime.combine(start, time.min, tzinfo=UTC)
+    rows = (InventoryTransaction.objects.filter(created_at__gte=since)
             .annotate(day=TruncDate("created_at")).values("day").annotate(rows=Count("id")))
     by_day = {row["day"]: row["rows"] for row in rows}
     return [Bar(label=f"{start + timedelta(days=i):%d}", value=by_day.get(start + timedelta(days=i), 0),

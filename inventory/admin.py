@@ -430,8 +430,8 @@ class InventoryTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("id", "created_at", "type", "product", "supplier", "warehouse", "batch_number", "quantity",
                     "on_hand_delta", "reserved_delta", "quarantined_delta", "on_hand_after", "actor",
                     "retail_partner", "reason", "reference")
-    list_filter = ("type", "supplier", "warehouse", ("actor_user", admin.RelatedOnlyFieldListFilter),
-                   "created_at")
+    # Plain filters: a "related only" filter would scan the whole ledger for distinct actors.
+    list_filter = ("type", "supplier", "warehouse", "actor_user", "created_at")
     search_fields = ("batch__batch_number", "product__sku", "product__gtin", "reference", "reason",
                      "=movement_id")
     list_select_related = ("product", "supplier", "warehouse__supplier", "batch", "actor_user", "actor_client",
