@@ -212,3 +212,20 @@ def test_a_returns_clerk_cannot_adjust_stock(sandbox):
     assert batch.status == "released"
     assert not InventoryTransaction.objects.filter(actor_user=user).exists()
     assert lot_of("BATCH202406").on_hand == 500
+
+
+def test_the_product_form_checks_the_gtin_like_the_catalogue_service(manager):
+    client, _ = manager
+    data = {"sku": "NEWSAUCE9", "name": "Test Sauce", "kind": "finished_sauce", "expiry_warning_days": 30,
+            "ingredients": "[]"}
+    refused = client.post("/admin/inventory/product/add/", {**data, "gtin": "0860001000019"})
+    assert refused.status_code == 200 and "not a valid GTIN" in refused.content.decode()
+    assert client.post("/admin/inventory/product/add/", {**data, "gtin": "0860001000993"}).status_code == 302
+
+
+def test_the_item_list_shows_sellable_units_only(manager):
+    client, _ = manager
+    Batch.objects.filter(batch_number="B101-00").update(status="quarantined")
+    page = client.get("/admin/inventory/inventoryitem/", {"q": "HOTSAUCE101"}).content.decode()
+    # 320 held in B101-00, 120 sellable in B101-01.
+    assert '<td class="field-on_hand">440</td>' in page and '<td class="field-available">120</td>' in page
