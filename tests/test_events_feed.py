@@ -102,6 +102,17 @@ def test_cursor_older_than_retention_is_410_and_after_zero_starts_at_oldest_kept
     assert feed(supplier_caller, f"?after={old[-1].sequence}")["results"][0]["sequence"] == kept.sequence
 
 
+def test_cursor_before_events_deleted_by_any_means_is_410(supplier_caller):
+    sup = Supplier.objects.get(code="SUP123")
+    first, second, third = (emit("inventory.updated", suppliers=[sup.pk], n=i) for i in range(3))
+    Event.objects.filter(sequence__lte=second.sequence).delete()
+    assert problem(supplier_caller.get(f"/api/v1/events?after={first.sequence}"))["code"] == "cursor_expired"
+    assert feed(supplier_caller, f"?after={second.sequence}")["results"][0]["sequence"] == third.sequence
+    Event.objects.all().delete()
+    assert problem(supplier_caller.get(f"/api/v1/events?after={second.sequence}"))["code"] == "cursor_expired"
+    assert feed(supplier_caller, f"?after={third.sequence}")["results"] == []
+
+
 def test_a_retailers_feed_holds_only_its_own_and_its_suppliers_events(
         supplier_caller, retailer_caller, unrelated_retailer_caller, brand_caller):
     sup123 = Supplier.objects.get(code="SUP123")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from hotsauce.errors import CursorExpired, NotFound
@@ -23,14 +24,18 @@ def audience_of(principal: Principal) -> tuple[str, int] | None:
 
 
 def cursor_check(*, after: int) -> None:
-    """410 when events after ``after`` were purged: the reader would silently miss them."""
+    """410 when events after ``after`` are gone: the reader would silently miss them."""
     if after <= 0:
         return  # "from the oldest event still kept"
-    purged = EventCounter.objects.filter(pk=1).values_list("purged_through", flat=True).first() or 0
-    if after < purged:
+    counter = EventCounter.objects.filter(pk=1).values_list("value", "purged_through").first() or (0, 0)
+    oldest = Event.objects.order_by("sequence").values_list("sequence", flat=True).first()
+    # Sequences are gapless (the counter increment commits or rolls back with its event),
+    # so a kept minimum above after + 1 means events in between were removed, whoever
+    # removed them; purged_through also covers a purge that emptied the table.
+    if after < counter[1] or (oldest is not None and oldest > after + 1) or (oldest is None and after < counter[0]):
         raise CursorExpired(
-            f"Events after sequence {after} were purged (retention keeps events through {purged}); "
-            "start again from after=0 and reconcile.")
+            f"Events after sequence {after} are no longer kept (retention is {settings.EVENT_RETENTION_DAYS} "
+            "days); re-read current state and continue from after=0.")
 
 
 def event_page(*, principal: Principal, after: int, types: list[str] | None = None,
