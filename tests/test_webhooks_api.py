@@ -207,3 +207,28 @@ def test_deliveries_list_shows_every_attempt_with_a_query_count_independent_of_p
         1, 500, 3, "HTTP 500", "failed")
     assert row["eventId"].startswith("evt_") and row["deliveryStatus"] == "pending"
     assert counts[0] == counts[1]
+
+
+def test_a_retailers_webhook_never_gets_another_retailers_orders(retailer_caller, unrelated_retailer_caller,
+                                                                 brand_caller, public_dns):
+    from django.db import transaction
+
+    from partners.models import RetailPartner, Supplier
+    from webhooks.services import event_emit
+
+    mine = create(retailer_caller, types=["*"]).json()["id"]
+    unrelated = create(unrelated_retailer_caller, types=["*"]).json()["id"]
+    brand = create(brand_caller, types=["order.created"]).json()["id"]
+    sup = Supplier.objects.get(code="SUP123")
+    with transaction.atomic():
+        theirs = event_emit(type="order.created", data={"order_id": "O-1"}, supplier_ids=[sup.pk],
+                            retail_partner_ids=[RetailPartner.objects.get(code="RETAIL500").pk])
+        own = event_emit(type="order.created", data={"order_id": "O-2"}, supplier_ids=[sup.pk],
+                         retail_partner_ids=[RetailPartner.objects.get(code="RETAIL456").pk])
+    receivers = {
+        event.event_id: set(Delivery.objects.filter(event=event).values_list("endpoint__public_id", flat=True))
+        for event in (theirs, own)
+    }
+    assert receivers[theirs.event_id] == {brand}
+    assert receivers[own.event_id] == {mine, brand}
+    assert unrelated not in receivers[own.event_id] | receivers[theirs.event_id]
