@@ -256,3 +256,21 @@ def test_stream_sends_a_comment_while_idle(supplier_caller, monkeypatch):
 
     seen = async_to_sync(run)()
     assert seen.startswith(": stream open\n\n") and "id:" not in seen
+
+
+def test_stream_also_works_through_the_sync_client(supplier_caller):
+    from django.test import Client
+
+    move(supplier_caller, 1, key="wsgi")
+    latest = Event.objects.filter(type="inventory.updated").latest("sequence")
+    response = Client().get(f"/api/v1/events/stream?after={latest.sequence - 1}",
+                            headers={"Authorization": f"Bearer {supplier_caller.token}"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
+    frames, buffer = [], ""
+    chunks = iter(response.streaming_content)
+    while not frames:
+        buffer += next(chunks).decode()
+        *complete, buffer = buffer.split("\n\n")
+        frames += [f for f in complete if not f.startswith(":")]
+    response.close()
+    assert parse(frames[0])["id"] == latest.sequence

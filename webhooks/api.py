@@ -7,6 +7,7 @@ import json
 import time
 
 from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.http import JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -167,6 +168,24 @@ async def _event_frames(principal, after: int, types):
         await asyncio.sleep(STREAM_POLL_SECONDS)
 
 
+def _event_frames_sync(principal, after: int, types):
+    """The same stream for a WSGI server (or the sync test client); it holds its thread."""
+    last_write = time.monotonic()
+    yield ": stream open\n\n"
+    while True:
+        events, has_more = selectors.event_page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
+        if events:
+            yield "".join(_frame(event) for event in events)
+            after = events[-1].sequence
+            last_write = time.monotonic()
+            if has_more:
+                continue
+        elif time.monotonic() - last_write >= STREAM_KEEPALIVE_SECONDS:
+            yield ": keep-alive\n\n"
+            last_write = time.monotonic()
+        time.sleep(STREAM_POLL_SECONDS)
+
+
 async def event_stream(request):
     """GET events/stream: served by the ASGI app without holding a worker thread between polls."""
     if request.method != "GET":
@@ -175,7 +194,10 @@ async def event_stream(request):
     if not isinstance(opened, tuple):
         return opened
     principal, after, types = opened
-    response = StreamingHttpResponse(_event_frames(principal, after, types), content_type="text/event-stream")
+    # Under WSGI, Django would try to drain an async iterator into a list before sending:
+    # an endless stream would never start, so WSGI gets the blocking generator.
+    frames = _event_frames if isinstance(request, ASGIRequest) else _event_frames_sync
+    response = StreamingHttpResponse(frames(principal, after, types), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx would otherwise buffer the stream
     return response
