@@ -64,7 +64,7 @@ def test_staff_quarantine_a_batch_process_a_return_and_read_the_dashboard(browse
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert [row.find_element(By.CSS_SELECTOR, "th, td.field-batch_number").text for row in rows] == ["B102-02"]
     assert rows[0].find_element(By.CSS_SELECTOR, ".days-left").value_of_css_property("color") != ""
-    screenshot("batch-list-expiring-30-days")
+    screenshot("batch-list")
 
     rows[0].find_element(By.CSS_SELECTOR, "input.action-select").click()
     Select(browser.find_element(By.NAME, "action")).select_by_value("quarantine")
