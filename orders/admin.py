@@ -228,8 +228,8 @@ class ReturnProcessForm(forms.Form):
 
 @admin.register(Return)
 class ReturnAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("code", "retail_partner", "supplier", "order", "status", "line_count", "units", "created_at",
-                    "process_link")
+    list_display = ("code", "process_link", "retail_partner__code", "supplier__code", "order", "status",
+                    "line_count", "units", "created_at")
     list_filter = (ReturnQueueFilter, "status", "supplier", "retail_partner")
     search_fields = ("code", "order__code", "retail_partner__code", "lines__batch__batch_number")
     list_select_related = ("retail_partner", "supplier", "order")

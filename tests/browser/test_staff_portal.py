@@ -87,6 +87,7 @@ def test_staff_quarantine_a_batch_process_a_return_and_read_the_dashboard(browse
     lines = list(ret.lines.order_by("id"))
     for line, disposition in zip(lines, ["restock", "quarantine", "writeOff"], strict=True):
         Select(browser.find_element(By.NAME, f"disposition_{line.pk}")).select_by_value(disposition)
+    screenshot("return-process")
     browser.find_element(By.CSS_SELECTOR, "#staff-form input[type=submit]").click()
     assert f"Processed return {ret.code}" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
     after = StockLot.objects.get(pk=lot.pk)
