@@ -1,7 +1,8 @@
 """Every write of the partner workflow: orders, shipments, returns, backorders and recalls.
 
-Lock order (see ``inventory.locks``): inventory items, then their lots, then orders (all in
-primary-key order), and only then anything that emits an event. Allocations and order
+Lock order (see ``inventory.locks``): inventory items, then their lots, then the batch row
+(recall, returns), then orders (all in primary-key order), and only then anything that
+emits an event (``event_emit`` holds the sequence lock to commit). Allocations and order
 lines change only while the items they reserve on are locked, so every service that locks
 the items can trust what it reads about them; the order row lock serialises status changes
 (cancel against ship, deliver against deliver).
@@ -115,8 +116,9 @@ def _lock_stock(item_ids: Iterable[int]) -> _Locked:
 
 
 def _lock_orders(order_ids: Iterable[int]) -> dict[int, Order]:
+    # NO KEY UPDATE: rows that merely reference an order (a return naming it) need not wait.
     qs = (Order.objects.filter(pk__in=set(order_ids)).select_related("supplier", "retail_partner")
-          .order_by("pk").select_for_update(of=("self",)))
+          .order_by("pk").select_for_update(of=("self",), no_key=True))
     return {order.pk: order for order in qs}
 
 
@@ -441,7 +443,7 @@ def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "
 def shipment_deliver(*, shipment: Shipment, actor: Principal | None = None) -> Shipment:
     """Mark a shipment delivered; the order is delivered once everything it shipped has arrived."""
     order = _lock_orders([shipment.order_id])[shipment.order_id]
-    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    shipment = Shipment.objects.select_for_update(no_key=True).get(pk=shipment.pk)
     if shipment.status == Shipment.Status.DELIVERED:
         raise InvalidState(f"Shipment {shipment.code} was already delivered.",
                            extra={"shipmentStatus": shipment.status})
@@ -498,8 +500,10 @@ def return_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: l
                                              f"{supplier.code} has no batch {line.batch_number!r} of "
                                              f"{line.product.sku}.")
         batches.append(batch)
-    # Two returns racing for the same shipped units: the batch row serialises them.
-    list(Batch.objects.filter(pk__in={b.pk for b in batches}).order_by("pk").select_for_update())
+    # Two returns racing for the same shipped units: the batch row serialises them. NO KEY
+    # UPDATE, because every ledger or shipment row inserted elsewhere takes KEY SHARE on its
+    # batch (foreign key), and a plain FOR UPDATE here would deadlock with one that has emitted.
+    list(Batch.objects.filter(pk__in={b.pk for b in batches}).order_by("pk").select_for_update(no_key=True))
     requested: dict[int, int] = defaultdict(int)
     for index, (line, batch) in enumerate(zip(lines, batches, strict=True)):
         requested[batch.pk] += line.quantity
@@ -573,7 +577,8 @@ def return_receive(*, ret: Return, lines: list[ReceiveLineRequest], actor: Princ
 
     item_by_product = _item_ids(ret.supplier, {line.product_id for line, _, _ in plan}, create=True)
     locked = _lock_stock(item_by_product.values())
-    ret = Return.objects.select_for_update().select_related("supplier", "retail_partner").get(pk=ret.pk)
+    ret = (Return.objects.select_for_update(of=("self",), no_key=True).select_related("supplier", "retail_partner")
+           .get(pk=ret.pk))
     received = set(ReturnLine.objects.filter(ret=ret, received_at__isnull=False).values_list("code", flat=True))
     for index, (line, _, _) in enumerate(plan):
         if line.code in received:
@@ -622,7 +627,9 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
         raise ValidationFailed.for_field("reason", "This field is required.")
     item_ids = set(StockLot.objects.filter(batch=batch).values_list("item_id", flat=True))
     locked = _lock_stock(item_ids)
-    batch = Batch.objects.select_related("product", "supplier").get(pk=batch.pk)
+    # The batch row too, before any event: return_create locks it and then emits.
+    batch = (Batch.objects.select_related("product", "supplier").select_for_update(of=("self",), no_key=True)
+             .get(pk=batch.pk))
     if batch.status == Batch.Status.RECALLED:
         raise InvalidState(f"Batch {batch.batch_number} of {batch.product.sku} is already recalled.")
     batch_lot_ids = {lot.pk for lots in locked.lots.values() for lot in lots if lot.batch_id == batch.pk}

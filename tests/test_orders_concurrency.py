@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from hotsauce.errors import ApplicationError, InvalidState
-from inventory.models import Product, StockLot
+from inventory.models import Batch, Product, StockLot
 from inventory.services_reconcile import reconcile
 from orders import services
 from orders.models import Order, OrderLine, Shipment
@@ -120,8 +120,7 @@ def test_recall_racing_orders_shipments_and_cancels_does_not_deadlock_or_drift()
     open_orders = [services.order_create(supplier=sup, retail_partner=ret,
                                          lines=[services.LineRequest(product=prod, quantity=6)])
                    for ret in retailers[:4]]
-    from inventory.models import Batch
-
+    services.shipment_create(order=open_orders[2])  # RETE2 holds 6 units of E1 and will send some back
     batch = Batch.objects.get(batch_number="E1")
     targets = [lambda: services.batch_recall(batch=batch, reason="race")]
     targets += [lambda ret=ret: services.order_create(supplier=sup, retail_partner=ret,
@@ -129,6 +128,8 @@ def test_recall_racing_orders_shipments_and_cancels_does_not_deadlock_or_drift()
                 for ret in retailers[4:]]
     targets += [lambda o=open_orders[0]: services.shipment_create(order=o)]
     targets += [lambda o=open_orders[1]: services.order_cancel(order=o, actor=None)]
+    targets += [lambda: services.return_create(supplier=sup, retail_partner=retailers[2], lines=[
+        services.ReturnLineRequest(product=prod, batch_number="E1", quantity=2, reason="recall")])]
     results = run_threads(targets)
     assert [r for r in results if isinstance(r, Exception) and not isinstance(r, ApplicationError)] == []
     assert not isinstance(results[0], Exception)
