@@ -232,22 +232,21 @@ def _day_start(day: date) -> datetime:
 # Each item's demand statistics, available units and policy, in one aggregate query.
 # Ages are whole UTC days before today (1 = yesterday); today is excluded because it is
 # not over yet. An item's history starts at its first ledger row, so a young item's
-# average is not diluted by days before it existed.
+# average is not diluted by days before it existed: one pass over the window's rows finds
+# both the outflows and the oldest day seen, and an index probe on (supplier, product,
+# created_at) tells whether the item has rows older than the window (full window then).
 _STATS_SQL = """
-WITH outflow AS (
+WITH daily AS (
     SELECT t.item_id, (%(today)s::date - (t.created_at AT TIME ZONE 'UTC')::date) AS age,
-           SUM(GREATEST(-t.on_hand_delta, 0)) AS units
+           SUM(CASE WHEN t.type = ANY(%(types)s) THEN GREATEST(-t.on_hand_delta, 0) ELSE 0 END) AS units
     FROM {ledger} t
-    WHERE t.created_at >= %(start)s AND t.created_at < %(today_start)s AND t.type = ANY(%(types)s)
+    WHERE t.created_at >= %(start)s AND t.created_at < %(today_start)s
       AND (%(all)s OR t.item_id = ANY(%(items)s))
     GROUP BY 1, 2
 ), stats AS (
-    SELECT item_id, SUM(power(%(beta)s, age - 1) * units) AS s1, SUM(power(%(beta)s, age - 1) * units * units) AS s2
-    FROM outflow GROUP BY item_id
-), first_seen AS (
-    SELECT t.item_id, MIN(t.created_at) AS first_at
-    FROM {ledger} t WHERE t.created_at < %(today_start)s AND (%(all)s OR t.item_id = ANY(%(items)s))
-    GROUP BY t.item_id
+    SELECT item_id, SUM(power(%(beta)s, age - 1) * units) AS s1, SUM(power(%(beta)s, age - 1) * units * units) AS s2,
+           MAX(age) AS oldest
+    FROM daily GROUP BY item_id
 ), avail AS (
     SELECT l.item_id, SUM(l.on_hand - l.reserved - l.quarantined) AS available
     FROM {lot} l JOIN {batch} b ON b.id = l.batch_id
@@ -255,14 +254,14 @@ WITH outflow AS (
     GROUP BY l.item_id
 )
 SELECT i.id, COALESCE(s.s1, 0), COALESCE(s.s2, 0),
-       CASE WHEN f.first_at IS NULL THEN 0
-            ELSE LEAST(%(window)s, %(today)s::date - (f.first_at AT TIME ZONE 'UTC')::date) END,
+       CASE WHEN EXISTS (SELECT 1 FROM {ledger} o WHERE o.supplier_id = i.supplier_id
+                         AND o.product_id = i.product_id AND o.created_at < %(start)s) THEN %(window)s
+            ELSE COALESCE(s.oldest, 0) END,
        COALESCE(a.available, 0),
        p.lead_time_days, p.lead_time_std_dev_days, p.service_level, p.minimum_order_quantity, p.case_pack,
        p.review_period_days
 FROM {item} i
 LEFT JOIN stats s ON s.item_id = i.id
-LEFT JOIN first_seen f ON f.item_id = i.id
 LEFT JOIN avail a ON a.item_id = i.id
 LEFT JOIN {policy} p ON p.supplier_id = i.supplier_id AND p.product_id = i.product_id
 WHERE %(all)s OR i.id = ANY(%(items)s)
@@ -353,6 +352,9 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
                 return RunResult(0, [], [], [], [])
         else:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        # The per-item-and-day aggregate spills to disk at the default 4 MB (10,000 items ×
+        # 90 days); this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(_sql(_STATS_SQL), {
             "today": today, "today_start": _day_start(today), "start": _day_start(today - timedelta(days=WINDOW_DAYS)),
             "types": list(DEMAND_TYPES), "beta": beta, "now": now, "window": WINDOW_DAYS,

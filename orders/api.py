@@ -245,14 +245,20 @@ class ReturnListApi(GenericApiView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         retail_partner = _retail_partner_for(self.principal, data.get("retail_partner_id"))
-        supplier = Supplier.objects.filter(code=data["supplier_id"]).first()
-        if supplier is None:
-            raise ValidationFailed.for_field("supplierId", f"No supplier {data['supplier_id']}.")
         order = None
         if data.get("order_id"):
-            order = Order.objects.filter(code=data["order_id"], retail_partner=retail_partner).first()
+            order = Order.objects.filter(code=data["order_id"], retail_partner=retail_partner).select_related(
+                "supplier").first()
             if order is None:
                 raise ValidationFailed.for_field("orderId", f"No order {data['order_id']}.")
+        if data.get("supplier_id"):
+            supplier = Supplier.objects.filter(code=data["supplier_id"]).first()
+            if supplier is None:
+                raise ValidationFailed.for_field("supplierId", f"No supplier {data['supplier_id']}.")
+        elif order is not None:
+            supplier = order.supplier
+        else:
+            raise ValidationFailed.for_field("supplierId", "This field is required (or name the orderId).")
         products = _products(data["lines"])
         ret = services.return_create(
             supplier=supplier, retail_partner=retail_partner, order=order, actor=self.principal,

@@ -211,7 +211,8 @@ def recall_view(recall: Recall, *, retail_partner_id: int | None = None) -> dict
         "recalled_at": ts(recall.recalled_at),
         "units_on_hold": recall.units_on_hand,
         "reserved_units_released": recall.units_released,
-        "notices": [notice_view(n) for n in notices],
+        # Who must be told, and how many units each received.
+        "retail_partners": [notice_view(n) for n in notices],
     }
 
 

@@ -68,7 +68,8 @@ class ReturnLineInSerializer(StrictSerializer):
 
 
 class ReturnCreateSerializer(StrictSerializer):
-    supplier_id = serializers.CharField(max_length=64)
+    supplier_id = serializers.CharField(max_length=64, required=False, allow_null=True,
+                                        help_text="Optional when orderId names the order")
     retail_partner_id = serializers.CharField(max_length=64, required=False, allow_null=True)
     order_id = serializers.CharField(max_length=32, required=False, allow_null=True)
     lines = ReturnLineInSerializer(many=True, allow_empty=False, max_length=500)
@@ -197,7 +198,7 @@ class RecallOutSerializer(serializers.Serializer):
     recalled_at = serializers.CharField()
     units_on_hold = serializers.IntegerField()
     reserved_units_released = serializers.IntegerField()
-    notices = RecallNoticeSerializer(many=True)
+    retail_partners = RecallNoticeSerializer(many=True)
 
 
 class RecallListSerializer(serializers.Serializer):

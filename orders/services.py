@@ -687,7 +687,7 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
     recall.save(update_fields=["units_on_hand", "units_released"])
 
     view = recall_view(recall)
-    summary = {key: value for key, value in view.items() if key != "notices"}
+    summary = {key: value for key, value in view.items() if key != "retail_partners"}
     for notice in recall.notices.select_related("retail_partner"):
         # Each retailer hears only about its own units.
         event_emit(type="batch.recalled", data={**summary, **notice_view(notice)},

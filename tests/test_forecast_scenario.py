@@ -158,3 +158,16 @@ def test_receipts_and_transfers_are_not_demand(db):
     forecasting.forecasts_recompute()
     forecast = Forecast.objects.get(item__product=prod)
     assert (forecast.average_daily_demand, forecast.observed_days) == (0, 10)
+
+
+def test_history_older_than_the_window_fills_the_whole_window(db):
+    sup, prod = factories.supplier(), factories.product()
+    factories.warehouse(sup)
+    # Sold 9 a day 120 to 100 days ago, nothing since but one 90-unit sale yesterday.
+    item_with_history(sup, prod, [9] * 21 + [0] * 98 + [90], stock=2000)
+    forecasting.forecasts_recompute()
+    forecast = Forecast.objects.get(item__product=prod)
+    assert forecast.observed_days == forecasting.WINDOW_DAYS
+    beta = forecasting.decay()
+    w1 = (1 - beta ** 90) / (1 - beta)
+    assert forecast.average_daily_demand == pytest.approx(90 / w1, abs=1e-6)

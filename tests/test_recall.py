@@ -84,7 +84,7 @@ def test_recall_holds_the_batch_reallocates_orders_and_tells_the_retailers(sprea
     assert response.status_code == 200, response.content
     recall = response.json()
     assert recall["reason"] == "glass fragments found"
-    assert sorted((n["retailPartnerId"], n["quantity"]) for n in recall["notices"]) == [("RETA", 5), ("RETB", 7)]
+    assert sorted((n["retailPartnerId"], n["quantity"]) for n in recall["retailPartners"]) == [("RETA", 5), ("RETB", 7)]
     assert recall["reservedUnitsReleased"] == 4
 
     # Every lot of the batch is on hold: nothing of it is available, nothing reserved.
@@ -106,7 +106,7 @@ def test_recall_holds_the_batch_reallocates_orders_and_tells_the_retailers(sprea
 
     # Who must be told, queryable afterwards.
     listed = spread["supply"].get(RECALL).json()["results"]
-    assert [(n["retailPartnerId"], n["quantity"]) for n in listed[0]["notices"]] == [("RETA", 5), ("RETB", 7)]
+    assert [(n["retailPartnerId"], n["quantity"]) for n in listed[0]["retailPartners"]] == [("RETA", 5), ("RETB", 7)]
     trace = spread["supply"].get(TRACE).json()
     assert trace["status"] == "recalled" and trace["recalls"][0]["reason"] == "glass fragments found"
 
@@ -182,7 +182,7 @@ def test_sandbox_recall_puts_every_unit_on_hold_and_a_new_batch_serves_the_backo
     url = "/api/v1/products/HOTSAUCE789/batches/BATCH202406/recall"
     response = supplier_caller.post(url, {"reason": "botulism risk"})
     assert response.status_code == 200, response.content
-    assert [(n["retailPartnerId"], n["quantity"]) for n in response.json()["notices"]] == [("RETAIL456", 24)]
+    assert [(n["retailPartnerId"], n["quantity"]) for n in response.json()["retailPartners"]] == [("RETAIL456", 24)]
     item = retailer_caller.get("/api/v1/inventory/SUP123/HOTSAUCE789").json()
     # The sandbox's own 50-unit reservation is released too: every unit of the batch is on hold.
     assert (item["inventoryLevel"], item["reservedQuantity"], item["availableQuantity"]) == (476, 0, 0)

@@ -184,6 +184,14 @@ def test_return_list_filters(shipped):
     assert caller.get("/api/v1/returns?state=x").status_code == 400
 
 
+def test_a_return_naming_its_order_may_omit_the_supplier(shipped):
+    response = shipped["retail"].post("/api/v1/returns", {"orderId": shipped["order"], "lines": [line(1)]}, key="ret-o")
+    assert response.status_code == 201, response.content
+    assert response.json()["supplierId"] == "SUPR"
+    response = shipped["retail"].post("/api/v1/returns", {"lines": [line(1)]}, key="n")
+    assert response.status_code == 400 and problem(response)["errors"][0]["field"] == "supplierId"
+
+
 def test_post_returns_requires_an_idempotency_key(shipped):
     response = shipped["retail"].post("/api/v1/returns", {"supplierId": "SUPR", "lines": [line(1)]})
     assert response.status_code == 400 and problem(response)["code"] == "idempotency_key_missing"
