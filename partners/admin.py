@@ -101,13 +101,20 @@ class TradingRelationshipAdmin(admin.ModelAdmin):
 # --- API clients and keys -------------------------------------------------------------
 
 
+class ScopesField(forms.MultipleChoiceField):
+    """Ticked boxes, or one space-separated string as OAuth writes scopes."""
+
+    def to_python(self, value):
+        return [scope for item in super().to_python(value) for scope in item.split()]
+
+
 class ApiClientCreateForm(forms.Form):
     name = forms.CharField(max_length=255, required=False, help_text="Defaults to the kind and partner.")
     kind = forms.ChoiceField(choices=[(k, k) for k in KINDS])
     supplier = forms.ModelChoiceField(Supplier.objects.all(), required=False, help_text="For a supplier client.")
     retail_partner = forms.ModelChoiceField(RetailPartner.objects.all(), required=False,
                                             help_text="For a retailer client.")
-    allowed_scopes = forms.MultipleChoiceField(
+    allowed_scopes = ScopesField(
         choices=[(s, f"{s} — {d}") for s, d in SCOPES.items()], required=False,
         widget=forms.CheckboxSelectMultiple, help_text="None ticked: every scope the kind may hold.")
     with_api_key = forms.BooleanField(

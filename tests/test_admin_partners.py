@@ -52,6 +52,13 @@ def test_creating_a_client_shows_its_secret_once_and_the_secret_works(superuser_
     assert client.client_secret not in listing
 
 
+def test_scopes_may_be_sent_as_one_oauth_string(superuser_client):
+    response = superuser_client.post(ADD_CLIENT, {"kind": "brand", "name": "ERP",
+                                                  "allowed_scopes": "orders:read events:read"})
+    assert response.status_code == 200 and shown_secret(response.content.decode())
+    assert ApiClient.objects.get(name="ERP").scope_set == {"orders:read", "events:read"}
+
+
 def test_a_client_may_be_created_with_an_api_key_instead(superuser_client):
     response = superuser_client.post(ADD_CLIENT, {"kind": "supplier", "supplier": _supplier_pk("SUP123"),
                                                   "with_api_key": "on"})
