@@ -195,3 +195,14 @@ def test_a_return_naming_its_order_may_omit_the_supplier(shipped):
 def test_post_returns_requires_an_idempotency_key(shipped):
     response = shipped["retail"].post("/api/v1/returns", {"supplierId": "SUPR", "lines": [line(1)]})
     assert response.status_code == 400 and problem(response)["code"] == "idempotency_key_missing"
+
+
+def test_return_list_query_count_does_not_grow_with_the_page(shipped, django_assert_max_num_queries):
+    for index in range(3):
+        assert ask(shipped["retail"], [line(1)], key=f"q{index}").status_code == 201
+    caller = shipped["supply"]
+    caller.get("/api/v1/returns?limit=1")
+    with django_assert_max_num_queries(20) as small:
+        caller.get("/api/v1/returns?limit=1")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(caller.get("/api/v1/returns?limit=3").json()["results"]) == 3

@@ -165,3 +165,16 @@ def test_shipment_list_filters(shop):
             shipment], query
     assert caller.get("/api/v1/shipments?status=delivered").json()["results"] == []
     assert caller.get("/api/v1/shipments?order=1").status_code == 400
+
+
+def test_shipment_list_query_count_does_not_grow_with_the_page(shop, make_caller, django_assert_max_num_queries):
+    for index, quantity in enumerate((1, 1, 1)):
+        order = shop["retail"].post("/api/v1/orders", {"supplierId": "SUPS", "lines": [
+            {"productId": "SAUCEA", "quantity": quantity}]}, key=f"q{index}").json()["orderId"]
+        assert shop["supply"].post("/api/v1/shipments", {"orderId": order}, key=f"q{index}").status_code == 201
+    caller = shop["supply"]
+    caller.get("/api/v1/shipments?limit=1")
+    with django_assert_max_num_queries(20) as small:
+        caller.get("/api/v1/shipments?limit=1")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(caller.get("/api/v1/shipments?limit=3").json()["results"]) == 3
