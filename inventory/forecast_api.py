@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -34,10 +36,10 @@ class ForecastFilter(django_filters.FilterSet):
         model = InventoryItem
         fields = []
 
-    def filter_below(self, qs, name, value):
+    def filter_below(self, qs, name, value: bool):
         return selectors.forecasts_below_reorder_point(qs, value)
 
-    def filter_stockout_before(self, qs, name, value):
+    def filter_stockout_before(self, qs, name, value: date):
         return selectors.forecasts_stockout_before(qs, value)
 
 
