@@ -143,6 +143,10 @@ class OrderCancelApi(GenericApiView):
     allowed_kinds = {"POST": {RETAILER, SUPPLIER, BRAND}}
 
     @extend_schema(summary="Cancel an order and release its reservations (409 once anything shipped)",
+                   description="Allowed to the retailer that placed the order, the supplier it is addressed to "
+                               "(it cannot fulfil it) and the brand. Only an order with nothing shipped "
+                               "(allocated, partially_allocated, backordered) can be cancelled; otherwise 409 "
+                               "invalid_state. Released units go to other backordered orders, oldest first.",
                    request=CancelSerializer, responses=OrderSerializer)
     def post(self, request, order_id: str):
         order = _order_or_404(self.principal, order_id)
