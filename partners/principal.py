@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from partners.scopes import BRAND, RETAILER, SCOPES, SUPPLIER
+from partners.scopes import BRAND, RETAILER, SUPPLIER
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,4 +71,7 @@ class Principal:
 
     @classmethod
     def for_staff(cls, user) -> Principal:
-        return cls(kind=BRAND, scopes=frozenset(SCOPES), user=user, credential="session")
+        from partners.staff_roles import staff_scopes
+
+        # Reads for every staff member; writes only as the staff roles allow.
+        return cls(kind=BRAND, scopes=staff_scopes(user), user=user, credential="session")

@@ -32,6 +32,28 @@ _CLERK_READS = {("inventory", "product"), ("inventory", "batch"), ("inventory", 
 _NEVER_EDITED = {"stocklot", "inventorytransaction", "inventoryitem"}
 
 
+# A staff member signed in to the admin may call the API with the session (as the brand).
+# The write scopes follow the Django permissions, so a role cannot do through the API what
+# the admin refuses it (a returns clerk cannot move stock by POSTing a movement).
+READ_SCOPES = frozenset({"catalog:read", "inventory:read", "orders:read", "shipments:read", "returns:read",
+                         "events:read", "forecasts:read"})
+WRITE_SCOPE_PERMISSIONS = {
+    "catalog:write": "inventory.change_product",
+    "inventory:write": CHANGE_STOCK,
+    "orders:write": "orders.change_order",
+    "shipments:write": "orders.change_shipment",
+    "returns:write": PROCESS_RETURNS,
+    "webhooks:manage": "webhooks.change_endpoint",
+}
+
+
+def staff_scopes(user) -> frozenset[str]:
+    """The API scopes a staff user's session carries: reads, plus the writes its roles allow."""
+    if user is None or not user.is_active:
+        return frozenset()
+    return READ_SCOPES | {scope for scope, perm in WRITE_SCOPE_PERMISSIONS.items() if user.has_perm(perm)}
+
+
 def _ensure_permissions(apps, using: str) -> None:
     from django.contrib.auth.management import create_permissions
 

@@ -80,3 +80,23 @@ def test_the_batch_list_offers_stock_actions_only_to_those_who_may_change_stock(
     clerk_page = staff_client(RETURNS_CLERK).get(_url(Batch, "changelist")).content.decode()
     assert 'value="quarantine"' in manager_page and "Receive a batch" in manager_page
     assert 'value="quarantine"' not in clerk_page and "Receive a batch" not in clerk_page
+
+
+def test_staff_roles_decide_the_scopes_of_a_signed_in_session_on_the_api(sandbox):
+    from partners.scopes import SCOPES
+    from partners.staff_roles import READ_SCOPES, WRITE_SCOPE_PERMISSIONS
+
+    assert READ_SCOPES | set(WRITE_SCOPE_PERMISSIONS) == set(SCOPES)
+    movement = {"type": "adjustment", "quantity": -5, "warehouseLocation": "Warehouse_A",
+                "batchNumber": "BATCH202406", "reason": "through the API"}
+    url = "/api/v1/inventory/SUP123/HOTSAUCE789"
+    clerk = staff_client(RETURNS_CLERK)
+    assert clerk.get(url).status_code == 200
+    refused = clerk.post(url, movement, content_type="application/json", headers={"Idempotency-Key": "c1"})
+    assert refused.status_code == 403
+    manager = staff_client(INVENTORY_MANAGER)
+    done = manager.post(url, movement, content_type="application/json", headers={"Idempotency-Key": "m1"})
+    assert done.status_code == 201, done.content
+    row = InventoryTransaction.objects.get(reason="through the API")
+    assert row.actor_user.username == "inventory_manager"
+    assert StockLot.objects.get(batch__batch_number="BATCH202406", warehouse__code="Warehouse_A").on_hand == 495
