@@ -385,8 +385,11 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
         opened = [row[0] for row in cursor.fetchall()]
         cursor.execute(_sql(_ESCALATE_SQL), {"now": now})
         escalated = [row[0] for row in cursor.fetchall()]
-        _emit_alert_events(opened=opened, escalated=escalated, now=now)
+        # Batches first: claiming them locks batch rows, and every event takes the global
+        # sequence lock; a recall locks its batch and then emits, so the same order here
+        # (rows, then sequence) cannot deadlock with it.
         expiring = batches_expiring_notify(now=now) if item_ids is None else []
+        _emit_alert_events(opened=opened, escalated=escalated, now=now)
     return RunResult(len(rows), opened, resolved, escalated, expiring)
 
 
