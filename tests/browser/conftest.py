@@ -36,6 +36,8 @@ def browser():
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
+    # Lookups retry while a submitted form's next page loads.
+    driver.implicitly_wait(10)
     try:
         yield driver
     finally:

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from inventory.models import InventoryTransaction, Product, StockLot
 from inventory.services_reconcile import reconcile
@@ -61,6 +61,7 @@ def test_staff_quarantine_a_batch_process_a_return_and_read_the_dashboard(browse
     log_in(browser, live_server, "ops", "hot-sauce-ops-1")
     browser.get(f"{live_server.url}/admin/inventory/batch/")
     browser.find_element(By.LINK_TEXT, "Expiring within 30 days").click()
+    WebDriverWait(browser, 15).until(lambda driver: "expiry=30" in driver.current_url)
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert [row.find_element(By.CSS_SELECTOR, "th, td.field-batch_number").text for row in rows] == ["B102-02"]
     assert rows[0].find_element(By.CSS_SELECTOR, ".days-left").value_of_css_property("color") != ""
@@ -84,6 +85,7 @@ def test_staff_quarantine_a_batch_process_a_return_and_read_the_dashboard(browse
     assert ret.code in queue.text
     screenshot("returns-queue")
     queue.find_element(By.CSS_SELECTOR, "a.process-return").click()
+    WebDriverWait(browser, 15).until(lambda driver: "/process/" in driver.current_url)
     lines = list(ret.lines.order_by("id"))
     for line, disposition in zip(lines, ["restock", "quarantine", "writeOff"], strict=True):
         Select(browser.find_element(By.NAME, f"disposition_{line.pk}")).select_by_value(disposition)
