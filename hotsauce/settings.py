@@ -217,6 +217,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "hotsauce.api.pagination.CursorPage",
     "DEFAULT_SCHEMA_CLASS": "hotsauce.api.schema.ProblemAwareAutoSchema",
     "EXCEPTION_HANDLER": "hotsauce.api.problems.exception_handler",
+    "DEFAULT_METADATA_CLASS": "hotsauce.api.permissions.ApiMetadata",
     "UNAUTHENTICATED_USER": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
@@ -283,6 +284,7 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "hotsauce.api.auth.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 # Behind N reverse proxies, the client address is the N-th X-Forwarded-For entry from the
 # right; 0 (default) ignores the header, which any client can forge.

@@ -115,3 +115,18 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         if not (user.is_active and user.is_staff):
             return None
         return Principal.for_staff(user), None
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: under /api/ a refused cookie-authenticated write is a 403 problem.
+
+    API clients use bearer tokens or keys and never meet CSRF; this is a browser session
+    (staff) writing without the token, or a write to an unknown /api/ path.
+    """
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    from hotsauce.api.problems import problem_response
+
+    if request.path.startswith("/api/"):
+        return problem_response(request, 403, "permission_denied", "CSRF verification failed.")
+    return django_csrf_failure(request, reason)

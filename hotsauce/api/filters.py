@@ -1,5 +1,10 @@
+from datetime import UTC, datetime
+
 import django_filters
+from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 PAGINATION_PARAMS = frozenset({"limit", "cursor"})
@@ -20,9 +25,23 @@ class StrictFilterBackend(DjangoFilterBackend):
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
             raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise utils.translate_validation(filterset.errors)
+        # PostgreSQL refuses UTC offsets beyond ±15:59 that ISO 8601 allows (a DataError, so a
+        # 500); the instant is what matters, so compare in UTC.
+        for name, value in list(filterset.form.cleaned_data.items()):
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                try:
+                    filterset.form.cleaned_data[name] = value.astimezone(UTC)
+                except OverflowError:
+                    raise ValidationError({name: ["Date and time out of range."]}) from None
+        return filterset.qs
 
 
+@extend_schema_field(OpenApiTypes.BOOL)  # documented as the boolean it is, not a choice of strings
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """``true``/``false`` (or 1/0); anything else is a 400 rather than silently ignored."""
 

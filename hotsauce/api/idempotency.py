@@ -106,8 +106,9 @@ def _storable(status: int) -> bool:
 
 def _complete(record: IdempotencyRecord, response: Response) -> None:
     body = json.dumps(response.data, cls=JSONEncoder) if response.data is not None else None
-    headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
-    if "Content-Type" not in headers and response.content_type:
+    # Not the Content-Type header: before rendering it is Django's text/html default.
+    headers = {name: response[name] for name in _KEPT_HEADERS if name != "Content-Type" and response.has_header(name)}
+    if response.content_type:
         headers["Content-Type"] = response.content_type
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         state=IdempotencyRecord.State.COMPLETED, status_code=response.status_code, response_body=body,

@@ -8,7 +8,9 @@ nothing refuses everyone: forgetting a declaration can never open an endpoint.
 from __future__ import annotations
 
 from rest_framework import exceptions
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.permissions import BasePermission
+from rest_framework.request import clone_request
 
 from hotsauce.api.auth import audit
 from hotsauce.api.throttling import rate_limit_enforce
@@ -58,3 +60,26 @@ class ScopePermission(BasePermission):
         principal = request.user
         audit(request, AuthAuditLog.Event.PERMISSION_DENIED, False,
                client=getattr(principal, "client", None), detail=detail)
+
+
+class ApiMetadata(SimpleMetadata):
+    """OPTIONS answers without loading the object behind the URL.
+
+    DRF's default calls ``get_object()`` to describe PUT, which our views (they look objects
+    up through tenancy-aware selectors) do not implement: that turned OPTIONS into a 500.
+    """
+
+    def determine_actions(self, request, view):
+        actions = {}
+        for method in {"PUT", "POST"} & set(view.allowed_methods):
+            view.request = clone_request(request, method)
+            try:
+                view.check_permissions(view.request)
+                serializer = view.get_serializer() if hasattr(view, "get_serializer") else None
+            except Exception:  # OPTIONS describes what it can; it must never fail
+                continue
+            finally:
+                view.request = request
+            if serializer is not None:
+                actions[method] = self.get_serializer_info(serializer)
+        return actions
