@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hotsauce.api.middleware.AdminLoginThrottleMiddleware",
+    "hotsauce.api.middleware.StaffStockAuditMiddleware",
 ]
 
 ROOT_URLCONF = "hotsauce.urls"

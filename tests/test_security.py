@@ -226,3 +226,30 @@ def test_the_admin_requires_a_staff_login(db):
     response = Client().get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- staff stock changes ------------------------------------------------------------------------
+
+
+def test_a_staff_stock_change_through_the_api_is_audited_with_its_outcome(sandbox):
+    from django.contrib.auth import get_user_model
+
+    # A superuser holds every staff role's write scopes (partners/staff_roles.py).
+    staff = get_user_model().objects.create_superuser("clerk", "clerk@example.com", "pw-long-enough-1")
+    http = APIClient(REMOTE_ADDR="198.51.100.20")
+    http.force_login(staff)
+    done = http.post(ITEM, {"type": "reservation", "quantity": 3}, format="json", headers={"Idempotency-Key": "s-1"})
+    assert done.status_code == 201, done.content
+    refused = http.post(ITEM, {"type": "reservation", "quantity": 10**6}, format="json",
+                        headers={"Idempotency-Key": "s-2"})
+    assert refused.status_code == 409
+    assert http.get(ITEM).status_code == 200  # reads are not stock changes
+    entries = list(AuthAuditLog.objects.filter(event=AuthAuditLog.Event.STAFF_STOCK_CHANGE).order_by("id"))
+    assert [(e.user, e.success, e.ip, e.path, e.method) for e in entries] == [
+        (staff, True, "198.51.100.20", ITEM, "POST"), (staff, False, "198.51.100.20", ITEM, "POST")]
+    assert "inventory:write" in entries[0].detail
+
+
+def test_client_calls_are_not_recorded_as_staff_changes(supplier_caller):
+    assert supplier_caller.post(ITEM, {"type": "reservation", "quantity": 1}, key="c-1").status_code == 201
+    assert not AuthAuditLog.objects.filter(event=AuthAuditLog.Event.STAFF_STOCK_CHANGE).exists()

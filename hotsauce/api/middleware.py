@@ -125,3 +125,46 @@ class AdminLoginThrottleMiddleware:
                     cache.add(key, 1, timeout=lockout)
         elif response.status_code in (301, 302, 303):
             cache.delete(key)
+
+
+class StaffStockAuditMiddleware:
+    """Writes the audit entry for a staff user's stock-changing API call, with its outcome.
+
+    ``ScopePermission`` marks the request once it has let a staff session through to such an
+    operation; only here, with the response in hand, is it known whether stock changed.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        response = self.get_response(request)
+        if getattr(request, "staff_stock_scope", None):
+            self._record(request, response)
+        return response
+
+    async def __acall__(self, request):
+        response = await self.get_response(request)
+        if getattr(request, "staff_stock_scope", None):
+            await sync_to_async(self._record)(request, response)
+        return response
+
+    @staticmethod
+    def _record(request, response) -> None:
+        from hotsauce.api.auth import client_ip
+        from partners.models import AuthAuditLog
+        from partners.services import audit_record
+
+        principal = getattr(request, "user", None)
+        replayed = response.get("Idempotent-Replayed") == "true"
+        audit_record(event=AuthAuditLog.Event.STAFF_STOCK_CHANGE, success=response.status_code < 400 and not replayed,
+                     user=getattr(principal, "user", None), client_identifier=str(getattr(principal, "user", "")),
+                     ip=client_ip(request), method=request.method, path=request.path,
+                     detail=f"{request.staff_stock_scope}: {response.status_code}" + (" (replay)" if replayed else ""))

@@ -17,6 +17,9 @@ from hotsauce.api.throttling import rate_limit_enforce
 from partners.models import AuthAuditLog
 from partners.principal import Principal
 
+# Writes under these scopes move stock (directly, or by reserving, shipping or returning it).
+STOCK_WRITE_SCOPES = frozenset({"inventory:write", "orders:write", "shipments:write", "returns:write"})
+
 
 class InsufficientScope(exceptions.PermissionDenied):
     problem_code = "insufficient_scope"
@@ -53,6 +56,9 @@ class ScopePermission(BasePermission):
         if kinds is not None and principal.kind not in kinds:
             self._deny(request, f"{principal.kind} clients may not call this")
             raise KindNotAllowed(f"{principal.kind.capitalize()} clients may not perform this operation.")
+        if principal.is_staff and scope in STOCK_WRITE_SCOPES:
+            # Audited with its outcome once answered (StaffStockAuditMiddleware).
+            request._request.staff_stock_scope = scope
         return True
 
     @staticmethod
