@@ -272,3 +272,14 @@ def test_the_periodic_sweep_serves_backorders_whose_trigger_was_lost(shop):
     body = shop["retail"].get(f"/api/v1/orders/{waiting}").json()
     assert (body["status"], body["lines"][0]["allocatedQuantity"]) == ("partially_allocated", 3)
     assert allocate_all_backorders() == 0
+
+
+def test_lots_on_hold_are_never_allocated(shop):
+    from inventory.models import Batch
+    from inventory.services import batch_set_status
+
+    batch_set_status(batch=Batch.objects.get(batch_number="B60"), status="quarantined", reason="lab check")
+    body = place(shop["retail"], 12, "hold").json()
+    assert [(a["batchNumber"], a["quantity"]) for a in body["lines"][0]["allocations"]] == [("B200", 10)]
+    assert body["lines"][0]["backorderedQuantity"] == 2
+    assert lot("B60").reserved == 0

@@ -206,3 +206,16 @@ def test_return_list_query_count_does_not_grow_with_the_page(shipped, django_ass
         caller.get("/api/v1/returns?limit=1")
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(caller.get("/api/v1/returns?limit=3").json()["results"]) == 3
+
+
+def test_lines_may_be_received_one_at_a_time(shipped):
+    ret = ask(shipped["retail"], [line(1), line(2, "expired")]).json()
+    url = f"/api/v1/returns/{ret['returnId']}/receive"
+    first = shipped["supply"].post(url, {"lines": [{"lineId": ret["lines"][1]["lineId"], "disposition": "quarantine"}]})
+    assert first.status_code == 200 and first.json()["status"] == "partially_received"
+    assert item() == (17, 0, 2)
+    second = shipped["supply"].post(url, {"lines": [{"lineId": ret["lines"][0]["lineId"], "disposition": "restock"}]})
+    assert second.status_code == 200 and second.json()["status"] == "received"
+    assert second.json()["receivedAt"] is not None
+    assert item() == (18, 0, 2)
+    assert reconcile() == []
