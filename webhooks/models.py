@@ -47,12 +47,17 @@ class EventAudience(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="audience")
     partner_kind = models.CharField(max_length=10, choices=Kind.choices)
     partner_id = models.BigIntegerField()
+    # The event's sequence, copied so a partner's feed page is one index range scan.
+    sequence = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["event", "partner_kind", "partner_id"], name="uniq_event_audience"),
         ]
-        indexes = [models.Index(fields=["partner_kind", "partner_id", "event"], name="event_audience_lookup")]
+        indexes = [
+            models.Index(fields=["partner_kind", "partner_id", "event"], name="event_audience_lookup"),
+            models.Index(fields=["partner_kind", "partner_id", "sequence"], name="event_audience_feed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner_kind} {self.partner_id} sees event {self.event_id}"

@@ -41,15 +41,18 @@ def cursor_check(*, after: int) -> None:
 def event_page(*, principal: Principal, after: int, types: list[str] | None = None,
                limit: int = 100) -> tuple[list[Event], bool]:
     """Up to ``limit`` events after ``after`` the principal may see, ascending; and whether more exist."""
-    qs = Event.objects.filter(sequence__gt=after)
+    audience = audience_of(principal)
+    if audience is None:
+        qs = Event.objects.filter(sequence__gt=after).order_by("sequence")
+    else:
+        # Audiences were fixed when each event was written; (event, kind, partner) is
+        # unique, so the join cannot duplicate rows, and the audience's own copy of the
+        # sequence makes the page a range scan of the (kind, partner, sequence) index.
+        qs = Event.objects.filter(audience__partner_kind=audience[0], audience__partner_id=audience[1],
+                                  audience__sequence__gt=after).order_by("audience__sequence")
     if types:
         qs = qs.filter(type__in=types)
-    audience = audience_of(principal)
-    if audience is not None:
-        # Audiences were fixed when each event was written; (event, kind, partner) is
-        # unique, so the join cannot duplicate rows.
-        qs = qs.filter(audience__partner_kind=audience[0], audience__partner_id=audience[1])
-    rows = list(qs.order_by("sequence")[: limit + 1])
+    rows = list(qs[: limit + 1])
     return rows[:limit], len(rows) > limit
 
 

@@ -70,8 +70,9 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
         timestamp=timezone.now(),
         data=camelize(data),
     )
-    audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk) for pk in set(supplier_ids)]
-    audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk)
+    audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence)
+                for pk in set(supplier_ids)]
+    audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk, sequence=event.sequence)
                  for pk in set(retail_partner_ids)]
     if audience:
         EventAudience.objects.bulk_create(audience)
