@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from orders import services
 
@@ -21,6 +22,10 @@ def allocate_all_backorders() -> int:
 def enqueue_backorder_allocation(item_id: int) -> None:
     """Stock-arrival hook, run on commit: hand the allocation to a worker."""
     try:
-        allocate_backorders.delay(item_id)
+        # Celery reads its settings once; honour a later override too (tests, single-process runs).
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            allocate_backorders.apply(args=(item_id,))
+        else:
+            allocate_backorders.delay(item_id)
     except Exception:  # the broker is down: the periodic sweep picks the item up later
         logger.exception("Could not enqueue backorder allocation for item %s", item_id)

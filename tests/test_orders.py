@@ -283,3 +283,15 @@ def test_lots_on_hold_are_never_allocated(shop):
     assert [(a["batchNumber"], a["quantity"]) for a in body["lines"][0]["allocations"]] == [("B200", 10)]
     assert body["lines"][0]["backorderedQuantity"] == 2
     assert lot("B60").reserved == 0
+
+
+def test_backorders_are_served_when_eager_tasks_are_set_in_django_settings(shop, settings,
+                                                                          django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    place(shop["retail"], 20, "fill")
+    waiting = place(shop["retail"], 2, "wait").json()["orderId"]
+    with django_capture_on_commit_callbacks(execute=True):
+        shop["supply"].post("/api/v1/inventory/SUPF/SAUCEF", {
+            "type": "receipt", "quantity": 2, "warehouseLocation": "WH1", "batchNumber": "B300",
+            "expirationDate": (timezone.now() + timedelta(days=300)).isoformat()}, key="rcpt")
+    assert shop["retail"].get(f"/api/v1/orders/{waiting}").json()["status"] == "allocated"
