@@ -187,6 +187,9 @@ def _post(endpoint: Endpoint, event: Event, now: datetime) -> tuple[int | None, 
             error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
             if 300 <= response.status_code < 400:
                 error += " (redirects are not followed)"
+            # httpx's timeout bounds each phase; the contract bounds the whole exchange.
+            if latency > SEND_TIMEOUT_SECONDS * 1000:
+                return None, latency, f"HTTP {response.status_code} after more than {SEND_TIMEOUT_SECONDS} s", ""
             return response.status_code, latency, error, excerpt[:RESPONSE_EXCERPT].decode("utf-8", "replace")
     except UnsafeUrlError as exc:
         return None, 0, f"Refused: {exc}", ""
