@@ -295,3 +295,23 @@ def test_sweeper_publishes_due_rows_not_recently_enqueued(private_ok, monkeypatc
     later = timezone.now() + delivery_service.ENQUEUE_GRACE + timedelta(seconds=1)
     assert delivery_service.deliveries_sweep(now=later) == 1  # the task was lost: publish again
     assert published == [delivery.pk, delivery.pk]
+
+
+@pytest.mark.django_db
+def test_an_endpoint_deleted_mid_send_is_not_an_error(private_ok, monkeypatch):
+    supplier = factories.supplier()
+
+    with Receiver([200]) as receiver:
+        endpoint = _subscribe(receiver.url, supplier.pk)
+        delivery = Delivery.objects.get(event=_emit(supplier.pk))
+        original = delivery_service._post
+
+        def post_then_delete(*args, **kwargs):
+            result = original(*args, **kwargs)
+            Endpoint.objects.filter(pk=endpoint.pk).delete()
+            return result
+
+        monkeypatch.setattr(delivery_service, "_post", post_then_delete)
+        assert delivery_service.delivery_attempt(delivery_id=delivery.pk) is None
+    assert len(receiver.requests) == 1
+    assert not Delivery.objects.exists() and not DeliveryAttempt.objects.exists()

@@ -219,19 +219,23 @@ def delivery_attempt(*, delivery_id: int) -> DeliveryAttempt | None:
     return _record(delivery, status_code, latency, error, excerpt)
 
 
-def _record(delivery: Delivery, status_code: int | None, latency: int, error: str, excerpt: str) -> DeliveryAttempt:
+def _record(delivery: Delivery, status_code: int | None, latency: int, error: str,
+            excerpt: str) -> DeliveryAttempt | None:
     now = timezone.now()
     success = status_code is not None and 200 <= status_code < 300
     retry_in: float | None = None
     with transaction.atomic():
+        # NO KEY UPDATE: emitting transactions insert deliveries (a KEY SHARE lock on this
+        # row) while holding the global sequence lock; a plain FOR UPDATE here would make
+        # every event wait for this worker, and deadlock when disabling emits an event.
+        # It still excludes a concurrent DELETE of the endpoint.
+        endpoint = Endpoint.objects.select_for_update(no_key=True).filter(pk=delivery.endpoint_id).first()
+        if endpoint is None:  # deleted while we were sending: nothing left to record against
+            return None
         attempt = DeliveryAttempt.objects.create(
             delivery=delivery, number=delivery.attempts, attempted_at=delivery.last_attempt_at or now,
             status_code=status_code, latency_ms=latency, success=success, error=error[:500], response_body=excerpt)
         update = {"last_status_code": status_code, "last_error": error[:500]}
-        # NO KEY UPDATE: emitting transactions insert deliveries (a KEY SHARE lock on this
-        # row) while holding the global sequence lock; a plain FOR UPDATE here would make
-        # every event wait for this worker, and deadlock when disabling emits an event.
-        endpoint = Endpoint.objects.select_for_update(no_key=True).get(pk=delivery.endpoint_id)
         if success:
             update |= {"state": Delivery.State.SUCCEEDED, "delivered_at": now, "next_attempt_at": None}
             if endpoint.failing_since is not None:
