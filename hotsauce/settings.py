@@ -295,6 +295,9 @@ API_ANON_RATE_LIMIT = env_rate("API_ANON_RATE_LIMIT", "6000/min")
 # Admin sign-in: failures per username+IP before a lockout of this many seconds.
 ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
+# Token endpoint: failed client authentications per client id and address per window.
+TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
+TOKEN_FAILURE_WINDOW_SECONDS = env_int("TOKEN_FAILURE_WINDOW_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

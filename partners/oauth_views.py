@@ -11,11 +11,13 @@ import hashlib
 import json
 from urllib.parse import unquote_plus
 
+from django.conf import settings
 from django.http import JsonResponse
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import AccessToken
 
 from hotsauce.api.auth import client_ip
+from hotsauce.api.throttling import failure_record, failures_exceeded
 from partners.models import ApiClient, AuthAuditLog
 from partners.services import audit_record, ip_allowed
 
@@ -43,12 +45,27 @@ class TokenView(dot_views.TokenView):
                          detail=f"{client_ip(request)} is outside the allowlist")
             return JsonResponse({"error": "invalid_client",
                                  "error_description": "This client may not be used from your address."}, status=401)
+        # Secrets are checked with a deliberately slow hash: a client retrying a wrong secret
+        # in a loop would burn CPU for everyone, so failures per client id and address are
+        # capped (the right secret is refused too meanwhile, so guessing learns nothing).
+        identity = f"{client_id}|{client_ip(request)}"
+        limit, window = settings.TOKEN_FAILURE_LIMIT, settings.TOKEN_FAILURE_WINDOW_SECONDS
+        if failures_exceeded("token", identity, limit):
+            audit_record(event=AuthAuditLog.Event.TOKEN_REFUSED, success=False, client=client,
+                         client_identifier=client_id, ip=client_ip(request), method="POST", path=request.path,
+                         detail="too many failed attempts")
+            refused = JsonResponse({"error": "invalid_client",
+                                    "error_description": "Too many failed attempts; retry later."}, status=429)
+            refused["Retry-After"] = str(window)
+            return refused
         response = super().post(request, *args, **kwargs)
         try:
             payload = json.loads(response.content or b"{}")
         except ValueError:
             payload = {}
         ok = response.status_code == 200
+        if response.status_code == 401:
+            failure_record("token", identity, window)
         audit_record(
             event=AuthAuditLog.Event.TOKEN_ISSUED if ok else AuthAuditLog.Event.TOKEN_REFUSED,
             success=ok, client=client, client_identifier=client_id, ip=client_ip(request),

@@ -253,3 +253,24 @@ def test_a_staff_stock_change_through_the_api_is_audited_with_its_outcome(sandbo
 def test_client_calls_are_not_recorded_as_staff_changes(supplier_caller):
     assert supplier_caller.post(ITEM, {"type": "reservation", "quantity": 1}, key="c-1").status_code == 201
     assert not AuthAuditLog.objects.filter(event=AuthAuditLog.Event.STAFF_STOCK_CHANGE).exists()
+
+
+def test_repeated_wrong_secrets_lock_that_client_out_at_that_address_only(sandbox, settings):
+    from django.core.cache import cache
+
+    settings.TOKEN_FAILURE_LIMIT = 3
+    cache.clear()
+    _client, creds = api_client_create(kind="supplier", partner_code="SUP123")
+    http = APIClient(REMOTE_ADDR="203.0.113.7")
+    for _ in range(3):
+        wrong = token_request(http, {"grant_type": "client_credentials"}, basic=(creds["clientId"], "wrong"))
+        assert wrong.status_code == 401
+    locked = token_request(http, {"grant_type": "client_credentials"}, basic=(creds["clientId"], creds["clientSecret"]))
+    assert locked.status_code == 429
+    assert locked.json()["error"] == "invalid_client" and int(locked["Retry-After"]) > 0
+    elsewhere = APIClient(REMOTE_ADDR="203.0.113.8")
+    assert token_request(elsewhere, {"grant_type": "client_credentials"},
+                         basic=(creds["clientId"], creds["clientSecret"])).status_code == 200
+    assert AuthAuditLog.objects.filter(event=AuthAuditLog.Event.TOKEN_REFUSED,
+                                       detail="too many failed attempts").exists()
+    cache.clear()

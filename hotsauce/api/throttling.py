@@ -118,3 +118,20 @@ def ratelimit_headers(request) -> dict[str, str]:
         "RateLimit-Policy": f'"{name}";q={state["limit"]};w={state["window"]}',
         "RateLimit": f'"{name}";r={state["remaining"]};t={state["reset"]}',
     }
+
+
+# --- failed-credential lockouts (token endpoint) ----------------------------------------------
+
+
+def _failure_key(scope: str, identity: str) -> str:
+    import hashlib
+
+    return f"failures:{scope}:{hashlib.sha256(identity.encode()).hexdigest()}"
+
+
+def failures_exceeded(scope: str, identity: str, limit: int) -> bool:
+    return (cache.get(_failure_key(scope, identity)) or 0) >= limit
+
+
+def failure_record(scope: str, identity: str, window: int) -> None:
+    _count(_failure_key(scope, identity), window)
