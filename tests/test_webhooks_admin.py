@@ -46,3 +46,12 @@ def test_staff_can_resend_a_failed_delivery(admin_client, failed_delivery):
 def test_endpoint_admin_never_shows_the_secret(admin_client, failed_delivery):
     page = admin_client.get(f"/admin/webhooks/endpoint/{failed_delivery.endpoint_id}/change/")
     assert page.status_code == 200 and b"whsec_x" not in page.content
+
+
+def test_staff_enable_an_endpoint_through_the_service(admin_client, failed_delivery):
+    endpoint = failed_delivery.endpoint
+    Endpoint.objects.filter(pk=endpoint.pk).update(enabled=False, disabled_reason="410", failing_since=timezone.now())
+    response = admin_client.post("/admin/webhooks/endpoint/", {"action": "enable", "_selected_action": [endpoint.pk]})
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.enabled and endpoint.failing_since is None and endpoint.disabled_reason == ""

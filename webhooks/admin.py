@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from webhooks.delivery import deliveries_resend
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventAudience, EventCounter
+from webhooks.services import endpoint_update
 
 
 class EventAudienceInline(admin.TabularInline):
@@ -28,9 +29,28 @@ class EndpointAdmin(admin.ModelAdmin):
     list_display = ("public_id", "owner_kind", "owner_id", "url", "enabled", "failing_since", "disabled_reason")
     list_filter = ("enabled", "owner_kind")
     search_fields = ("public_id", "url")
-    exclude = ("secret", "previous_secret")  # staff never need to read partners' signing secrets
-    readonly_fields = ("public_id", "owner_kind", "owner_id", "previous_secret_expires_at", "disabled_at",
-                       "failing_since", "created_at", "updated_at")
+    # Read-only: changes go through the services, which check URLs (SSRF) and reset the
+    # failure clock; staff never need to read partners' signing secrets.
+    fields = ("public_id", "owner_kind", "owner_id", "url", "description", "event_types", "enabled",
+              "disabled_reason", "disabled_at", "failing_since", "previous_secret_expires_at", "created_at",
+              "updated_at")
+    readonly_fields = fields
+    actions = ["enable", "disable"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Enable selected endpoints (restarts the 5-day failure clock)")
+    def enable(self, request, queryset):
+        for endpoint in queryset:
+            endpoint_update(endpoint=endpoint, enabled=True)
+        self.message_user(request, f"{queryset.count()} endpoints enabled.", messages.SUCCESS)
+
+    @admin.action(description="Disable selected endpoints (pending deliveries become failed)")
+    def disable(self, request, queryset):
+        for endpoint in queryset:
+            endpoint_update(endpoint=endpoint, enabled=False)
+        self.message_user(request, f"{queryset.count()} endpoints disabled.", messages.SUCCESS)
 
 
 class DeliveryAttemptInline(admin.TabularInline):
