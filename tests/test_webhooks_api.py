@@ -232,3 +232,11 @@ def test_a_retailers_webhook_never_gets_another_retailers_orders(retailer_caller
     assert receivers[theirs.event_id] == {brand}
     assert receivers[own.event_id] == {mine, brand}
     assert unrelated not in receivers[own.event_id] | receivers[theirs.event_id]
+
+
+def test_event_types_default_to_everything(supplier_caller, public_dns):
+    response = supplier_caller.post("/api/v1/webhooks", {"url": URL})
+    assert response.status_code == 201, response.content
+    assert response.json()["eventTypes"] == ["*"]
+    assert problem(supplier_caller.post("/api/v1/webhooks", {"url": URL, "eventTypes": []}))["errors"][0][
+        "field"] == "eventTypes"

@@ -6,7 +6,8 @@ from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictSerializer
 class EndpointCreateSerializer(StrictSerializer):
     url = serializers.CharField(max_length=2000)
     event_types = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False,
-                                        max_length=50)
+                                        max_length=50, required=False, default=["*"],
+                                        help_text='Event types to receive; ["*"] (the default) for all.')
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
