@@ -100,3 +100,22 @@ def test_a_resolved_alert_cannot_be_acknowledged(alert, supplier_caller):
 
 def test_unknown_alert_is_not_found(supplier_caller):
     assert supplier_caller.post("/api/v1/alerts/999999/acknowledge").status_code == 404
+
+
+def test_alert_list_query_count_does_not_grow_with_the_page(alert, brand_caller):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sup = Supplier.objects.get(code="SUP123")
+    for sku in ("HOTSAUCE111", "HOTSAUCE108"):
+        item_with_history(sup, Product.objects.get(sku=sku), [20] * 30, stock=700, warehouse_code="Warehouse_A")
+    forecasting.forecasts_recompute()
+    assert RestockAlert.objects.count() == 3
+
+    def count(limit):
+        with CaptureQueriesContext(connection) as ctx:
+            response = brand_caller.get(f"/api/v1/alerts?limit={limit}")
+            assert len(response.json()["results"]) == limit
+        return len(ctx)
+
+    assert count(1) == count(3)

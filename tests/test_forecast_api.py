@@ -149,3 +149,13 @@ def test_list_query_count_does_not_grow_with_the_page(demanded, brand_caller):
         return len(ctx)
 
     assert count(2) == count(50)
+
+
+def test_list_query_count_does_not_grow_with_the_page_before_any_run(brand_caller):
+    def count(limit):
+        with CaptureQueriesContext(connection) as ctx:
+            response = brand_caller.get(f"/api/v1/forecasts?limit={limit}")
+            assert len(response.json()["results"]) == limit
+        return len(ctx)
+
+    assert count(2) == count(8)
