@@ -235,10 +235,14 @@ def _day_start(day: date) -> datetime:
 # average is not diluted by days before it existed: one pass over the window's rows finds
 # both the outflows and the oldest day seen, and an index probe on (supplier, product,
 # created_at) tells whether the item has rows older than the window (full window then).
+# A demand row's units are its on-hand decrease; a row imported without a delta counts by
+# its quantity (the services always write both, equal).
 _STATS_SQL = """
 WITH daily AS (
     SELECT t.item_id, (%(today)s::date - (t.created_at AT TIME ZONE 'UTC')::date) AS age,
-           SUM(CASE WHEN t.type = ANY(%(types)s) THEN GREATEST(-t.on_hand_delta, 0) ELSE 0 END) AS units
+           SUM(CASE WHEN NOT t.type = ANY(%(types)s) THEN 0
+                    WHEN t.on_hand_delta <> 0 THEN GREATEST(-t.on_hand_delta, 0)
+                    ELSE ABS(t.quantity) END) AS units
     FROM {ledger} t
     WHERE t.created_at >= %(start)s AND t.created_at < %(today_start)s
       AND (%(all)s OR t.item_id = ANY(%(items)s))

@@ -3,11 +3,12 @@
 import math
 import random
 import statistics
+import uuid
 
 import pytest
 
 from inventory import forecasting, services
-from inventory.models import Forecast, RestockAlert
+from inventory.models import Forecast, InventoryTransaction, RestockAlert
 from tests import factories
 from tests.test_forecast_support import item_with_history, sell_now
 from webhooks.models import Event
@@ -171,3 +172,19 @@ def test_history_older_than_the_window_fills_the_whole_window(db):
     beta = forecasting.decay()
     w1 = (1 - beta ** 90) / (1 - beta)
     assert forecast.average_daily_demand == pytest.approx(90 / w1, abs=1e-6)
+
+
+def test_imported_history_without_deltas_counts_by_quantity(db):
+    from tests.test_forecast_support import day_noon
+
+    sup, prod = factories.supplier(), factories.product()
+    factories.warehouse(sup)
+    item_with_history(sup, prod, [0] * 4, stock=100)
+    template = InventoryTransaction.objects.get(item__product=prod)
+    for age in (1, 2, 3, 4):  # fixture rows: history brought over from an older system
+        InventoryTransaction.objects.create(
+            movement_id=uuid.uuid4(), item=template.item, lot=template.lot, type="shipment", quantity=6,
+            on_hand_after=100, reserved_after=0, item_version=1, supplier=sup, product=prod,
+            warehouse=template.warehouse, batch=template.batch, created_at=day_noon(age))
+    forecasting.forecasts_recompute()
+    assert Forecast.objects.get(item__product=prod).average_daily_demand == pytest.approx(6)
