@@ -274,3 +274,37 @@ def test_repeated_wrong_secrets_lock_that_client_out_at_that_address_only(sandbo
     assert AuthAuditLog.objects.filter(event=AuthAuditLog.Event.TOKEN_REFUSED,
                                        detail="too many failed attempts").exists()
     cache.clear()
+
+
+def test_middlewares_work_under_asgi_too(db, settings):
+    """The ASGI app serves the API: request ids and the admin sign-in throttle must hold there too."""
+    from asgiref.sync import async_to_sync
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.test import AsyncClient
+
+    settings.ADMIN_LOGIN_MAX_FAILURES = 2
+    cache.clear()
+    get_user_model().objects.create_superuser("asgi", "asgi@example.com", "correct horse battery")
+
+    async def run():
+        client = AsyncClient(REMOTE_ADDR="203.0.113.77")
+        echoed = await client.get("/healthz", headers={"X-Request-Id": "trace-123"})
+        statuses = [(await client.post("/admin/login/", {"username": "asgi", "password": "nope"})).status_code
+                    for _ in range(3)]
+        return echoed["X-Request-Id"], statuses
+
+    request_id, statuses = async_to_sync(run)()
+    assert request_id == "trace-123"
+    assert statuses == [200, 200, 429]
+    cache.clear()
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "put", "delete"])
+def test_a_write_to_an_unknown_api_path_is_a_404_problem_not_an_html_csrf_page(supplier_caller, method):
+    # Bearer-authenticated API views are CSRF-exempt; the catch-all for unknown paths is not.
+    http = APIClient(enforce_csrf_checks=True)  # as a real client: no test-client CSRF exemption
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {supplier_caller.token}")
+    response = getattr(http, method)("/api/v1/tradingRelationships/not-a-number", {}, format="json")
+    assert response.status_code == 404
+    assert problem(response)["code"] == "not_found"

@@ -128,5 +128,15 @@ def csrf_failure(request, reason: str = ""):
     from hotsauce.api.problems import problem_response
 
     if request.path.startswith("/api/"):
+        from django.urls import Resolver404, resolve
+
+        from hotsauce import health
+
+        try:
+            unknown = resolve(request.path_info).func is health.not_found
+        except Resolver404:
+            unknown = True
+        if unknown:  # the write never had anywhere to go: say so, as for a GET
+            return problem_response(request, 404, "not_found", "No such resource.")
         return problem_response(request, 403, "permission_denied", "CSRF verification failed.")
     return django_csrf_failure(request, reason)
