@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,7 +15,7 @@ from standardwebhooks import Webhook
 from tests import factories
 from webhooks import delivery as delivery_service
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
-from webhooks.services import endpoint_create, endpoint_rotate_secret, endpoint_test, event_emit
+from webhooks.services import endpoint_create, endpoint_delete, endpoint_rotate_secret, endpoint_test, event_emit
 
 
 class Receiver:
@@ -315,3 +316,45 @@ def test_an_endpoint_deleted_mid_send_is_not_an_error(private_ok, monkeypatch):
         assert delivery_service.delivery_attempt(delivery_id=delivery.pk) is None
     assert len(receiver.requests) == 1
     assert not Delivery.objects.exists() and not DeliveryAttempt.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_endpoint_while_a_change_commits_fails_neither(private_ok):
+    from django.db import transaction
+
+    supplier = factories.supplier()
+    endpoint = _subscribe("http://127.0.0.1:9/h", supplier.pk)
+    emitted, deleting = threading.Event(), threading.Event()
+    errors = []
+
+    def change():
+        try:
+            with transaction.atomic():
+                event_emit(type="inventory.updated", data={"n": 1}, supplier_ids=[supplier.pk])
+                emitted.set()
+                deleting.wait(5)
+                time.sleep(0.3)  # give the DELETE time to run (or to queue behind us)
+        except Exception as exc:  # the change must commit whatever the partner does
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def delete():
+        try:
+            emitted.wait(5)
+            deleting.set()
+            endpoint_delete(endpoint=endpoint)
+        except Exception as exc:  # nor may the partner's DELETE fail
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=change), threading.Thread(target=delete)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Event.objects.filter(type="inventory.updated").exists()
+    assert not Endpoint.objects.filter(pk=endpoint.pk).exists()

@@ -16,7 +16,7 @@ from functools import partial
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -58,6 +58,15 @@ def deliveries_create_for_event(event: Event) -> list[Delivery]:
             owners |= Q(owner_kind=kind, owner_id__in=ids)
     endpoints = [e for e in Endpoint.objects.filter(owners, enabled=True).only("id", "event_types")
                  if e.wants(event.type)]
+    if endpoints and connection.vendor == "postgresql":
+        # KEY SHARE keeps a partner's concurrent DELETE of an endpoint from committing
+        # between this read and our insert; otherwise the deferred foreign key check would
+        # fail the stock movement's commit. It does not conflict with ordinary updates.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {Endpoint._meta.db_table} WHERE id = ANY(%s) FOR KEY SHARE",
+                           [[e.pk for e in endpoints]])
+            alive = {row[0] for row in cursor.fetchall()}
+        endpoints = [e for e in endpoints if e.pk in alive]
     if not endpoints:
         return []
     return deliveries_schedule(event=event, endpoints=endpoints)

@@ -161,7 +161,15 @@ def endpoint_update(*, endpoint: Endpoint, url: str | None = None, event_types: 
 
 
 def endpoint_delete(*, endpoint: Endpoint) -> None:
-    endpoint.delete()
+    # Disabled first (committed), so new events stop choosing it; then the row lock waits
+    # for changes that already chose it (they hold KEY SHARE on it until they commit) and
+    # the cascade sees their deliveries. Deleting straight away would fail on the foreign
+    # key of a delivery committed in between.
+    Endpoint.objects.filter(pk=endpoint.pk).update(enabled=False)
+    with transaction.atomic():
+        locked = Endpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
+        if locked is not None:
+            locked.delete()
 
 
 @transaction.atomic
