@@ -17,7 +17,7 @@ STATE = re.compile(r'^"[a-z]+";r=(\d+);t=(\d+)$')
 
 
 @pytest.fixture
-def five_per_minute(settings):
+def five_per_minute(settings, db):
     settings.API_RATE_LIMIT = "5/min"
     cache.clear()
     yield
@@ -127,3 +127,30 @@ def test_a_bad_rate_setting_is_refused_at_start():
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "API_RATE_LIMIT" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_calls_never_exceed_the_limit_on_redis(settings, sandbox):
+    """Many threads (as many web processes would) share one budget: exactly the limit gets through."""
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        pytest.skip("atomic counting is promised on Redis; the database cache may lose a count")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    settings.API_RATE_LIMIT = "10/min"
+    cache.clear()
+    _client, creds = api_client_create(kind="supplier", partner_code="SUP123", with_api_key=True)
+
+    def one_call(_):
+        try:
+            http = APIClient()
+            return http.get("/api/v1/suppliers", HTTP_AUTHORIZATION=f"ApiKey {creds['apiKey']}").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(one_call, range(24)))
+    assert sorted(statuses) == [200] * 10 + [429] * 14
+    cache.clear()

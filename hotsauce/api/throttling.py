@@ -1,7 +1,8 @@
 """Per-client rate limits on the shared cache (Redis in production, the database otherwise).
 
-Fixed one-window counters: ``cache.add`` starts a window, ``cache.incr`` counts (atomically
-on Redis; the database cache is good enough for a single host). The key is the client
+Fixed windows that open at a client's first call: ``cache.add`` opens one, ``cache.incr``
+counts (atomically on Redis; on the database cache two processes may occasionally lose a
+count between them, which errs towards letting a call through). The key is the client
 (``Principal.key``), never the IP: partners behind one NAT must not share a budget, and a
 client with many API keys must not multiply its own.
 
@@ -58,14 +59,43 @@ def _count(key: str, window: int) -> int:
         return 1
 
 
+def _atomic_incr() -> bool:
+    # Redis INCR is atomic and keeps the key's expiry; other backends' incr() is get+set and
+    # resets the expiry, which would stretch a busy client's window for ever.
+    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def _window_count(identity: str, window: int, now: float) -> tuple[int, float]:
+    """(calls so far in the caller's current window, when that window started).
+
+    The window opens at the caller's first call, not on the wall clock's minute: a burst
+    that happens to straddle a minute boundary must not get twice its allowance, and the
+    reset time told to the client is then exact.
+    """
+    start_key, count_key = f"ratelimit:{identity}:{window}:start", f"ratelimit:{identity}:{window}:n"
+    for _ in range(3):
+        if cache.add(count_key, 1, timeout=window):
+            cache.set(start_key, now, timeout=window)
+            return 1, now
+        start = cache.get(start_key) or now
+        if not _atomic_incr():
+            count = (cache.get(count_key) or 0) + 1
+            cache.set(count_key, count, timeout=max(1, int(start + window - now + 0.999)))
+            return count, start
+        try:
+            return cache.incr(count_key), start
+        except ValueError:  # the window closed between add and incr: open the next one
+            continue
+    return 1, now
+
+
 def _check(request, identity: str, rate: str, policy: str) -> dict:
     limit, window = parse_rate(rate)
     now = time.time()
-    window_start = int(now // window) * window
-    count = _count(f"ratelimit:{identity}:{window}:{window_start}", window)
+    count, start = _window_count(identity, window, now)
     state = {
         "policy": policy, "limit": limit, "window": window, "remaining": max(0, limit - count),
-        "reset": max(1, int(window_start + window - now + 0.999)), "allowed": count <= limit,
+        "reset": max(1, min(window, int(start + window - now + 0.999))), "allowed": count <= limit,
     }
     request._ratelimit = state
     return state
