@@ -240,3 +240,17 @@ def test_event_types_default_to_everything(supplier_caller, public_dns):
     assert response.json()["eventTypes"] == ["*"]
     assert problem(supplier_caller.post("/api/v1/webhooks", {"url": URL, "eventTypes": []}))["errors"][0][
         "field"] == "eventTypes"
+
+
+def test_disabling_keeps_other_changes_and_fails_pending_deliveries(supplier_caller, public_dns):
+    hook = create(supplier_caller).json()["id"]
+    supplier_caller.post("/api/v1/inventory/SUP123/HOTSAUCE789", {"type": "reservation", "quantity": 1}, key="d1")
+    response = supplier_caller.patch(f"/api/v1/webhooks/{hook}", {"description": "paused", "enabled": False})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["enabled"], body["description"]) == (False, "paused")
+    assert body["disabledReason"]
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"failed"}
+    assert problem(supplier_caller.post(f"/api/v1/webhooks/{hook}/test"))["code"] == "invalid_state"
+    body = supplier_caller.patch(f"/api/v1/webhooks/{hook}", {"enabled": True}).json()
+    assert (body["enabled"], body["disabledReason"], body["description"]) == (True, "", "paused")

@@ -148,15 +148,14 @@ def endpoint_update(*, endpoint: Endpoint, url: str | None = None, event_types: 
         endpoint.event_types = _event_types_validate(event_types)
     if description is not None:
         endpoint.description = description
-    if enabled is not None and enabled != endpoint.enabled:
-        if enabled:
-            # A partner re-enabling says the receiver is fixed: the 5-day clock restarts.
-            endpoint.enabled, endpoint.disabled_reason, endpoint.disabled_at = True, "", None
-            endpoint.failing_since = None
-        else:
-            endpoint_disable(endpoint=endpoint, reason="Disabled by the partner.", now=timezone.now())
-            endpoint.refresh_from_db()
+    if enabled and not endpoint.enabled:
+        # A partner re-enabling says the receiver is fixed: the 5-day clock restarts.
+        endpoint.enabled, endpoint.disabled_reason, endpoint.disabled_at = True, "", None
+        endpoint.failing_since = None
     endpoint.save()
+    if enabled is False and endpoint.enabled:
+        endpoint_disable(endpoint=endpoint, reason="Disabled by the partner.", now=timezone.now())
+        endpoint.refresh_from_db()
     return endpoint
 
 
