@@ -32,7 +32,6 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.slow,
     pytest.mark.skipif(not REDIS_URL, reason="needs Redis: set REDIS_URL (the e2e worker uses it as broker)"),
 ]
 
