@@ -308,3 +308,31 @@ def test_a_write_to_an_unknown_api_path_is_a_404_problem_not_an_html_csrf_page(s
     response = getattr(http, method)("/api/v1/tradingRelationships/not-a-number", {}, format="json")
     assert response.status_code == 404
     assert problem(response)["code"] == "not_found"
+
+
+# --- inputs that used to crash ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value,status", [("2024-01-01T00:00:00-18:29", 200), ("2024-01-01T00:00:00%2B17:59", 200),
+                                          ("0001-01-01T00:00:00%2B05:00", 400)])
+def test_datetime_filters_with_extreme_offsets_never_crash(supplier_caller, value, status):
+    response = supplier_caller.get(f"/api/v1/inventory/transactions?createdAfter={value}")
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert problem(response)["errors"][0]["field"] == "createdAfter"
+
+
+def test_options_describes_an_operation_without_crashing(supplier_caller):
+    response = supplier_caller.http.options("/api/v1/products/HOTSAUCE789")
+    assert response.status_code == 200
+    assert "PUT" in response.json().get("actions", {})
+
+
+def test_a_replayed_problem_keeps_its_problem_content_type(supplier_caller):
+    first = supplier_caller.post("/api/v1/inventory/SUP123/NOSUCHSAUCE", {"type": "reservation", "quantity": 1},
+                                 key="replay-problem")
+    again = supplier_caller.post("/api/v1/inventory/SUP123/NOSUCHSAUCE", {"type": "reservation", "quantity": 1},
+                                 key="replay-problem")
+    assert first.status_code == again.status_code == 404
+    assert again["Idempotent-Replayed"] == "true"
+    assert problem(again)["code"] == "not_found"
