@@ -254,3 +254,9 @@ def test_disabling_keeps_other_changes_and_fails_pending_deliveries(supplier_cal
     assert problem(supplier_caller.post(f"/api/v1/webhooks/{hook}/test"))["code"] == "invalid_state"
     body = supplier_caller.patch(f"/api/v1/webhooks/{hook}", {"enabled": True}).json()
     assert (body["enabled"], body["disabledReason"], body["description"]) == (True, "", "paused")
+
+
+@pytest.mark.parametrize("url", ["not a url", "https://", "ftp://hooks.example.com/x", "https://exa mple.com/"])
+def test_malformed_urls_are_a_400_on_url(supplier_caller, settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    assert problem(create(supplier_caller, url=url))["errors"][0]["field"] == "url"

@@ -1,7 +1,8 @@
-"""Writing events: the one service domain apps call (``event_emit``).
+"""Writing events (``event_emit``, the one service domain apps call), webhook
+subscriptions, and the retention purge.
 
 It knows envelopes and audiences, not stock: callers pass the resource data and the
-partner ids that may see it.
+partner ids that may see it. Sending lives in ``webhooks.delivery``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 
 class UnsafeUrlError(Exception):
@@ -40,10 +42,11 @@ def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.I
 def url_check(url: str) -> None:
     """Raise ``UnsafeUrlError`` unless ``url`` may receive webhooks."""
     try:
+        URLValidator(schemes=["http", "https"])(url)
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
-        raise UnsafeUrlError("Not a valid URL.") from exc
+    except (ValidationError, ValueError) as exc:
+        raise UnsafeUrlError("Not a valid http(s) URL.") from exc
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE_URLS
     if parts.scheme not in (("https", "http") if allow_private else ("https",)):
         raise UnsafeUrlError("Webhook URLs must use https://.")
