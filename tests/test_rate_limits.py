@@ -154,3 +154,25 @@ def test_concurrent_calls_never_exceed_the_limit_on_redis(settings, sandbox):
         statuses = list(pool.map(one_call, range(24)))
     assert sorted(statuses) == [200] * 10 + [429] * 14
     cache.clear()
+
+
+def test_the_event_stream_answers_429_when_the_budget_is_spent(five_per_minute, supplier_caller):
+    from tests.test_tenancy_matrix import api_routes
+
+    if "events/stream" not in api_routes():
+        pytest.skip("no stream route")
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    for _ in range(5):
+        assert supplier_caller.get("/api/v1/suppliers").status_code == 200
+
+    async def open_stream():
+        return await AsyncClient().get("/api/v1/events/stream",
+                                       headers={"Authorization": f"Bearer {supplier_caller.token}"})
+
+    response = async_to_sync(open_stream)()
+    assert response.status_code == 429
+    assert problem(response)["code"] == "rate_limited"
+    assert int(response["Retry-After"]) >= 1
+    assert headers(response)[:3] == (5, 60, 0)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from hotsauce.api.auth import ApiKeyAuthentication, BearerTokenAuthentication
 from hotsauce.api.permissions import ScopePermission
 from hotsauce.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
+from hotsauce.api.throttling import ratelimit_headers
 from hotsauce.api.views import ApiView, GenericApiView
 from hotsauce.errors import ApplicationError, ValidationFailed
 from webhooks import selectors, services
@@ -126,6 +127,9 @@ def _stream_open(request):
                                 headers={"WWW-Authenticate": 'Bearer realm="api"'})
     try:
         ScopePermission().has_permission(drf_request, _StreamScope())
+    except drf_exceptions.Throttled as exc:  # the rate limit is enforced with the scope check
+        return problem_response(request, 429, "rate_limited", f"Rate limit exceeded; retry in {exc.wait} s.",
+                                headers={"Retry-After": str(exc.wait), **ratelimit_headers(drf_request)})
     except drf_exceptions.PermissionDenied as exc:
         return problem_response(request, 403, getattr(exc, "problem_code", "permission_denied"), str(exc.detail))
     try:
