@@ -137,13 +137,13 @@ def test_a_retailers_feed_holds_only_its_own_and_its_suppliers_events(
 # --- SSE ----------------------------------------------------------------------------------
 
 
-def read_stream(token, *, events, headers=None, query=""):
+def read_stream(token, *, events, headers=None, query="", scheme="Bearer"):
     """Open the stream through the ASGI request path and read ``events`` frames, then hang up."""
 
     async def run():
         client = AsyncClient()
         response = await client.get(f"/api/v1/events/stream{query}",
-                                    headers={"Authorization": f"Bearer {token}", **(headers or {})})
+                                    headers={"Authorization": f"{scheme} {token}", **(headers or {})})
         if not response.streaming:
             return response, []
         frames, buffer = [], ""
@@ -274,3 +274,15 @@ def test_stream_also_works_through_the_sync_client(supplier_caller):
         frames += [f for f in complete if not f.startswith(":")]
     response.close()
     assert parse(frames[0])["id"] == latest.sequence
+
+
+def test_stream_accepts_an_api_key(sandbox):
+    from partners.services import api_client_create
+
+    _, creds = api_client_create(kind="supplier", partner_code="SUP123", scopes=["events:read"], with_api_key=True)
+    newest = emit("inventory.updated", suppliers=[Supplier.objects.get(code="SUP123").pk], n=1)
+    response, frames = read_stream(creds["apiKey"], events=1, scheme="ApiKey", query=f"?after={newest.sequence - 1}")
+    assert response.status_code == 200
+    assert parse(frames[0])["id"] == newest.sequence
+    response, _ = read_stream("not-a-key", events=0, scheme="ApiKey")
+    assert problem(response)["code"] == "not_authenticated"
