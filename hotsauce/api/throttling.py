@@ -109,7 +109,7 @@ def rate_limit_state(request) -> dict:
     # Only a principal already resolved: never authenticate from here.
     principal = request.__dict__.get("_user")
     if isinstance(principal, Principal):
-        return _check(request, principal.key, client_rate(principal), "client")
+        return _check(request, principal.key, client_rate(principal), "default")
     from hotsauce.api.auth import client_ip
 
     return _check(request, f"anon:{client_ip(request) or '-'}", getattr(settings, "API_ANON_RATE_LIMIT", "6000/min"),
