@@ -358,3 +358,14 @@ def test_deleting_an_endpoint_while_a_change_commits_fails_neither(private_ok):
     assert errors == []
     assert Event.objects.filter(type="inventory.updated").exists()
     assert not Endpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_is_down_is_recorded_and_retried(private_ok):
+    supplier = factories.supplier()
+    _subscribe("http://127.0.0.1:1/down", supplier.pk)  # nothing listens on port 1
+    delivery = Delivery.objects.get(event=_emit(supplier.pk))
+    attempt = delivery_service.delivery_attempt(delivery_id=delivery.pk)
+    assert not attempt.success and attempt.status_code is None and "Connect" in attempt.error
+    delivery.refresh_from_db()
+    assert delivery.state == "pending" and delivery.next_attempt_at is not None
