@@ -280,6 +280,19 @@ def world(sandbox, make_caller, settings):
                                                                 retail_partner__code="RETAIL456").pk
     routes = api_routes()
     if "orders" in routes:
+        # RETAIL500 also buys SUP123's batch: what it does is foreign to RETAIL456 although both
+        # trade with the same supplier (retailers must not see each other).
+        rival = make_caller("retailer", "RETAIL500")
+        rival_order = _ok(rival.post("/api/v1/orders", {"supplierId": "SUP123", "lines": [
+            {"productId": "HOTSAUCE789", "quantity": 3}]}, key=_key()), "a rival's order")
+        rival_shipment = _ok(owner.post("/api/v1/shipments", {"orderId": rival_order["orderId"]}, key=_key()),
+                             "a rival's shipment")
+        _ok(owner.post(f"/api/v1/shipments/{rival_shipment['shipmentId']}/deliver", {}, key=_key()), "delivery")
+        _ok(rival.post("/api/v1/returns", {"supplierId": "SUP123", "orderId": rival_order["orderId"], "lines": [
+            {"productId": "HOTSAUCE789", "batchNumber": rival_order["lines"][0]["allocations"][0]["batchNumber"],
+             "quantity": 1, "reason": "damaged"}]}, key=_key()), "a rival's return")
+        _ok(rival.post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/rival", "eventTypes": ["*"]}, key=_key())
+            if "webhooks" in routes else rival.get("/api/v1/suppliers"), "a rival's webhook")
         # One order of each tenant pair gets shipped, delivered and partly returned; one stays open.
         for who, supplier, sku, suffix in ((retailer, "SUP123", "HOTSAUCE789", ""),
                                            (unrelated, "SUP400", "HOTSAUCE106", "_foreign")):
