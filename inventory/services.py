@@ -190,6 +190,9 @@ def transaction_view(row: InventoryTransaction) -> dict:
     }
 
 
+_EVENT_REDACTED = {"retail_partner_id": None, "actor": None}
+
+
 def _emit_item_updated(item: InventoryItem, lots, rows, before: dict) -> None:
     retailer_ids = TradingRelationship.objects.filter(supplier_id=item.supplier_id, active=True).values_list(
         "retail_partner_id", flat=True)
@@ -197,7 +200,11 @@ def _emit_item_updated(item: InventoryItem, lots, rows, before: dict) -> None:
     data["change"] = {
         "movement_id": str(rows[0].movement_id),
         "type": rows[0].type,
-        "transactions": [transaction_view(row) for row in rows],
+        # Every retailer trading with the supplier receives this event: the rows go without
+        # what would tell one retailer about another (whom stock was reserved or shipped for,
+        # by which client). The supplier reads the full rows in its ledger
+        # (GET inventory/transactions); the reference still ties a row to one's own order.
+        "transactions": [{**transaction_view(row), **_EVENT_REDACTED} for row in rows],
         "before": before,
     }
     event_emit(type="inventory.updated", data=data, supplier_ids=[item.supplier_id],
