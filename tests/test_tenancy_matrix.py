@@ -504,3 +504,25 @@ def print_routes() -> None:
     """`python manage.py shell -c "from tests.test_tenancy_matrix import print_routes; print_routes()"`"""
     for route, callback in sorted(api_routes().items()):
         print(f"{'ok     ' if route in ROUTES else 'MISSING'} {route:60} {view_methods(route, callback)}")
+
+
+def test_events_after_recall_receipt_and_cancel_hold_no_foreign_records(world):
+    """The writes the world does not make up front (they change everything after them) emit events too."""
+    routes = api_routes()
+    owner, retailer = world.callers[OWNER], world.callers[RETAILER]
+    if "orders" in routes:
+        assert owner.post(f"/api/v1/returns/{world.ids['return']}/receive", {"lines": [
+            {"lineId": world.ids["return_line"], "disposition": "quarantine"}]}, key=_key()).status_code < 300
+        assert retailer.post(f"/api/v1/orders/{world.ids['open_order']}/cancel", {}, key=_key()).status_code < 300
+    if "products/<str:product_id>/batches/<str:batch_number>/recall" in routes:
+        recalled = owner.post("/api/v1/products/HOTSAUCE789/batches/BATCH202406/recall", {"reason": "matrix"},
+                              key=_key())
+        assert recalled.status_code < 300, recalled.content
+    failures = []
+    for name in (OWNER, OTHER_SUPPLIER, RETAILER, UNRELATED):
+        response = world.callers[name].get("/api/v1/events?after=0&limit=500")
+        assert response.status_code == 200
+        foreign = foreign_records(response.json(), name)
+        if foreign:
+            failures.append(f"{name}: {foreign[:5]}")
+    assert not failures, "events name partners the caller has no business with:\n  " + "\n  ".join(failures)
