@@ -402,7 +402,7 @@ def read_stream(caller, path: str) -> tuple[int, list[dict]]:
         chunks, iterator = [], response.streaming_content.__aiter__()
         try:
             while len(chunks) < 50:
-                chunks.append(await asyncio.wait_for(iterator.__anext__(), timeout=3))
+                chunks.append(await asyncio.wait_for(iterator.__anext__(), timeout=1.5))
         except (TimeoutError, StopAsyncIteration):
             pass
         finally:
