@@ -32,7 +32,7 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*([a-z]+)\s*$")
 
 def parse_rate(rate: str) -> tuple[int, int]:
     match = _RATE.match(rate or "")
-    if not match or match.group(2) not in _UNITS or int(match.group(1)) < 1:
+    if not match or match.group(2) not in _UNITS:
         raise ValueError(f"Bad rate {rate!r}; use e.g. '600/min'.")
     return int(match.group(1)), _UNITS[match.group(2)]
 
