@@ -18,6 +18,8 @@ from statistics import NormalDist
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Abs, Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from hotsauce.errors import InvalidState, ValidationFailed
@@ -229,7 +231,8 @@ def _day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-# Each item's demand statistics, available units and policy, in one aggregate query.
+# Each item's demand statistics, available units and policy, in one aggregate query
+# (PostgreSQL; ``_stats_rows_portable`` is the same for SQLite).
 # Ages are whole UTC days before today (1 = yesterday); today is excluded because it is
 # not over yet. An item's history starts at its first ledger row, so a young item's
 # average is not diluted by days before it existed: one pass over the window's rows finds
@@ -288,6 +291,11 @@ ON CONFLICT (item_id) DO UPDATE SET
     computed_at = EXCLUDED.computed_at
 """
 
+# The alert statements below are plain SQL that PostgreSQL and SQLite (3.35+: RETURNING,
+# ON CONFLICT) both run, so the alert rules have one implementation. The updates name the
+# forecast through ``item_id IN (...)`` rather than ``UPDATE ... FROM`` because SQLite
+# cannot qualify the RETURNING column of an aliased target.
+
 # ON CONFLICT DO NOTHING against the partial unique constraint: an item that already has
 # an open or acknowledged alert gets no second one, even if two runs overlap.
 _OPEN_SQL = """
@@ -303,21 +311,20 @@ RETURNING id
 """
 
 _RESOLVE_SQL = """
-UPDATE {alert} a SET status = 'resolved', resolved_at = %(now)s
-FROM {forecast} f
-WHERE f.item_id = a.item_id AND a.status IN ('open', 'acknowledged') AND f.computed_at = %(now)s
-  AND f.available_quantity >= f.reorder_point
-RETURNING a.id
+UPDATE {alert} SET status = 'resolved', resolved_at = %(now)s
+WHERE status IN ('open', 'acknowledged')
+  AND item_id IN (SELECT f.item_id FROM {forecast} f
+                  WHERE f.computed_at = %(now)s AND f.available_quantity >= f.reorder_point)
+RETURNING id
 """
 
 # An open alert whose item has since run out escalates once, so subscribers hear
 # inventory.out_of_stock even when the alert opened as low stock.
 _ESCALATE_SQL = """
-UPDATE {alert} a SET severity = 'out_of_stock'
-FROM {forecast} f
-WHERE f.item_id = a.item_id AND a.status IN ('open', 'acknowledged') AND a.severity = 'low_stock'
-  AND f.computed_at = %(now)s AND f.available_quantity <= 0
-RETURNING a.id
+UPDATE {alert} SET severity = 'out_of_stock'
+WHERE status IN ('open', 'acknowledged') AND severity = 'low_stock'
+  AND item_id IN (SELECT f.item_id FROM {forecast} f WHERE f.computed_at = %(now)s AND f.available_quantity <= 0)
+RETURNING id
 """
 
 _LOCK_KEY = 0x686F7466  # pg advisory lock id for the forecast run ("hotf")
@@ -342,31 +349,35 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
     """Recompute every item's forecast, open and resolve restock alerts, warn of expiring batches.
 
     One transaction, a fixed number of statements whatever the number of items, plus one
-    event per alert or batch whose state changed. Runs are serialised by an advisory lock:
-    a periodic run that finds another in progress does nothing (the next one catches up);
-    a run for a few ``item_ids`` (after a policy change) waits for it instead.
+    event per alert or batch whose state changed. On PostgreSQL runs are serialised by an
+    advisory lock: a periodic run that finds another in progress does nothing (the next one
+    catches up); a run for a few ``item_ids`` (after a policy change) waits for it instead.
+    On SQLite (the embedded default) the IMMEDIATE transaction already serialises runs, and
+    the statistics and the forecast upsert go through the ORM (see ``_stats_rows_portable``).
     """
     now = (now or timezone.now()).replace(microsecond=0)
     today = now.astimezone(UTC).date()
     beta = decay()
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
-        if item_ids is None:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                return RunResult(0, [], [], [], [])
+        if postgres:
+            if item_ids is None:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    return RunResult(0, [], [], [], [])
+            else:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            # The per-item-and-day aggregate spills to disk at the default 4 MB (10,000 items ×
+            # 90 days); this transaction only.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(_sql(_STATS_SQL), {
+                "today": today, "today_start": _day_start(today),
+                "start": _day_start(today - timedelta(days=WINDOW_DAYS)), "types": list(DEMAND_TYPES), "beta": beta,
+                "now": now, "window": WINDOW_DAYS, "all": item_ids is None, "items": list(item_ids or [])})
+            rows = cursor.fetchall()
         else:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        # The per-item-and-day aggregate spills to disk at the default 4 MB (10,000 items ×
-        # 90 days); this transaction only.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(_sql(_STATS_SQL), {
-            "today": today, "today_start": _day_start(today), "start": _day_start(today - timedelta(days=WINDOW_DAYS)),
-            "types": list(DEMAND_TYPES), "beta": beta, "now": now, "window": WINDOW_DAYS,
-            "all": item_ids is None, "items": list(item_ids or [])})
-        rows = cursor.fetchall()
-        columns: dict[str, list] = {name: [] for name in
-                                    ("item", "d", "sd", "n", "lt", "ltsd", "sl", "moq", "case", "review", "ss", "rop",
-                                     "avail")}
+            rows = _stats_rows_portable(today=today, now=now, beta=beta, item_ids=item_ids)
+        columns: dict[str, list] = {name: [] for name in _FORECAST_COLUMNS}
         default = Policy.default()
         for item_id, s1, s2, n, available, *policy_row in rows:
             policy = default if policy_row[0] is None else Policy(
@@ -382,12 +393,17 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
                                ("ss", numbers["safety_stock"]), ("rop", numbers["reorder_point"]),
                                ("avail", int(available))):
                 columns[key].append(value)
-        cursor.execute(_sql(_UPSERT_SQL), {**columns, "now": now})
-        cursor.execute(_sql(_RESOLVE_SQL), {"now": now})
+        if postgres:
+            cursor.execute(_sql(_UPSERT_SQL), {**columns, "now": now})
+        else:
+            _forecasts_upsert_portable(columns=columns, now=now)
+        # SQLite keeps datetimes as naive UTC text: compare with the text the upsert stored.
+        at = {"now": connection.ops.adapt_datetimefield_value(now)}
+        cursor.execute(_sql(_RESOLVE_SQL), at)
         resolved = [row[0] for row in cursor.fetchall()]
-        cursor.execute(_sql(_OPEN_SQL), {"now": now})
+        cursor.execute(_sql(_OPEN_SQL), at)
         opened = [row[0] for row in cursor.fetchall()]
-        cursor.execute(_sql(_ESCALATE_SQL), {"now": now})
+        cursor.execute(_sql(_ESCALATE_SQL), at)
         escalated = [row[0] for row in cursor.fetchall()]
         # Batches first: claiming them locks batch rows, and every event takes the global
         # sequence lock; a recall locks its batch and then emits, so the same order here
@@ -395,6 +411,76 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
         expiring = batches_expiring_notify(now=now) if item_ids is None else []
         _emit_alert_events(opened=opened, escalated=escalated, now=now)
     return RunResult(len(rows), opened, resolved, escalated, expiring)
+
+
+#: Forecast columns as ``forecasts_recompute`` collects them: short key → model field.
+_FORECAST_COLUMNS = {
+    "item": "item_id", "d": "average_daily_demand", "sd": "demand_std_dev", "n": "observed_days",
+    "lt": "lead_time_days", "ltsd": "lead_time_std_dev_days", "sl": "service_level",
+    "moq": "minimum_order_quantity", "case": "case_pack", "review": "review_period_days", "ss": "safety_stock",
+    "rop": "reorder_point", "avail": "available_quantity",
+}
+
+
+def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: list[int] | None) -> list[tuple]:
+    """The rows of ``_STATS_SQL`` for databases without its PostgreSQL dialect (SQLite).
+
+    The same definitions in the ORM: the window's ledger rows summed per item and UTC day
+    in SQL, the decay weights applied here (a few hundred thousand day rows at most, which
+    the embedded database is not meant to exceed), then one query for the items' available
+    units and whether they have history older than the window, and one for their policies.
+    """
+    start = _day_start(today - timedelta(days=WINDOW_DAYS))
+    ledger = InventoryTransaction.objects.filter(created_at__gte=start, created_at__lt=_day_start(today))
+    items = InventoryItem.objects.all()
+    if item_ids is not None:
+        ledger = ledger.filter(item_id__in=item_ids)
+        items = items.filter(pk__in=item_ids)
+    units = Case(When(~Q(type__in=DEMAND_TYPES), then=Value(0)),
+                 When(~Q(on_hand_delta=0), then=Greatest(-F("on_hand_delta"), Value(0))),
+                 default=Abs("quantity"), output_field=IntegerField())
+    stats: dict[int, list] = {}
+    for item_id, day, total in (ledger.annotate(day=TruncDate("created_at", tzinfo=UTC)).order_by()
+                                .values("item_id", "day").annotate(units=Sum(units))
+                                .values_list("item_id", "day", "units")):
+        age = (today - day).days
+        weight = beta ** (age - 1)
+        s1_s2_oldest = stats.setdefault(item_id, [0.0, 0.0, 0])
+        s1_s2_oldest[0] += weight * total
+        s1_s2_oldest[1] += weight * total * total
+        s1_s2_oldest[2] = max(s1_s2_oldest[2], age)
+    older = InventoryTransaction.objects.filter(supplier_id=OuterRef("supplier_id"),
+                                                product_id=OuterRef("product_id"), created_at__lt=start)
+    lots = (StockLot.objects.filter(item=OuterRef("pk"), batch__status=Batch.Status.RELEASED,
+                                    batch__expiration_date__gt=now)
+            .order_by().values("item").annotate(total=Sum(F("on_hand") - F("reserved") - F("quarantined")))
+            .values("total"))
+    items = items.annotate(has_older=Exists(older),
+                           available=Coalesce(Subquery(lots, output_field=IntegerField()), Value(0)))
+    policy_fields = ("lead_time_days", "lead_time_std_dev_days", "service_level", "minimum_order_quantity",
+                     "case_pack", "review_period_days")
+    policies = ReplenishmentPolicy.objects.all()
+    if item_ids is not None:
+        policies = policies.filter(Exists(InventoryItem.objects.filter(
+            pk__in=item_ids, supplier_id=OuterRef("supplier_id"), product_id=OuterRef("product_id"))))
+    by_key = {(row[0], row[1]): row[2:] for row in
+              policies.values_list("supplier_id", "product_id", *policy_fields)}
+    rows = []
+    for item_id, supplier_id, product_id, has_older, available in items.order_by().values_list(
+            "pk", "supplier_id", "product_id", "has_older", "available"):
+        s1, s2, oldest = stats.get(item_id, (0.0, 0.0, 0))
+        rows.append((item_id, s1, s2, WINDOW_DAYS if has_older else oldest, available,
+                     *by_key.get((supplier_id, product_id), (None,) * len(policy_fields))))
+    return rows
+
+
+def _forecasts_upsert_portable(*, columns: dict[str, list], now: datetime) -> None:
+    """``_UPSERT_SQL`` through the ORM: insert each item's forecast or overwrite the one it has."""
+    fields = [field for key, field in _FORECAST_COLUMNS.items() if key != "item"]
+    forecasts = [Forecast(computed_at=now, **{_FORECAST_COLUMNS[key]: columns[key][index] for key in columns})
+                 for index in range(len(columns["item"]))]
+    Forecast.objects.bulk_create(forecasts, update_conflicts=True, unique_fields=["item"],
+                                 update_fields=[*fields, "computed_at"])
 
 
 def _trading_retailers(supplier_ids: set[int]) -> dict[int, list[int]]:
@@ -447,6 +533,26 @@ RETURNING b.id
 """
 
 
+def _expiring_claim(*, now: datetime) -> list[int]:
+    """Mark the batches that enter their warning window now as announced; their ids, sorted."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_EXPIRING_SQL.format(batch=_table(Batch), product=_table(Product), lot=_table(StockLot)),
+                           {"now": now})
+            return sorted(row[0] for row in cursor.fetchall())
+    # SQLite has no interval arithmetic on a column: the window is checked here, on the few
+    # unannounced released batches with stock left, and the claim is a second statement. The
+    # IMMEDIATE transaction holds the write lock, so no other run can claim them in between.
+    candidates = (Batch.objects.filter(expiring_notified_at__isnull=True, status=Batch.Status.RELEASED,
+                                       expiration_date__gt=now)
+                  .filter(Exists(StockLot.objects.filter(batch=OuterRef("pk"), on_hand__gt=0)))
+                  .values_list("pk", "expiration_date", "product__expiry_warning_days"))
+    ids = sorted(pk for pk, expires, days in candidates if expires <= now + timedelta(days=days))
+    if ids:
+        Batch.objects.filter(pk__in=ids).update(expiring_notified_at=now)
+    return ids
+
+
 def batches_expiring_notify(*, now: datetime | None = None) -> list[int]:
     """Send batch.expiring once per batch, ``product.expiry_warning_days`` before it expires.
 
@@ -454,10 +560,8 @@ def batches_expiring_notify(*, now: datetime | None = None) -> list[int]:
     event, so a batch is announced once even when runs overlap.
     """
     now = now or timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_EXPIRING_SQL.format(batch=_table(Batch), product=_table(Product), lot=_table(StockLot)),
-                       {"now": now})
-        ids = sorted(row[0] for row in cursor.fetchall())
+    with transaction.atomic():
+        ids = _expiring_claim(now=now)
         if not ids:
             return []
         batches = list(Batch.objects.filter(pk__in=ids).select_related("product", "supplier").order_by("pk"))

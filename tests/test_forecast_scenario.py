@@ -13,7 +13,7 @@ from tests import factories
 from tests.test_forecast_support import item_with_history, sell_now
 from webhooks.models import Event
 
-pytestmark = pytest.mark.postgres
+# Runs on both databases: the SQLite path must give the same numbers and alerts.
 
 
 @pytest.fixture
@@ -136,6 +136,7 @@ def test_an_item_without_demand_never_alerts(db):
     assert not RestockAlert.objects.exists()
 
 
+@pytest.mark.postgres  # the fixture builder inserts ledger rows with generate_series
 def test_shipments_count_as_demand_like_sales(db):
     from tests.test_forecast_scale import build_scale_fixture
 
