@@ -5,6 +5,8 @@ run (``forecasts_recompute``) gathers every item's demand statistics in one aggr
 query, applies the formulas in memory, and writes all forecasts back in one statement;
 opening and resolving alerts are set-based statements too. Only the events for alerts
 that changed state are written one by one, because each is its own outbox row.
+On SQLite, the embedded default, the aggregate and the write-back go through the ORM
+instead of the PostgreSQL dialect, with the same results (tests/test_forecast_sqlite.py).
 """
 
 from __future__ import annotations
