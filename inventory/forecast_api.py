@@ -8,6 +8,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from hotsauce.api.filters import StrictBooleanFilter
 from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound
 from inventory import forecast_selectors as selectors
@@ -27,9 +28,7 @@ from partners.scopes import BRAND, RETAILER, SUPPLIER
 class ForecastFilter(django_filters.FilterSet):
     supplierId = django_filters.CharFilter(field_name="supplier__code")
     productId = django_filters.CharFilter(field_name="product__sku")
-    # A choice, not BooleanFilter: that one reads "maybe" as "no filter" instead of a 400.
-    belowReorderPoint = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", method="filter_below")
+    belowReorderPoint = StrictBooleanFilter(method="filter_below")
     stockoutBefore = django_filters.DateFilter(method="filter_stockout_before")
 
     class Meta:
