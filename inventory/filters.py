@@ -1,8 +1,6 @@
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import django_filters
-from datetime import timezone as dt_timezone
-
 from django.utils import timezone
 
 from hotsauce.api.filters import StrictBooleanFilter
@@ -27,7 +25,7 @@ class InventoryItemFilter(django_filters.FilterSet):
 
     def filter_expiring_before(self, qs, name, value):
         return selectors.items_expiring_before(qs, timezone.make_aware(datetime.combine(value, time.min),
-                                                                       dt_timezone.utc))
+                                                                       UTC))
 
     def filter_only_available(self, qs, name, value):
         return selectors.items_with_available(qs, timezone.now()) if value else qs

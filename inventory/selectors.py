@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -17,7 +15,7 @@ TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def ts(value: datetime | None) -> str | None:
-    return value.astimezone(dt_timezone.utc).strftime(TS_FORMAT) if value else None
+    return value.astimezone(UTC).strftime(TS_FORMAT) if value else None
 
 
 def lot_status(lot: StockLot, now: datetime) -> str:

@@ -8,11 +8,9 @@ version, and emit ``inventory.updated`` — all in one transaction.
 from __future__ import annotations
 
 import uuid
-from functools import partial
 from dataclasses import dataclass, field
-from datetime import datetime
-
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -173,7 +171,7 @@ def transaction_view(row: InventoryTransaction) -> dict:
         "to_warehouse_location": row.counterpart_warehouse.code if row.counterpart_warehouse_id
         and row.type == T.TRANSFER and row.on_hand_delta < 0 else None,
         "batch_number": row.batch.batch_number,
-        "expiration_date": row.batch.expiration_date.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expiration_date": row.batch.expiration_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "quantity": row.quantity,
         "on_hand_delta": row.on_hand_delta,
         "reserved_delta": row.reserved_delta,
@@ -186,7 +184,7 @@ def transaction_view(row: InventoryTransaction) -> dict:
         "actor": (row.actor_client.client_id if row.actor_client_id else
                   (f"staff:{row.actor_user_id}" if row.actor_user_id else None)),
         "version": row.item_version,
-        "created_at": row.created_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": row.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

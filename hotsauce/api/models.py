@@ -17,7 +17,7 @@ class IdempotencyRecord(models.Model):
     locked_until = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     # Text, not JSON: jsonb reorders keys, and a replay must be byte-for-byte the original.
-    response_body = models.TextField(null=True, blank=True)
+    response_body = models.TextField(null=True, blank=True)  # noqa: DJ001  (null: no body, "" is a body)
     response_headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
