@@ -311,30 +311,19 @@ LOGGING = {
                 "oauthlib": {"level": "INFO"}},
 }
 
-# --- Celery beat (webhooks) ---
-# The sweeper is what makes deliveries survive a dead broker or worker: every few seconds
-# it publishes whatever is due and not already in flight (webhooks.delivery).
-CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
-CELERY_BEAT_SCHEDULE.update({
+# --- Celery beat ---------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE = {
+    # The sweeper is what makes deliveries survive a dead broker or worker: every few
+    # seconds it publishes whatever is due and not already in flight (webhooks.delivery).
     "webhooks-deliveries-sweep": {"task": "webhooks.deliveries_sweep", "schedule": 2.0},
     "webhooks-events-purge": {"task": "webhooks.events_purge", "schedule": 3600.0},
-})
-# --- end Celery beat (webhooks) ---
-
-# --- Celery beat (forecasting) ---
-# Demand only changes daily, but alerts should follow stock within minutes; one run over
-# 10,000 items takes seconds (bench/forecast_bench.py) and overlapping runs skip themselves.
-CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
-CELERY_BEAT_SCHEDULE.update({
+    # Demand only changes daily, but alerts should follow stock within minutes; one run over
+    # 10,000 items takes seconds (bench/forecast_bench.py) and overlapping runs skip themselves.
     "inventory-forecasts-recompute": {"task": "inventory.forecasts_recompute", "schedule": 900.0},
-})
-# --- end Celery beat (forecasting) ---
-
-# --- Celery beat (orders) ---
-# Backorders are served on commit of each arrival; this sweep catches an arrival whose
-# trigger was lost (broker down at commit), so a waiting order never waits forever.
-CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
-CELERY_BEAT_SCHEDULE.update({
+    # Backorders are served on commit of each arrival; this sweep catches an arrival whose
+    # trigger was lost (broker down at commit), so a waiting order never waits forever.
     "orders-backorders-sweep": {"task": "orders.allocate_all_backorders", "schedule": 300.0},
-})
-# --- end Celery beat (orders) ---
+    # The ledger is the truth: prove every balance from it and log any drift loudly.
+    "inventory-reconcile": {"task": "inventory.reconcile", "schedule": 3600.0},
+    "api-idempotency-purge": {"task": "api.idempotency_purge", "schedule": 3600.0},
+}
