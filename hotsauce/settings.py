@@ -184,7 +184,9 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # Not the manifest storage: a deployment that skipped collectstatic must still
+            # render the admin (WhiteNoise finds the files), not fail on a missing manifest.
+            else "whitenoise.storage.CompressedStaticFilesStorage"
         )
     },
 }
