@@ -9,7 +9,7 @@ from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from inventory import selectors, services
 from inventory.filters import BatchFilter, InventoryItemFilter, TransactionFilter
-from inventory.models import Batch, InventoryItem, Product
+from inventory.models import InventoryItem, Product
 from inventory.serializers import (
     BatchSerializer,
     CountSerializer,
@@ -295,5 +295,3 @@ class BatchDetailApi(GenericApiView):
             raise NotFound(f"No batch {batch_number} of {product_id}.")
         return Response(self.get_serializer(batch).data)
 
-
-__all__ = ["Batch"]

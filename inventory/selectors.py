@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
@@ -115,14 +115,8 @@ def sellable_lots_q(now: datetime, prefix: str = "") -> Q:
 
 def items_with_available(qs: QuerySet[InventoryItem], now: datetime) -> QuerySet[InventoryItem]:
     sellable = StockLot.objects.filter(sellable_lots_q(now), item=OuterRef("pk"),
-                                       on_hand__gt=models_reserved_plus_quarantined())
+                                       on_hand__gt=F("reserved") + F("quarantined"))
     return qs.filter(Exists(sellable))
-
-
-def models_reserved_plus_quarantined():
-    from django.db.models import F
-
-    return F("reserved") + F("quarantined")
 
 
 def items_expiring_before(qs: QuerySet[InventoryItem], when: datetime) -> QuerySet[InventoryItem]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -21,7 +21,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from hotsauce.errors import InsufficientStock, NotFound, PreconditionFailed, ValidationFailed, VersionConflict
 from inventory.locks import lock_items, lock_lots
 from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
-from inventory.selectors import fefo, item_totals, item_view, lot_quantities, shelf_life_cutoff
+from inventory.selectors import fefo, item_totals, item_view, lot_quantities, shelf_life_cutoff, ts
 from partners.models import RetailPartner, Supplier, TradingRelationship
 from partners.principal import Principal
 from webhooks.services import event_emit
@@ -150,13 +150,20 @@ class _Movement:
     def finish(self) -> list[InventoryTransaction]:
         if not self.rows:
             return []
-        InventoryItem.objects.filter(pk=self.item.pk).update(version=F("version") + 1, last_updated=self.now)
-        self.item.version += 1
-        self.item.last_updated = self.now
+        _version_bump(self.item, self.now)
         for row in self.rows:
             row.item_version = self.item.version
         InventoryTransaction.objects.bulk_create(self.rows)
-        _emit_item_updated(self.item, self.lots, self.rows, self.before)
+        _emit_item_updated(self.item, self.lots, {
+            "movement_id": str(self.movement_id),
+            "type": self.type,
+            # Every retailer trading with the supplier receives this event: the rows go without
+            # what would tell one retailer about another (whom stock was reserved or shipped for,
+            # by which client). The supplier reads the full rows in its ledger
+            # (GET inventory/transactions); the reference still ties a row to one's own order.
+            "transactions": [{**transaction_view(row), **_EVENT_REDACTED} for row in self.rows],
+            "before": self.before,
+        })
         return self.rows
 
 
@@ -171,7 +178,7 @@ def transaction_view(row: InventoryTransaction) -> dict:
         "to_warehouse_location": row.counterpart_warehouse.code if row.counterpart_warehouse_id
         and row.type == T.TRANSFER and row.on_hand_delta < 0 else None,
         "batch_number": row.batch.batch_number,
-        "expiration_date": row.batch.expiration_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expiration_date": ts(row.batch.expiration_date),
         "quantity": row.quantity,
         "on_hand_delta": row.on_hand_delta,
         "reserved_delta": row.reserved_delta,
@@ -184,27 +191,26 @@ def transaction_view(row: InventoryTransaction) -> dict:
         "actor": (row.actor_client.client_id if row.actor_client_id else
                   (f"staff:{row.actor_user_id}" if row.actor_user_id else None)),
         "version": row.item_version,
-        "created_at": row.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": ts(row.created_at),
     }
 
 
 _EVENT_REDACTED = {"retail_partner_id": None, "actor": None}
 
 
-def _emit_item_updated(item: InventoryItem, lots, rows, before: dict) -> None:
+def _version_bump(item: InventoryItem, now) -> None:
+    """One more change to the item (the caller holds its lock, so the in-memory copy stays true)."""
+    InventoryItem.objects.filter(pk=item.pk).update(version=F("version") + 1, last_updated=now)
+    item.version += 1
+    item.last_updated = now
+
+
+def _emit_item_updated(item: InventoryItem, lots, change: dict) -> None:
+    """``inventory.updated`` to the supplier and every retailer trading with it."""
     retailer_ids = TradingRelationship.objects.filter(supplier_id=item.supplier_id, active=True).values_list(
         "retail_partner_id", flat=True)
     data = item_view(item, lots)
-    data["change"] = {
-        "movement_id": str(rows[0].movement_id),
-        "type": rows[0].type,
-        # Every retailer trading with the supplier receives this event: the rows go without
-        # what would tell one retailer about another (whom stock was reserved or shipped for,
-        # by which client). The supplier reads the full rows in its ledger
-        # (GET inventory/transactions); the reference still ties a row to one's own order.
-        "transactions": [{**transaction_view(row), **_EVENT_REDACTED} for row in rows],
-        "before": before,
-    }
+    data["change"] = change
     event_emit(type="inventory.updated", data=data, supplier_ids=[item.supplier_id],
                retail_partner_ids=list(retailer_ids))
 
@@ -513,6 +519,7 @@ def lot_ensure(*, item: InventoryItem, lots: list[StockLot], warehouse: Warehous
     return _lot_for(item, lots, warehouse, batch, create=True)
 
 
+@transaction.atomic
 def batch_set_status(*, batch: Batch, status: str, reason: str = "") -> Batch:
     """Quarantine, release or recall a batch. Held batches count as on hold, never available."""
     if status not in Batch.Status.values:
@@ -531,24 +538,16 @@ def batch_set_status(*, batch: Batch, status: str, reason: str = "") -> Batch:
         for lot in lots_by_item[item_id]:
             if lot.batch_id == batch.pk:
                 lot.batch = batch
-        InventoryItem.objects.filter(pk=item_id).update(version=F("version") + 1, last_updated=now)
-        item.version += 1
-        item.last_updated = now
-        retailer_ids = TradingRelationship.objects.filter(supplier_id=item.supplier_id, active=True).values_list(
-            "retail_partner_id", flat=True)
-        data = item_view(item, lots_by_item[item_id])
-        data["change"] = {"type": f"batch.{status}", "batch_number": batch.batch_number, "reason": reason,
-                          "transactions": [], "before": before[item_id]}
-        event_emit(type="inventory.updated", data=data, supplier_ids=[item.supplier_id],
-                   retail_partner_ids=list(retailer_ids))
+        _version_bump(item, now)
+        _emit_item_updated(item, lots_by_item[item_id], {
+            "type": f"batch.{status}", "batch_number": batch.batch_number, "reason": reason,
+            "transactions": [], "before": before[item_id]})
     if status == Batch.Status.QUARANTINED:
         event_emit(type="batch.quarantined", data=batch_view(batch), supplier_ids=[batch.supplier_id])
     return batch
 
 
-def batch_view(batch: Batch, lots=None) -> dict:
-    from inventory.selectors import ts
-
+def batch_view(batch: Batch) -> dict:
     return {
         "product_id": batch.product.sku,
         "supplier_id": batch.supplier.code,

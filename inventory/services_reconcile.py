@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from inventory.models import StockLot
@@ -19,8 +19,8 @@ def reconcile() -> list[dict]:
         ledger_reserved=Coalesce(Sum("transactions__reserved_delta"), 0),
         ledger_quarantined=Coalesce(Sum("transactions__quarantined_delta"), 0),
     ).exclude(
-        Q(on_hand=models_f("ledger_on_hand")) & Q(reserved=models_f("ledger_reserved"))
-        & Q(quarantined=models_f("ledger_quarantined"))
+        Q(on_hand=F("ledger_on_hand")) & Q(reserved=F("ledger_reserved"))
+        & Q(quarantined=F("ledger_quarantined"))
     ).select_related("item__supplier", "item__product", "warehouse", "batch")
     drift = [{
         "lot_id": lot.pk, "supplier": lot.item.supplier.code, "product": lot.item.product.sku,
@@ -33,8 +33,3 @@ def reconcile() -> list[dict]:
         logger.error("Inventory drift in %d lots: %s", len(drift), drift[:20])
     return drift
 
-
-def models_f(name):
-    from django.db.models import F
-
-    return F(name)

@@ -226,4 +226,4 @@ def events_purge(*, now: datetime | None = None, batch_size: int = 5000) -> int:
         deleted += len(ids)
 
 
-__all__ = ["event_emit", "register_after_emit", "transaction"]
+__all__ = ["event_emit", "register_after_emit"]

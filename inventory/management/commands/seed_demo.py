@@ -5,6 +5,7 @@ and the sandbox clients get fresh secrets (the old ones are hashed and cannot be
 """
 
 import json
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -146,8 +147,6 @@ class Command(BaseCommand):
                                 reason="sandbox opening stock", reference=f"BY-PO-{index}")
 
     def _clients(self):
-        from partners.services import _hash_key  # noqa: F401  (imported for side-effect free check)
-
         wanted = [("supplier", "SUP123"), ("retailer", "RETAIL456"), ("brand", None),
                   ("supplier", "SUP400"), ("retailer", "RETAIL600")]
         creds = []
@@ -158,7 +157,7 @@ class Command(BaseCommand):
                 client, c = api_client_create(kind=kind, partner_code=partner, name=name)
                 creds.append(c)
                 continue
-            secret = __import__("secrets").token_urlsafe(40)
+            secret = secrets.token_urlsafe(40)
             client.client_secret = secret
             client.save()
             creds.append({"kind": kind, "partnerId": partner, "clientId": client.client_id,
