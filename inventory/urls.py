@@ -4,19 +4,19 @@ from inventory import api, forecast_api
 
 urlpatterns = [
     path("products", api.ProductListApi.as_view(), name="product-list"),
-    path("products/<str:product_id>", api.ProductDetailApi.as_view(), name="product-detail"),
-    path("products/<str:product_id>/batches", api.BatchListApi.as_view(), name="batch-list"),
-    path("products/<str:product_id>/batches/<str:batch_number>", api.BatchDetailApi.as_view(), name="batch-detail"),
+    path("products/<str:productId>", api.ProductDetailApi.as_view(), name="product-detail"),
+    path("products/<str:productId>/batches", api.BatchListApi.as_view(), name="batch-list"),
+    path("products/<str:productId>/batches/<str:batchNumber>", api.BatchDetailApi.as_view(), name="batch-detail"),
     path("warehouses", api.WarehouseListApi.as_view(), name="warehouse-list"),
     path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
     path("inventory/transactions", api.TransactionListApi.as_view(), name="transaction-list"),
-    path("inventory/<str:supplier_id>/<str:product_id>", api.InventoryItemApi.as_view(), name="inventory-item"),
+    path("inventory/<str:supplierId>/<str:productId>", api.InventoryItemApi.as_view(), name="inventory-item"),
     # --- demand and replenishment (forecasting) ---
-    path("retailPartners/<str:retail_partner_id>/sellThrough", forecast_api.SellThroughApi.as_view(),
+    path("retailPartners/<str:retailPartnerId>/sellThrough", forecast_api.SellThroughApi.as_view(),
          name="sell-through"),
     path("forecasts", forecast_api.ForecastListApi.as_view(), name="forecast-list"),
-    path("forecasts/<str:supplier_id>/<str:product_id>", forecast_api.ForecastDetailApi.as_view(),
+    path("forecasts/<str:supplierId>/<str:productId>", forecast_api.ForecastDetailApi.as_view(),
          name="forecast-detail"),
     path("alerts", forecast_api.AlertListApi.as_view(), name="alert-list"),
-    path("alerts/<int:alert_id>/acknowledge", forecast_api.AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
+    path("alerts/<int:alertId>/acknowledge", forecast_api.AlertAcknowledgeApi.as_view(), name="alert-acknowledge"),
 ]

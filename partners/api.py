@@ -114,16 +114,16 @@ class TradingRelationshipDetailApi(GenericApiView):
     allowed_kinds = {"PATCH": BRAND_ONLY}
 
     @extend_schema(summary="Get a trading relationship")
-    def get(self, request, relationship_id: int):
+    def get(self, request, id: int):
         relationship = get_object_or_404(selectors.trading_relationship_list(principal=self.principal),
-                                         pk=relationship_id)
+                                         pk=id)
         return Response(self.get_serializer(relationship).data)
 
     @extend_schema(summary="Activate or deactivate a trading relationship",
                    request=TradingRelationshipPatchSerializer)
-    def patch(self, request, relationship_id: int):
+    def patch(self, request, id: int):
         serializer = TradingRelationshipPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         relationship = services.trading_relationship_update(
-            relationship_id=relationship_id, active=serializer.validated_data["active"])
+            relationship_id=id, active=serializer.validated_data["active"])
         return Response(self.get_serializer(relationship).data)

@@ -83,48 +83,48 @@ def _w(name):
 ROUTES: dict[str, Route] = {
     # --- partners ---------------------------------------------------------------------------
     "suppliers": Route(bodies={"POST": {"supplierId": "SUPNEW", "name": "New"}}),
-    "suppliers/<str:supplier_id>": Route(args={"supplier_id": "SUP123"}, visible=SUP123_PARTIES),
+    "suppliers/<str:supplierId>": Route(args={"supplierId": "SUP123"}, visible=SUP123_PARTIES),
     "retailPartners": Route(bodies={"POST": {"retailPartnerId": "RETAILNEW", "name": "New"}}),
-    "retailPartners/<str:retail_partner_id>": Route(args={"retail_partner_id": "RETAIL456"},
+    "retailPartners/<str:retailPartnerId>": Route(args={"retailPartnerId": "RETAIL456"},
                                                     visible=frozenset({OWNER, RETAILER, BRAND})),
     "tradingRelationships": Route(bodies={"POST": {"supplierId": "SUP400", "retailPartnerId": "RETAIL456"}}),
-    "tradingRelationships/<int:relationship_id>": Route(
-        args=lambda w: {"relationship_id": w.ids["relationship"]}, visible=SUP123_PARTIES,
+    "tradingRelationships/<int:id>": Route(
+        args=lambda w: {"id": w.ids["relationship"]}, visible=SUP123_PARTIES,
         bodies={"PATCH": {"active": True}}),
     # --- catalogue and stock -------------------------------------------------------------------
     "products": Route(bodies={"POST": lambda w: {"productId": f"MATRIX{w.n()}", "name": "Matrix sauce",
                                                  "gtin": None}}),
-    "products/<str:product_id>": Route(args={"product_id": "HOTSAUCE789"},
+    "products/<str:productId>": Route(args={"productId": "HOTSAUCE789"},
                                        bodies={"PUT": {"name": "Classic", "flavor": "classic"}}),
-    "products/<str:product_id>/batches": Route(args={"product_id": "HOTSAUCE789"}),
-    "products/<str:product_id>/batches/<str:batch_number>": Route(
-        args={"product_id": "HOTSAUCE789", "batch_number": "BATCH202406"}, visible=SUP123_PARTIES),
-    "products/<str:product_id>/batches/<str:batch_number>/trace": Route(
-        args={"product_id": "HOTSAUCE789", "batch_number": "BATCH202406"}, visible=SUP123_PARTIES),
-    "products/<str:product_id>/batches/<str:batch_number>/recall": Route(
-        args={"product_id": "HOTSAUCE789", "batch_number": "BATCH202406"}, visible=SUP123_ONLY,
+    "products/<str:productId>/batches": Route(args={"productId": "HOTSAUCE789"}),
+    "products/<str:productId>/batches/<str:batchNumber>": Route(
+        args={"productId": "HOTSAUCE789", "batchNumber": "BATCH202406"}, visible=SUP123_PARTIES),
+    "products/<str:productId>/batches/<str:batchNumber>/trace": Route(
+        args={"productId": "HOTSAUCE789", "batchNumber": "BATCH202406"}, visible=SUP123_PARTIES),
+    "products/<str:productId>/batches/<str:batchNumber>/recall": Route(
+        args={"productId": "HOTSAUCE789", "batchNumber": "BATCH202406"}, visible=SUP123_ONLY,
         bodies={"POST": {"reason": "tenancy matrix"}}),
     "warehouses": Route(bodies={"POST": lambda w: {"warehouseLocation": f"WH_M{w.n()}", "name": "Matrix"}}),
     "inventory": Route(),
     "inventory/transactions": Route(
         visible={"POST": SUP123_ONLY},
         bodies={"POST": {"supplierId": "SUP123", "productId": "HOTSAUCE789", "type": "reservation", "quantity": 1}}),
-    "inventory/<str:supplier_id>/<str:product_id>": Route(
-        args={"supplier_id": "SUP123", "product_id": "HOTSAUCE789"},
+    "inventory/<str:supplierId>/<str:productId>": Route(
+        args={"supplierId": "SUP123", "productId": "HOTSAUCE789"},
         visible={"GET": SUP123_PARTIES, "*": SUP123_ONLY},
         bodies={"POST": {"type": "reservation", "quantity": 1},
                 "PATCH": {"version": 10**6, "reason": "matrix", "lots": [
                     {"warehouseLocation": "Warehouse_A", "batchNumber": "BATCH202406", "inventoryLevel": 500}]}}),
     # --- demand -------------------------------------------------------------------------------
-    "retailPartners/<str:retail_partner_id>/sellThrough": Route(
-        args={"retail_partner_id": "RETAIL456"}, visible=frozenset({RETAILER}),
+    "retailPartners/<str:retailPartnerId>/sellThrough": Route(
+        args={"retailPartnerId": "RETAIL456"}, visible=frozenset({RETAILER}),
         bodies={"POST": lambda w: {"date": str(date.today() - timedelta(days=1)), "lines": [
             {"productId": "HOTSAUCE789", "unitsSold": 3, "onHand": 40}]}}),
     "forecasts": Route(),
-    "forecasts/<str:supplier_id>/<str:product_id>": Route(
-        args={"supplier_id": "SUP123", "product_id": "HOTSAUCE789"}, visible=SUP123_PARTIES),
+    "forecasts/<str:supplierId>/<str:productId>": Route(
+        args={"supplierId": "SUP123", "productId": "HOTSAUCE789"}, visible=SUP123_PARTIES),
     "alerts": Route(),
-    "alerts/<int:alert_id>/acknowledge": Route(args=lambda w: {"alert_id": w.ids["alert"]}, visible=SUP123_ONLY),
+    "alerts/<int:alertId>/acknowledge": Route(args=lambda w: {"alertId": w.ids["alert"]}, visible=SUP123_ONLY),
     # --- orders, shipments, returns --------------------------------------------------------------
     "orders": Route(
         visible={"POST": frozenset({RETAILER, BRAND})},
@@ -133,13 +133,13 @@ ROUTES: dict[str, Route] = {
         # A foreign partner named in a body (not the path) is a 400 on that field, worded the
         # same whether or not it exists; a 404 would be as good.
         expect={("POST", UNRELATED): {400, 404}}),
-    "orders/<str:order_id>": Route(args=lambda w: {"order_id": w.ids["order"]}, visible=SUP123_PARTIES),
-    "orders/<str:order_id>/cancel": Route(args=lambda w: {"order_id": w.ids["order"]}, visible=SUP123_PARTIES,
+    "orders/<str:orderId>": Route(args=lambda w: {"orderId": w.ids["order"]}, visible=SUP123_PARTIES),
+    "orders/<str:orderId>/cancel": Route(args=lambda w: {"orderId": w.ids["order"]}, visible=SUP123_PARTIES,
                                           bodies={"POST": {}}),
     "shipments": Route(visible={"POST": SUP123_ONLY},
                        bodies={"POST": lambda w: {"orderId": w.ids["open_order"]}}),
-    "shipments/<str:shipment_id>": Route(args=lambda w: {"shipment_id": w.ids["shipment"]}, visible=SUP123_PARTIES),
-    "shipments/<str:shipment_id>/deliver": Route(args=lambda w: {"shipment_id": w.ids["shipment"]},
+    "shipments/<str:shipmentId>": Route(args=lambda w: {"shipmentId": w.ids["shipment"]}, visible=SUP123_PARTIES),
+    "shipments/<str:shipmentId>/deliver": Route(args=lambda w: {"shipmentId": w.ids["shipment"]},
                                                  visible=SUP123_ONLY, bodies={"POST": {}}),
     "returns": Route(visible={"POST": frozenset({RETAILER, BRAND})},
                      bodies={"POST": lambda w: {"supplierId": "SUP123", "retailPartnerId": "RETAIL456",
@@ -147,25 +147,25 @@ ROUTES: dict[str, Route] = {
                                                     {"productId": "HOTSAUCE789", "batchNumber": w.ids["batch"],
                                                      "quantity": 1, "reason": "damaged"}]}},
                      expect={("POST", UNRELATED): {400, 404}}),
-    "returns/<str:return_id>": Route(args=lambda w: {"return_id": w.ids["return"]}, visible=SUP123_PARTIES),
-    "returns/<str:return_id>/receive": Route(
-        args=lambda w: {"return_id": w.ids["return"]}, visible=SUP123_ONLY,
+    "returns/<str:returnId>": Route(args=lambda w: {"returnId": w.ids["return"]}, visible=SUP123_PARTIES),
+    "returns/<str:returnId>/receive": Route(
+        args=lambda w: {"returnId": w.ids["return"]}, visible=SUP123_ONLY,
         bodies={"POST": lambda w: {"lines": [{"lineId": w.ids["return_line"], "disposition": "writeOff"}]}}),
     # --- events and webhooks (subscriptions belong to the partner that made them) ----------------
     "events": Route(),
     "events/stream": Route(scopes={"GET": "events:read"}, stream=True),
     "webhooks": Route(bodies={"POST": {"url": "http://127.0.0.1:9/matrix", "eventTypes": ["*"]}}),
-    "webhooks/<str:webhook_id>": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+    "webhooks/<str:id>": Route(args=lambda w: {"id": w.ids["webhook"]},
                                        visible=frozenset({OWNER}),
                                        bodies={"PATCH": {"description": "matrix"}}),
-    "webhooks/<str:webhook_id>/rotateSecret": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+    "webhooks/<str:id>/rotateSecret": Route(args=lambda w: {"id": w.ids["webhook"]},
                                                     visible=frozenset({OWNER}), bodies={"POST": {}}),
-    "webhooks/<str:webhook_id>/test": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+    "webhooks/<str:id>/test": Route(args=lambda w: {"id": w.ids["webhook"]},
                                             visible=frozenset({OWNER}), bodies={"POST": {}}),
-    "webhooks/<str:webhook_id>/recover": Route(
-        args=lambda w: {"webhook_id": w.ids["webhook"]}, visible=frozenset({OWNER}),
+    "webhooks/<str:id>/recover": Route(
+        args=lambda w: {"id": w.ids["webhook"]}, visible=frozenset({OWNER}),
         bodies={"POST": {"since": "2020-01-01T00:00:00Z"}}),
-    "webhooks/<str:webhook_id>/deliveries": Route(args=lambda w: {"webhook_id": w.ids["webhook"]},
+    "webhooks/<str:id>/deliveries": Route(args=lambda w: {"id": w.ids["webhook"]},
                                                   visible=frozenset({OWNER})),
 }
 
@@ -319,7 +319,7 @@ def world(sandbox, make_caller, settings):
                                    key=_key()), "a webhook")
             world.ids["webhook" if name == OWNER else f"webhook_{name}"] = hook["id"]
             world.ids.setdefault("secrets", []).append(hook["secret"])
-    if "retailPartners/<str:retail_partner_id>/sellThrough" in routes:
+    if "retailPartners/<str:retailPartnerId>/sellThrough" in routes:
         for who, code, sku in ((retailer, "RETAIL456", "HOTSAUCE789"), (unrelated, "RETAIL700", "HOTSAUCE106")):
             _ok(who.post(f"/api/v1/retailPartners/{code}/sellThrough", {
                 "date": str(date.today() - timedelta(days=2)),
@@ -439,7 +439,7 @@ def test_tenancy_matrix(route, method, world):
     args = entry.args(world) if callable(entry.args) else (entry.args or {})
     url = "/api/v1/" + route
     for name, value in args.items():
-        url = url.replace(f"<{[p for p in route.split('/') if name in p][0].strip('<>')}>", str(value))
+        url = url.replace(f"<{[p for p in route.split('/') if p.endswith(f':{name}>')][0].strip('<>')}>", str(value))
     assert "<" not in url, f"unfilled path argument in {url}: fix ROUTES[{route!r}].args"
     body = entry.bodies.get(method)
     secrets = world.ids.get("secrets", []) + [c.creds["clientSecret"] for c in world.callers.values()]
@@ -514,7 +514,7 @@ def test_events_after_recall_receipt_and_cancel_hold_no_foreign_records(world):
         assert owner.post(f"/api/v1/returns/{world.ids['return']}/receive", {"lines": [
             {"lineId": world.ids["return_line"], "disposition": "quarantine"}]}, key=_key()).status_code < 300
         assert retailer.post(f"/api/v1/orders/{world.ids['open_order']}/cancel", {}, key=_key()).status_code < 300
-    if "products/<str:product_id>/batches/<str:batch_number>/recall" in routes:
+    if "products/<str:productId>/batches/<str:batchNumber>/recall" in routes:
         recalled = owner.post("/api/v1/products/HOTSAUCE789/batches/BATCH202406/recall", {"reason": "matrix"},
                               key=_key())
         assert recalled.status_code < 300, recalled.content

@@ -233,7 +233,7 @@ class EndpointListApi(GenericApiView):
 
 class _EndpointApi(GenericApiView):
     def endpoint(self):
-        return selectors.endpoint_get(principal=self.request.user, public_id=self.kwargs["webhook_id"])
+        return selectors.endpoint_get(principal=self.request.user, public_id=self.kwargs["id"])
 
 
 class EndpointDetailApi(_EndpointApi):
@@ -241,12 +241,12 @@ class EndpointDetailApi(_EndpointApi):
     serializer_class = EndpointSerializer
 
     @extend_schema(summary="Get a webhook endpoint")
-    def get(self, request, webhook_id):
+    def get(self, request, id):
         return Response(EndpointSerializer(self.endpoint()).data)
 
     @extend_schema(summary="Change a webhook endpoint (enabled=true re-enables a disabled one)",
                    request=EndpointUpdateSerializer, responses={200: EndpointSerializer})
-    def patch(self, request, webhook_id):
+    def patch(self, request, id):
         endpoint = self.endpoint()
         data = EndpointUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -254,7 +254,7 @@ class EndpointDetailApi(_EndpointApi):
         return Response(EndpointSerializer(endpoint).data)
 
     @extend_schema(summary="Delete a webhook endpoint", responses={204: None})
-    def delete(self, request, webhook_id):
+    def delete(self, request, id):
         services.endpoint_delete(endpoint=self.endpoint())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -265,7 +265,7 @@ class EndpointRotateSecretApi(_EndpointApi):
 
     @extend_schema(summary="Rotate the signing secret (the old one also signs for 24 h)", request=None,
                    responses={200: EndpointWithSecretSerializer})
-    def post(self, request, webhook_id):
+    def post(self, request, id):
         endpoint = services.endpoint_rotate_secret(endpoint=self.endpoint())
         return Response(EndpointWithSecretSerializer(endpoint).data)
 
@@ -275,7 +275,7 @@ class EndpointTestApi(_EndpointApi):
     serializer_class = DeliverySerializer
 
     @extend_schema(summary="Send a webhook.test delivery", request=None, responses={202: DeliverySerializer})
-    def post(self, request, webhook_id):
+    def post(self, request, id):
         delivery = services.endpoint_test(endpoint=self.endpoint())
         delivery = selectors.delivery_get(endpoint=delivery.endpoint, delivery_id=delivery.pk)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
@@ -287,7 +287,7 @@ class EndpointRecoverApi(_EndpointApi):
 
     @extend_schema(summary="Re-send failed deliveries created since a time", request=RecoverSerializer,
                    responses={202: OpenApiTypes.OBJECT})
-    def post(self, request, webhook_id):
+    def post(self, request, id):
         endpoint = self.endpoint()
         data = RecoverSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -302,7 +302,7 @@ class EndpointDeliveriesApi(_EndpointApi):
 
     @extend_schema(summary="Every delivery attempt to this endpoint, oldest first",
                    parameters=[OpenApiParameter("status", str, enum=["succeeded", "failed"])])
-    def get(self, request, webhook_id):
+    def get(self, request, id):
         state = request.query_params.get("status")
         if state and state not in ("succeeded", "failed"):
             raise ValidationFailed.for_field("status", "Must be succeeded or failed.")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from rest_framework import generics
 from rest_framework.views import APIView
 
 from hotsauce.api.idempotency import run_idempotently
 from hotsauce.api.throttling import ratelimit_headers
+
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def path_kwargs(kwargs: dict) -> dict:
+    """URL path parameters are camelCase as the contract writes them; handlers take snake_case."""
+    return {_CAMEL_HUMP.sub(r"_\1", name).lower(): value for name, value in kwargs.items()}
 
 
 class ApiMixin:
@@ -25,6 +34,7 @@ class ApiMixin:
 
     def dispatch(self, request, *args, **kwargs):
         # DRF's dispatch, with POST and PATCH handlers run under the idempotency protocol.
+        kwargs = path_kwargs(kwargs)
         self.args = args
         self.kwargs = kwargs
         if request.method in ("POST", "PATCH", "PUT"):
