@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from inventory.forecasting import forecasts_recompute
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 
 
 @shared_task(name="inventory.reconcile")

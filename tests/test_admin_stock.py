@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from partners.models import AuthAuditLog
 from partners.staff_roles import AUDITOR, INVENTORY_MANAGER, RETURNS_CLERK
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.models import InventoryTransaction, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from tests.conftest import problem
 
 ITEM = "/api/v1/inventory/SUP123/HOTSAUCE789"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hotsauce.celery import app as celery_app
 from inventory import services
 from inventory.models import Batch, Product, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from tests import factories as f
 from tests.conftest import problem
 from webhooks.models import Event, EventAudience

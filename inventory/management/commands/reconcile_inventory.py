@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 
 
 class Command(BaseCommand):

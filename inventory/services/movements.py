@@ -1,9 +1,5 @@
-"""Every write to stock. Nothing else changes a quantity.
-
-The pattern of each movement: lock the item, then its lots (``inventory.locks``), read
-them, check the rule, write with ``F()`` expressions, append ledger rows, bump the item's
-version, and emit ``inventory.updated`` — all in one transaction.
-"""
+"""Stock movements: lock the item, then its lots, check the rule, write with ``F()``, append ledger
+rows, bump the item's version and emit ``inventory.updated``, all in one transaction."""
 
 from __future__ import annotations
 
@@ -15,8 +11,6 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from stdnum import ean
-from stdnum.exceptions import ValidationError as StdnumError
 
 from hotsauce.errors import InsufficientStock, NotFound, PreconditionFailed, ValidationFailed, VersionConflict
 from inventory.locks import lock_items, lock_lots
@@ -45,53 +39,6 @@ def _notify_arrival(item_id: int) -> None:
 
 POSITIVE_TYPES = {T.RECEIPT, T.RESERVATION, T.RELEASE, T.SALE, T.DAMAGE, T.RETURN, T.WRITE_OFF, T.TRANSFER}
 MOVEMENT_TYPES = POSITIVE_TYPES | {T.ADJUSTMENT}
-
-
-# --- catalogue ------------------------------------------------------------------------
-
-
-def gtin_validate(value: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        return ean.validate(value)
-    except StdnumError as exc:
-        raise ValidationFailed.for_field("gtin", f"{value!r} is not a valid GTIN: {str(exc).rstrip('.')}.") from None
-
-
-def product_create(*, sku: str, name: str, gtin: str = "", **fields) -> Product:
-    gtin = gtin_validate(gtin)
-    if Product.objects.filter(sku=sku).exists():
-        raise ValidationFailed.for_field("productId", f"Product {sku} already exists.")
-    if gtin and Product.objects.filter(gtin=gtin).exists():
-        raise ValidationFailed.for_field("gtin", f"GTIN {gtin} is already used by another product.")
-    product = Product(sku=sku, name=name, gtin=gtin, **fields)
-    product.full_clean()
-    product.save()
-    return product
-
-
-def product_update(*, product: Product, name: str, gtin: str = "", **fields) -> Product:
-    gtin = gtin_validate(gtin)
-    if gtin and Product.objects.filter(gtin=gtin).exclude(pk=product.pk).exists():
-        raise ValidationFailed.for_field("gtin", f"GTIN {gtin} is already used by another product.")
-    product.name = name
-    product.gtin = gtin
-    for name_, value in fields.items():
-        setattr(product, name_, value)
-    product.full_clean()
-    product.save()
-    return product
-
-
-def warehouse_create(*, supplier: Supplier, code: str, name: str, **fields) -> Warehouse:
-    if Warehouse.objects.filter(supplier=supplier, code=code).exists():
-        raise ValidationFailed.for_field("warehouseLocation", f"{supplier.code} already has warehouse {code}.")
-    warehouse = Warehouse(supplier=supplier, code=code, name=name, **fields)
-    warehouse.full_clean()
-    warehouse.save()
-    return warehouse
 
 
 # --- movements ------------------------------------------------------------------------
@@ -517,46 +464,6 @@ def lots_apply(*, item: InventoryItem, lots: list[StockLot], type: str, changes:
 
 def lot_ensure(*, item: InventoryItem, lots: list[StockLot], warehouse: Warehouse, batch: Batch) -> StockLot:
     return _lot_for(item, lots, warehouse, batch, create=True)
-
-
-@transaction.atomic
-def batch_set_status(*, batch: Batch, status: str, reason: str = "") -> Batch:
-    """Quarantine, release or recall a batch. Held batches count as on hold, never available."""
-    if status not in Batch.Status.values:
-        raise ValidationFailed.for_field("status", f"Must be one of {', '.join(Batch.Status.values)}.")
-    item_ids = set(StockLot.objects.filter(batch=batch).values_list("item_id", flat=True))
-    items = lock_items(item_ids)
-    lots_by_item = {item_id: [] for item_id in items}
-    for lot in lock_lots(item_ids):
-        lots_by_item[lot.item_id].append(lot)
-    before = {item_id: item_totals(lots) for item_id, lots in lots_by_item.items()}
-    Batch.objects.filter(pk=batch.pk).update(status=status, status_reason=reason[:500],
-                                              status_changed_at=timezone.now())
-    batch.status, batch.status_reason = status, reason
-    now = timezone.now()
-    for item_id, item in items.items():
-        for lot in lots_by_item[item_id]:
-            if lot.batch_id == batch.pk:
-                lot.batch = batch
-        _version_bump(item, now)
-        _emit_item_updated(item, lots_by_item[item_id], {
-            "type": f"batch.{status}", "batch_number": batch.batch_number, "reason": reason,
-            "transactions": [], "before": before[item_id]})
-    if status == Batch.Status.QUARANTINED:
-        event_emit(type="batch.quarantined", data=batch_view(batch), supplier_ids=[batch.supplier_id])
-    return batch
-
-
-def batch_view(batch: Batch) -> dict:
-    return {
-        "product_id": batch.product.sku,
-        "supplier_id": batch.supplier.code,
-        "batch_number": batch.batch_number,
-        "production_date": batch.production_date.isoformat() if batch.production_date else None,
-        "expiration_date": ts(batch.expiration_date),
-        "status": batch.status,
-        "status_reason": batch.status_reason,
-    }
 
 
 def lots_record(*, item: InventoryItem, lots: list[StockLot], type: str,
