@@ -14,6 +14,7 @@ from django.utils import timezone
 from inventory.models import Batch, StockLot
 from inventory.selectors import lot_quantities, lot_status, ts
 from orders.models import Allocation, Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
+from partners.attributes.selectors import attributes_visible
 from partners.principal import Principal
 
 
@@ -57,8 +58,11 @@ def allocation_view(allocation: Allocation) -> dict:
             "expiration_date": ts(lot.batch.expiration_date), "quantity": allocation.quantity}
 
 
-def order_view(order: Order, *, fresh: bool = True) -> dict:
-    """The order as ``GET orders/{orderId}`` shows it (``fresh`` re-reads it with everything prefetched)."""
+def order_view(order: Order, *, fresh: bool = True, principal: Principal | None = None) -> dict:
+    """The order as ``GET orders/{orderId}`` shows it (``fresh`` re-reads it with everything prefetched).
+
+    ``attributes`` holds what ``principal`` may read; without one, all of them (event data).
+    """
     if fresh:
         order = _orders().get(pk=order.pk)
     cancelled = order.status == Order.Status.CANCELLED
@@ -97,6 +101,7 @@ def order_view(order: Order, *, fresh: bool = True) -> dict:
         else None,
         "delivery_address": order.delivery_address,
         "reference": order.reference,
+        "attributes": attributes_visible(principal=principal, values=order.attributes),
         "lines": lines,
         "shipments": [shipment_view(s, with_order=False) for s in shipments],
         "progress": {

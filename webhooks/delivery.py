@@ -156,8 +156,10 @@ def _claim(delivery_id: int, now: datetime) -> bool:
              cycle_attempts=F("cycle_attempts") + 1, last_attempt_at=now) == 1
 
 
-def envelope_body(event: Event) -> str:
-    return json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
+def envelope_body(event: Event, endpoint: Endpoint | None = None) -> str:
+    """The signed body; a supplier's or retailer's endpoint gets the partners' view of the event."""
+    partner = endpoint is not None and endpoint.owner_kind != Endpoint.OwnerKind.BRAND
+    return json.dumps(event.envelope(partner=partner), separators=(",", ":"), ensure_ascii=False)
 
 
 def signature_header(endpoint: Endpoint, *, msg_id: str, timestamp: int, body: str, now: datetime) -> str:
@@ -171,7 +173,7 @@ def signature_header(endpoint: Endpoint, *, msg_id: str, timestamp: int, body: s
 
 def _post(endpoint: Endpoint, event: Event, now: datetime) -> tuple[int | None, int, str, str]:
     """(status code, latency ms, error, response excerpt) of one HTTP attempt."""
-    body = envelope_body(event)
+    body = envelope_body(event, endpoint)
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",

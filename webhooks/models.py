@@ -20,6 +20,9 @@ class Event(models.Model):
     type = models.CharField(max_length=64, db_index=True)
     timestamp = models.DateTimeField(db_index=True)
     data = models.JSONField()
+    # What suppliers and retail partners receive when it differs from ``data`` (the brand's
+    # view): brand-only details removed by the emitter. Null when they see ``data`` itself.
+    partner_data = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["sequence"]
@@ -27,13 +30,14 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.sequence} {self.type}"
 
-    def envelope(self) -> dict:
+    def envelope(self, *, partner: bool = False) -> dict:
+        """The envelope as the brand (``partner=False``) or a supplier or retail partner receives it."""
         return {
             "id": self.event_id,
             "type": self.type,
             "sequence": self.sequence,
             "timestamp": self.timestamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.timestamp.microsecond // 1000:03d}Z",
-            "data": self.data,
+            "data": self.partner_data if partner and self.partner_data is not None else self.data,
         }
 
 

@@ -60,8 +60,12 @@ def _next_sequence() -> int:
 
 
 def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
-               retail_partner_ids: Iterable[int] = ()) -> Event:
-    """Append an event to the outbox inside the caller's transaction."""
+               retail_partner_ids: Iterable[int] = (), partner_data: dict | None = None) -> Event:
+    """Append an event to the outbox inside the caller's transaction.
+
+    ``partner_data``, when given, is what the partners in the audience receive instead of
+    ``data`` (which the brand receives): ``data`` without what only the brand may read.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it describes")
     event = Event.objects.create(
@@ -70,6 +74,7 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
         type=type,
         timestamp=timezone.now(),
         data=camelize(data),
+        partner_data=camelize(partner_data) if partner_data is not None else None,
     )
     audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence)
                 for pk in set(supplier_ids)]

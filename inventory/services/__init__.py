@@ -3,6 +3,7 @@
 Other apps import from here (``from inventory import services as stock``), never from the modules.
 """
 
+from inventory.services.attributes import batch_attributes_update
 from inventory.services.batches import batch_set_status, batch_view
 from inventory.services.catalogue import gtin_validate, product_create, product_update, warehouse_create
 from inventory.services.movements import (
@@ -67,4 +68,5 @@ __all__ = [
     "transaction_view",
     "batch_set_status",
     "batch_view",
+    "batch_attributes_update",
 ]

@@ -10,6 +10,7 @@ from inventory.locks import lock_items, lock_lots
 from inventory.models import Batch, StockLot
 from inventory.selectors import item_totals, ts
 from inventory.services.movements import _emit_item_updated, _version_bump
+from partners.attributes.selectors import partner_data
 from webhooks.services import event_emit
 
 
@@ -37,7 +38,9 @@ def batch_set_status(*, batch: Batch, status: str, reason: str = "") -> Batch:
             "type": f"batch.{status}", "batch_number": batch.batch_number, "reason": reason,
             "transactions": [], "before": before[item_id]})
     if status == Batch.Status.QUARANTINED:
-        event_emit(type="batch.quarantined", data=batch_view(batch), supplier_ids=[batch.supplier_id])
+        view = batch_view(batch)
+        event_emit(type="batch.quarantined", data=view, partner_data=partner_data(view),
+                   supplier_ids=[batch.supplier_id])
     return batch
 
 
@@ -50,4 +53,5 @@ def batch_view(batch: Batch) -> dict:
         "expiration_date": ts(batch.expiration_date),
         "status": batch.status,
         "status_reason": batch.status_reason,
+        "attributes": batch.attributes,
     }

@@ -30,6 +30,7 @@ from orders.models import (
     Shipment,
 )
 from orders.selectors import order_view
+from partners.attributes.selectors import partner_data
 from partners.models import Supplier
 from partners.principal import Principal
 from webhooks.services import event_emit
@@ -160,7 +161,8 @@ def _touch(order: Order) -> None:
 
 
 def _emit_order(order: Order, type: str = "order.updated") -> None:
-    event_emit(type=type, data=order_view(order), supplier_ids=[order.supplier_id],
+    data = order_view(order)
+    event_emit(type=type, data=data, partner_data=partner_data(data), supplier_ids=[order.supplier_id],
                retail_partner_ids=[order.retail_partner_id])
 
 

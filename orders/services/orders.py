@@ -50,7 +50,7 @@ class LineRequest:
 @transaction.atomic
 def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: list[LineRequest],
                  requested_delivery_date: date | None = None, delivery_address=None, reference: str = "",
-                 actor: Principal | None = None) -> Order:
+                 actor: Principal | None = None, attributes: dict | None = None) -> Order:
     """Place an order and reserve what stock allows (FEFO, shelf life respected); backorder the rest."""
     if not is_trading(supplier_id=supplier.pk, retail_partner_id=retail_partner.pk):
         raise ValidationFailed.for_field("supplierId", f"{retail_partner.code} does not trade with {supplier.code}.")
@@ -69,7 +69,7 @@ def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: li
         supplier=supplier, retail_partner=retail_partner, status=S.BACKORDERED,
         requested_delivery_date=requested_delivery_date,
         delivery_address=delivery_address if delivery_address is not None else "",
-        reference=reference, created_by=_client(actor))
+        reference=reference, created_by=_client(actor), attributes=attributes or {})
     _assign_code(order, "ORD")
     created = []
     for request in lines:

@@ -31,6 +31,7 @@ from orders.services.common import (
     _release,
     _touch,
 )
+from partners.attributes.selectors import partner_data
 from partners.principal import Principal
 from webhooks.services import event_emit
 
@@ -103,11 +104,12 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
     recall.units_released = sum(released_by_line.values()) + loose
     recall.save(update_fields=["units_on_hand", "units_released"])
 
-    view = recall_view(recall)
+    view = {**recall_view(recall), "attributes": batch.attributes}
     summary = {key: value for key, value in view.items() if key != "retail_partners"}
     for notice in recall.notices.select_related("retail_partner"):
         # Each retailer hears only about its own units.
-        event_emit(type="batch.recalled", data={**summary, **notice_view(notice)},
+        data = {**summary, **notice_view(notice)}
+        event_emit(type="batch.recalled", data=data, partner_data=partner_data(data),
                    retail_partner_ids=[notice.retail_partner_id])
-    event_emit(type="batch.recalled", data=view, supplier_ids=[batch.supplier_id])
+    event_emit(type="batch.recalled", data=view, partner_data=partner_data(view), supplier_ids=[batch.supplier_id])
     return recall
