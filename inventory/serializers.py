@@ -162,4 +162,4 @@ class BatchSerializer(serializers.ModelSerializer):
 
 class BatchPatchSerializer(StrictSerializer):
     attributes = AttributesField(resource="batch", check=False, required=True,
-                                 help_text="Merged into the batch's attributes: the keys sent are set, null removes one")
+                                 help_text="Merged: the keys sent are set, null removes one")

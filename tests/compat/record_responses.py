@@ -53,7 +53,7 @@ def fill(route: str, args: dict) -> str:
     return url
 
 
-def record(world) -> list[dict]:
+def record(world) -> list[dict]:  # noqa: F811  (the fixture, passed in)
     records = []
     for route in get_routes():
         callback = api_routes()[route]
@@ -80,7 +80,7 @@ def _is_page(response) -> bool:
 
 
 @pytest.mark.skipif(not os.environ.get("RECORD_COMPAT"), reason="records fixtures only when RECORD_COMPAT=1")
-def test_record_responses(world):
+def test_record_responses(world):  # noqa: F811
     records = record(world)
     OUT.write_text(json.dumps(records, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     print(f"recorded {len(records)} responses of {len(get_routes())} routes to {OUT}")
