@@ -189,7 +189,8 @@ def test_a_definition_is_never_retyped_and_values_in_use_are_never_withdrawn(bra
     define(brand_caller, "tier", "enum", ["product", "retailPartner"], values=["gold", "silver", "bronze"])
     assert product_put(brand_caller, "HOTSAUCE789", attributes={"tier": "gold"}).status_code == 200
 
-    retype = brand_caller.patch("/api/v1/attributeDefinitions/tier", {"type": "string"}, headers={"Idempotency-Key": key()})
+    retype = brand_caller.patch("/api/v1/attributeDefinitions/tier", {"type": "string"},
+                                headers={"Idempotency-Key": key()})
     assert retype.status_code == 409
     assert problem(retype)["code"] == "invalid_state" and "never retyped" in problem(retype)["detail"]
     in_use = brand_caller.patch("/api/v1/attributeDefinitions/tier", {"values": ["silver", "bronze"]})
