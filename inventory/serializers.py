@@ -146,7 +146,7 @@ class BatchSerializer(serializers.ModelSerializer):
     supplier_id = serializers.CharField(source="supplier.code")
     inventory_level = serializers.SerializerMethodField()
     reserved_quantity = serializers.SerializerMethodField()
-    attributes = AttributesField(resource="batch", read_only=True)
+    attributes = AttributesField(resource="batch")
 
     class Meta:
         model = Batch
