@@ -22,8 +22,8 @@ from inventory.forecasting.formulas import (
     WINDOW_DAYS,
     DemandStats,
     Policy,
+    baseline_demand_stats,
     decay,
-    demand_stats,
     forecast_numbers,
     suggested_order_quantity,
 )
@@ -36,6 +36,8 @@ from inventory.models import (
     RestockAlert,
     StockLot,
 )
+from inventory.promotions.models import Promotion
+from partners.models import TradingRelationship
 from webhooks.services import event_emit
 
 # --- the periodic run ---------------------------------------------------------------------------
@@ -54,8 +56,20 @@ from webhooks.services import event_emit
 # created_at) tells whether the item has rows older than the window (full window then).
 # A demand row's units are its on-hand decrease; a row imported without a delta counts by
 # its quantity (the services always write both, equal).
+# Promotion days (``promo``: a day on which a retail partner trading with the item's supplier
+# ran the product on promotion) are summed apart (s1p, s2p) and listed by age, so the baseline
+# leaves them out (``formulas.baseline_demand_stats``); ``_stats_rows_portable`` repeats the rule.
 _STATS_SQL = """
-WITH daily AS (
+WITH promo AS (
+    SELECT DISTINCT i.id AS item_id, (%(today)s::date - d.day::date) AS age
+    FROM {promotion} pr
+    JOIN {relationship} tr ON tr.retail_partner_id = pr.retail_partner_id AND tr.active
+    JOIN {item} i ON i.supplier_id = tr.supplier_id AND i.product_id = pr.product_id
+    CROSS JOIN LATERAL generate_series(GREATEST(pr.start_date, (%(start)s AT TIME ZONE 'UTC')::date),
+                                       LEAST(pr.end_date, %(today)s::date - 1), interval '1 day') AS d(day)
+    WHERE pr.end_date >= (%(start)s AT TIME ZONE 'UTC')::date AND pr.start_date < %(today)s::date
+      AND (%(all)s OR i.id = ANY(%(items)s))
+), daily AS (
     SELECT t.item_id, (%(today)s::date - (t.created_at AT TIME ZONE 'UTC')::date) AS age,
            SUM(CASE WHEN NOT t.type = ANY(%(types)s) THEN 0
                     WHEN t.on_hand_delta <> 0 THEN GREATEST(-t.on_hand_delta, 0)
@@ -65,9 +79,16 @@ WITH daily AS (
       AND (%(all)s OR t.item_id = ANY(%(items)s))
     GROUP BY 1, 2
 ), stats AS (
-    SELECT item_id, SUM(power(%(beta)s, age - 1) * units) AS s1, SUM(power(%(beta)s, age - 1) * units * units) AS s2,
-           MAX(age) AS oldest
-    FROM daily GROUP BY item_id
+    SELECT d.item_id,
+           SUM(CASE WHEN p.age IS NULL THEN power(%(beta)s, d.age - 1) * d.units ELSE 0 END) AS s1,
+           SUM(CASE WHEN p.age IS NULL THEN power(%(beta)s, d.age - 1) * d.units * d.units ELSE 0 END) AS s2,
+           SUM(CASE WHEN p.age IS NULL THEN 0 ELSE power(%(beta)s, d.age - 1) * d.units END) AS s1p,
+           SUM(CASE WHEN p.age IS NULL THEN 0 ELSE power(%(beta)s, d.age - 1) * d.units * d.units END) AS s2p,
+           MAX(d.age) AS oldest
+    FROM daily d LEFT JOIN promo p ON p.item_id = d.item_id AND p.age = d.age
+    GROUP BY d.item_id
+), promo_ages AS (
+    SELECT item_id, array_agg(age ORDER BY age) AS ages FROM promo GROUP BY item_id
 ), avail AS (
     SELECT l.item_id, SUM(l.on_hand - l.reserved - l.quarantined) AS available
     FROM {lot} l JOIN {batch} b ON b.id = l.batch_id
@@ -78,11 +99,12 @@ SELECT i.id, COALESCE(s.s1, 0), COALESCE(s.s2, 0),
        CASE WHEN EXISTS (SELECT 1 FROM {ledger} o WHERE o.supplier_id = i.supplier_id
                          AND o.product_id = i.product_id AND o.created_at < %(start)s) THEN %(window)s
             ELSE COALESCE(s.oldest, 0) END,
-       COALESCE(a.available, 0),
+       COALESCE(a.available, 0), COALESCE(s.s1p, 0), COALESCE(s.s2p, 0), COALESCE(pa.ages, '{{}}'::int[]),
        p.lead_time_days, p.lead_time_std_dev_days, p.service_level, p.minimum_order_quantity, p.case_pack,
        p.review_period_days
 FROM {item} i
 LEFT JOIN stats s ON s.item_id = i.id
+LEFT JOIN promo_ages pa ON pa.item_id = i.id
 LEFT JOIN avail a ON a.item_id = i.id
 LEFT JOIN {policy} p ON p.supplier_id = i.supplier_id AND p.product_id = i.product_id
 WHERE %(all)s OR i.id = ANY(%(items)s)
@@ -156,7 +178,8 @@ class RunResult:
 def _sql(template: str) -> str:
     return template.format(ledger=_table(InventoryTransaction), lot=_table(StockLot), batch=_table(Batch),
                            item=_table(InventoryItem), policy=_table(ReplenishmentPolicy),
-                           forecast=_table(Forecast), alert=_table(RestockAlert))
+                           forecast=_table(Forecast), alert=_table(RestockAlert), promotion=_table(Promotion),
+                           relationship=_table(TradingRelationship))
 
 
 def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | None = None) -> RunResult:
@@ -193,10 +216,11 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
             rows = _stats_rows_portable(today=today, now=now, beta=beta, item_ids=item_ids)
         columns: dict[str, list] = {name: [] for name in _FORECAST_COLUMNS}
         default = Policy.default()
-        for item_id, s1, s2, n, available, *policy_row in rows:
+        for item_id, s1, s2, n, available, s1p, s2p, promo_ages, *policy_row in rows:
             policy = default if policy_row[0] is None else Policy(
                 float(policy_row[0]), float(policy_row[1]), float(policy_row[2]), *policy_row[3:])
-            stats = demand_stats(weighted_sum=float(s1), weighted_sum_sq=float(s2), observed_days=n, beta=beta)
+            stats = baseline_demand_stats(base_sum=float(s1), base_sum_sq=float(s2), promo_sum=float(s1p),
+                                          promo_sum_sq=float(s2p), observed_days=n, promo_ages=promo_ages, beta=beta)
             # Rounded so that float noise cannot move a stockout date or a filter boundary.
             stats = DemandStats(round(stats.mean, 6), round(stats.std_dev, 6), stats.observed_days)
             numbers = forecast_numbers(stats=stats, policy=policy)
@@ -236,13 +260,35 @@ _FORECAST_COLUMNS = {
 }
 
 
+def _promotion_ages(*, today: date, keys: dict[tuple[int, int], int]) -> dict[int, set[int]]:
+    """Item id -> ages of its promotion days in the window (the ``promo`` part of ``_STATS_SQL``).
+
+    ``keys`` maps (supplier id, product id) to the item id.
+    """
+    first, last = today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1)
+    ages: dict[int, set[int]] = {}
+    for supplier_id, product_id, start, end in (
+            Promotion.objects.filter(end_date__gte=first, start_date__lte=last,
+                                     retail_partner__relationships__active=True)
+            .values_list("retail_partner__relationships__supplier_id", "product_id", "start_date", "end_date")):
+        item_id = keys.get((supplier_id, product_id))
+        if item_id is None:
+            continue
+        day = max(start, first)
+        while day <= min(end, last):
+            ages.setdefault(item_id, set()).add((today - day).days)
+            day += timedelta(days=1)
+    return ages
+
+
 def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: list[int] | None) -> list[tuple]:
     """The rows of ``_STATS_SQL`` for databases without its PostgreSQL dialect (SQLite).
 
-    The same definitions in the ORM: the window's ledger rows summed per item and UTC day
-    in SQL, the decay weights applied here (a few hundred thousand day rows at most, which
-    the embedded database is not meant to exceed), then one query for the items' available
-    units and whether they have history older than the window, and one for their policies.
+    The same definitions in the ORM: one query for the items' available units and whether
+    they have history older than the window, one for the promotion days, the window's
+    ledger rows summed per item and UTC day in SQL with the decay weights applied here (a
+    few hundred thousand day rows at most, which the embedded database is not meant to
+    exceed), and one query for the policies.
     """
     start = _day_start(today - timedelta(days=WINDOW_DAYS))
     ledger = InventoryTransaction.objects.filter(created_at__gte=start, created_at__lt=_day_start(today))
@@ -250,27 +296,31 @@ def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: l
     if item_ids is not None:
         ledger = ledger.filter(item_id__in=item_ids)
         items = items.filter(pk__in=item_ids)
-    units = Case(When(~Q(type__in=DEMAND_TYPES), then=Value(0)),
-                 When(~Q(on_hand_delta=0), then=Greatest(-F("on_hand_delta"), Value(0))),
-                 default=Abs("quantity"), output_field=IntegerField())
-    stats: dict[int, list] = {}
-    for item_id, day, total in (ledger.annotate(day=TruncDate("created_at", tzinfo=UTC)).order_by()
-                                .values("item_id", "day").annotate(units=Sum(units))
-                                .values_list("item_id", "day", "units")):
-        age = (today - day).days
-        weight = beta ** (age - 1)
-        s1_s2_oldest = stats.setdefault(item_id, [0.0, 0.0, 0])
-        s1_s2_oldest[0] += weight * total
-        s1_s2_oldest[1] += weight * total * total
-        s1_s2_oldest[2] = max(s1_s2_oldest[2], age)
     older = InventoryTransaction.objects.filter(supplier_id=OuterRef("supplier_id"),
                                                 product_id=OuterRef("product_id"), created_at__lt=start)
     lots = (StockLot.objects.filter(item=OuterRef("pk"), batch__status=Batch.Status.RELEASED,
                                     batch__expiration_date__gt=now)
             .order_by().values("item").annotate(total=Sum(F("on_hand") - F("reserved") - F("quarantined")))
             .values("total"))
-    items = items.annotate(has_older=Exists(older),
-                           available=Coalesce(Subquery(lots, output_field=IntegerField()), Value(0)))
+    item_rows = list(items.annotate(has_older=Exists(older),
+                                    available=Coalesce(Subquery(lots, output_field=IntegerField()), Value(0)))
+                     .order_by().values_list("pk", "supplier_id", "product_id", "has_older", "available"))
+    promo = _promotion_ages(today=today, keys={(row[1], row[2]): row[0] for row in item_rows})
+    units = Case(When(~Q(type__in=DEMAND_TYPES), then=Value(0)),
+                 When(~Q(on_hand_delta=0), then=Greatest(-F("on_hand_delta"), Value(0))),
+                 default=Abs("quantity"), output_field=IntegerField())
+    # item id -> [s1, s2, s1p, s2p, oldest age]
+    stats: dict[int, list] = {}
+    for item_id, day, total in (ledger.annotate(day=TruncDate("created_at", tzinfo=UTC)).order_by()
+                                .values("item_id", "day").annotate(units=Sum(units))
+                                .values_list("item_id", "day", "units")):
+        age = (today - day).days
+        weight = beta ** (age - 1)
+        sums = stats.setdefault(item_id, [0.0, 0.0, 0.0, 0.0, 0])
+        offset = 2 if age in promo.get(item_id, ()) else 0
+        sums[offset] += weight * total
+        sums[offset + 1] += weight * total * total
+        sums[4] = max(sums[4], age)
     policy_fields = ("lead_time_days", "lead_time_std_dev_days", "service_level", "minimum_order_quantity",
                      "case_pack", "review_period_days")
     policies = ReplenishmentPolicy.objects.all()
@@ -280,10 +330,10 @@ def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: l
     by_key = {(row[0], row[1]): row[2:] for row in
               policies.values_list("supplier_id", "product_id", *policy_fields)}
     rows = []
-    for item_id, supplier_id, product_id, has_older, available in items.order_by().values_list(
-            "pk", "supplier_id", "product_id", "has_older", "available"):
-        s1, s2, oldest = stats.get(item_id, (0.0, 0.0, 0))
-        rows.append((item_id, s1, s2, WINDOW_DAYS if has_older else oldest, available,
+    for item_id, supplier_id, product_id, has_older, available in item_rows:
+        s1, s2, s1p, s2p, oldest = stats.get(item_id, (0.0, 0.0, 0.0, 0.0, 0))
+        rows.append((item_id, s1, s2, WINDOW_DAYS if has_older else oldest, available, s1p, s2p,
+                     sorted(promo.get(item_id, ())),
                      *by_key.get((supplier_id, product_id), (None,) * len(policy_fields))))
     return rows
 
