@@ -43,6 +43,7 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.services import gtin_validate
+from partners.attributes.admin import AttributesAdminMixin, attributes_html
 
 LEDGER_INLINE_ROWS = 100
 
@@ -79,7 +80,8 @@ def days_left_badge(expiration_date) -> str:
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AttributesAdminMixin, admin.ModelAdmin):
+    attributes_resource = "product"
     list_display = ("sku", "name", "gtin", "kind", "flavor", "heat_level_shu", "bottle_size_ml",
                     "expiry_warning_days")
     list_filter = ("kind",)
@@ -191,7 +193,7 @@ class BatchAdmin(admin.ModelAdmin):
     list_select_related = ("product", "supplier")
     readonly_fields = ("product", "supplier", "batch_number", "production_date", "expiration_date", "days_left",
                        "status", "status_reason", "status_changed_at", "expiring_notified_at", "created_at",
-                       "on_hand", "reserved", "available", "full_ledger")
+                       "on_hand", "reserved", "available", "custom_attributes", "full_ledger")
     fields = readonly_fields
     inlines = (LotInline, LedgerInline)
     actions = ("quarantine", "release")
@@ -247,6 +249,10 @@ class BatchAdmin(admin.ModelAdmin):
         if not batch.sellable:
             return 0
         return batch.units_on_hand - batch.units_reserved - batch.units_held
+
+    @admin.display(description="custom attributes")
+    def custom_attributes(self, batch):
+        return attributes_html(batch.attributes)
 
     @admin.display(description="ledger")
     def full_ledger(self, batch):
