@@ -37,6 +37,8 @@ from inventory.models import (
     InventoryTransaction,
     Product,
     ReplenishmentPolicy,
+    Reservation,
+    ReservationLot,
     RestockAlert,
     SellThroughReport,
     StockLot,
@@ -180,7 +182,7 @@ def actor_label(row: InventoryTransaction) -> str:
     if row.actor_user_id:
         return f"staff {row.actor_user.get_username()}"
     if row.actor_client_id:
-        return f"client {row.actor_client.client_id}"
+        return f"client {row.actor_client.name or row.actor_client.client_id}"
     return "system"
 
 
@@ -376,7 +378,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def movement_view(self, request):
-        """Receive, adjust, damage, write off or transfer units: one ``stock_move`` call."""
+        """Receive, adjust, damage, write off or transfer units: dispatched by ``services.MOVEMENTS``."""
         if not can_change_stock(request):
             raise PermissionDenied
         item = None
@@ -454,6 +456,36 @@ class InventoryTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="actor")
     def actor(self, row):
         return actor_label(row)
+
+
+class HoldInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReservationLot
+    fields = ("lot", "quantity")
+    extra = 0
+
+
+@admin.register(ReservationLot)
+class ReservationLotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("reservation", "lot", "quantity")
+    search_fields = ("reservation__code", "lot__batch__batch_number")
+    list_select_related = ("reservation", "lot__batch", "lot__warehouse", "lot__item__supplier",
+                           "lot__item__product")
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Who holds reserved units: order allocations and standalone holds (read-only: services change them)."""
+
+    list_display = ("code", "item", "retail_partner", "order_ref", "status", "quantity", "remaining",
+                    "expires_at", "created_at")
+    list_filter = ("status", "item__supplier")
+    search_fields = ("code", "order_ref", "reference", "item__product__sku", "retail_partner__code")
+    list_select_related = ("item__supplier", "item__product", "retail_partner")
+    inlines = (HoldInline,)
+
+    @admin.display(description="held now")
+    def remaining(self, reservation):
+        return reservation.remaining_quantity
 
 
 # --- demand and replenishment ---------------------------------------------------------

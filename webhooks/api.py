@@ -99,9 +99,8 @@ class EventFeedApi(ApiView):
         limit = _limit(params.get("limit"))
         selectors.cursor_check(after=after)
         events, has_more = selectors.event_page(principal=request.user, after=after, types=types, limit=limit)
-        partner = selectors.audience_of(request.user) is not None
         return Response({
-            "results": [event.envelope(partner=partner) for event in events],
+            "results": [event.envelope() for event in events],
             "next_after": events[-1].sequence if events else after,
             "has_more": has_more,
         })
@@ -148,14 +147,13 @@ def _stream_open(request):
     return principal, after, types
 
 
-def _frame(event, partner: bool) -> str:
-    payload = json.dumps(event.envelope(partner=partner), separators=(",", ":"), ensure_ascii=False)
+def _frame(event) -> str:
+    payload = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
     return f"id: {event.sequence}\nevent: {event.type}\ndata: {payload}\n\n"
 
 
 async def _event_frames(principal, after: int, types):
     page = sync_to_async(selectors.event_page)
-    partner = selectors.audience_of(principal) is not None
     last_write = time.monotonic()
     # The polls run (thread-sensitive) in this request's own sync thread, whose database
     # connection Django closes with request_finished when the client goes away.
@@ -164,7 +162,7 @@ async def _event_frames(principal, after: int, types):
     while True:
         events, has_more = await page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
         if events:
-            yield "".join(_frame(event, partner) for event in events)
+            yield "".join(_frame(event) for event in events)
             after = events[-1].sequence
             last_write = time.monotonic()
             if has_more:
@@ -177,13 +175,12 @@ async def _event_frames(principal, after: int, types):
 
 def _event_frames_sync(principal, after: int, types):
     """The same stream for a WSGI server (or the sync test client); it holds its thread."""
-    partner = selectors.audience_of(principal) is not None
     last_write = time.monotonic()
     yield ": stream open\n\n"
     while True:
         events, has_more = selectors.event_page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
         if events:
-            yield "".join(_frame(event, partner) for event in events)
+            yield "".join(_frame(event) for event in events)
             after = events[-1].sequence
             last_write = time.monotonic()
             if has_more:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
+from webhooks.selectors import event_for_endpoint
 from webhooks.urlguard import UnsafeUrlError, url_check
 
 logger = logging.getLogger("hotsauce.webhooks")
@@ -156,10 +157,8 @@ def _claim(delivery_id: int, now: datetime) -> bool:
              cycle_attempts=F("cycle_attempts") + 1, last_attempt_at=now) == 1
 
 
-def envelope_body(event: Event, endpoint: Endpoint | None = None) -> str:
-    """The signed body; a supplier's or retailer's endpoint gets the partners' view of the event."""
-    partner = endpoint is not None and endpoint.owner_kind != Endpoint.OwnerKind.BRAND
-    return json.dumps(event.envelope(partner=partner), separators=(",", ":"), ensure_ascii=False)
+def envelope_body(event: Event) -> str:
+    return json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
 
 
 def signature_header(endpoint: Endpoint, *, msg_id: str, timestamp: int, body: str, now: datetime) -> str:
@@ -173,7 +172,7 @@ def signature_header(endpoint: Endpoint, *, msg_id: str, timestamp: int, body: s
 
 def _post(endpoint: Endpoint, event: Event, now: datetime) -> tuple[int | None, int, str, str]:
     """(status code, latency ms, error, response excerpt) of one HTTP attempt."""
-    body = envelope_body(event, endpoint)
+    body = envelope_body(event)
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
@@ -226,7 +225,8 @@ def delivery_attempt(*, delivery_id: int) -> DeliveryAttempt | None:
     if not _claim(delivery_id, now):
         return None
     delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
-    status_code, latency, error, excerpt = _post(delivery.endpoint, delivery.event, now)
+    event = event_for_endpoint(delivery.event, delivery.endpoint)
+    status_code, latency, error, excerpt = _post(delivery.endpoint, event, now)
     return _record(delivery, status_code, latency, error, excerpt)
 
 

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.db import models
 
 
@@ -20,9 +22,6 @@ class Event(models.Model):
     type = models.CharField(max_length=64, db_index=True)
     timestamp = models.DateTimeField(db_index=True)
     data = models.JSONField()
-    # What suppliers and retail partners receive when it differs from ``data`` (the brand's
-    # view): brand-only details removed by the emitter. Null when they see ``data`` itself.
-    partner_data = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["sequence"]
@@ -30,14 +29,19 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.sequence} {self.type}"
 
-    def envelope(self, *, partner: bool = False) -> dict:
-        """The envelope as the brand (``partner=False``) or a supplier or retail partner receives it."""
+    def for_audience(self, data: dict | None) -> Event:
+        """This event as one audience sees it (its own ``data`` when the audience row has one)."""
+        if data is not None:
+            self.data = data
+        return self
+
+    def envelope(self) -> dict:
         return {
             "id": self.event_id,
             "type": self.type,
             "sequence": self.sequence,
             "timestamp": self.timestamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.timestamp.microsecond // 1000:03d}Z",
-            "data": self.partner_data if partner and self.partner_data is not None else self.data,
+            "data": self.data,
         }
 
 
@@ -53,6 +57,9 @@ class EventAudience(models.Model):
     partner_id = models.BigIntegerField()
     # The event's sequence, copied so a partner's feed page is one index range scan.
     sequence = models.BigIntegerField(null=True)
+    # What this partner sees when it differs from ``Event.data`` (a retailer's own view of an
+    # item: what it can be promised, nothing about other retailers); null = ``Event.data``.
+    data = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

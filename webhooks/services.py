@@ -23,7 +23,7 @@ from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
 from hotsauce.errors import InvalidState, ValidationFailed
-from webhooks.delivery import deliveries_resend, deliveries_schedule, endpoint_disable
+from webhooks.delivery import deliveries_create_for_event, deliveries_resend, deliveries_schedule, endpoint_disable
 from webhooks.models import Delivery, Endpoint, Event, EventAudience, EventCounter
 from webhooks.types import EVENT_TYPES, WILDCARD
 from webhooks.urlguard import UnsafeUrlError, url_check
@@ -60,11 +60,14 @@ def _next_sequence() -> int:
 
 
 def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
-               retail_partner_ids: Iterable[int] = (), partner_data: dict | None = None) -> Event:
+               retail_partner_ids: Iterable[int] = (), audience_data: dict[int, dict] | None = None,
+               partner_data: dict | None = None) -> Event:
     """Append an event to the outbox inside the caller's transaction.
 
-    ``partner_data``, when given, is what the partners in the audience receive instead of
-    ``data`` (which the brand receives): ``data`` without what only the brand may read.
+    ``data`` is what the brand sees, and suppliers unless ``partner_data`` is given: then
+    every partner in the audience without data of its own sees that (``data`` less what only
+    the brand may read). ``audience_data`` maps a retail partner id to the data that retailer
+    sees instead. All camelCased here, once.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it describes")
@@ -74,31 +77,20 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
         type=type,
         timestamp=timezone.now(),
         data=camelize(data),
-        partner_data=camelize(partner_data) if partner_data is not None else None,
     )
-    audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence)
-                for pk in set(supplier_ids)]
-    audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk, sequence=event.sequence)
+    shared = camelize(partner_data) if partner_data is not None else None
+    audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence,
+                              data=shared) for pk in set(supplier_ids)]
+    own = audience_data or {}
+    audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk, sequence=event.sequence,
+                               data=camelize(own[pk]) if pk in own else shared)
                  for pk in set(retail_partner_ids)]
     if audience:
         EventAudience.objects.bulk_create(audience)
-    # Hooks (the delivery fan-out) decide from the audience just written, without a re-read.
+    # The delivery fan-out decides from the audience just written, without a re-read.
     event.audience_pairs = [(row.partner_kind, row.partner_id) for row in audience]
-    for hook in _after_emit_hooks:
-        hook(event)
+    deliveries_create_for_event(event)
     return event
-
-
-# The delivery machinery registers here (webhooks.delivery) to fan an event out to
-# subscriptions in the same transaction, without this module importing it.
-_after_emit_hooks: list = []
-
-
-def register_after_emit(hook) -> None:
-    if hook not in _after_emit_hooks:
-        _after_emit_hooks.append(hook)
-
-
 
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -231,4 +223,4 @@ def events_purge(*, now: datetime | None = None, batch_size: int = 5000) -> int:
         deleted += len(ids)
 
 
-__all__ = ["event_emit", "register_after_emit"]
+__all__ = ["event_emit"]
