@@ -286,3 +286,15 @@ def test_a_batch_gets_attributes_from_its_supplier_or_the_brand(brand_caller, su
     assert [b["batchNumber"] for b in listed["results"]] == ["BATCH202406"]
     assert supplier_caller.patch(url, {"attributes": "limited"}).status_code == 400
     assert supplier_caller.patch(url, {}).status_code == 400
+
+
+def test_write_answers_show_a_partner_only_what_it_may_read(brand_caller, supplier_caller):
+    define(brand_caller, "promoCode", "string", ["order"], readable=True)
+    define(brand_caller, "marginBand", "enum", ["order"], readable=False, values=["high", "low"])
+    placed = brand_caller.post("/api/v1/orders", {
+        "supplierId": "SUP123", "retailPartnerId": "RETAIL456", "lines": [{"productId": "HOTSAUCE789", "quantity": 1}],
+        "attributes": {"promoCode": "SPRING24", "marginBand": "high"}}, key=key())
+    assert placed.status_code == 201 and placed.json()["attributes"] == {"promoCode": "SPRING24", "marginBand": "high"}
+    cancelled = supplier_caller.post(f"/api/v1/orders/{placed.json()['orderId']}/cancel", {}, key=key())
+    assert cancelled.status_code == 200, cancelled.content
+    assert cancelled.json()["attributes"] == {"promoCode": "SPRING24"}
