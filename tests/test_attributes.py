@@ -10,6 +10,7 @@ from inventory.models import Batch, Product
 from orders.models import Order
 from partners.models import RetailPartner
 from tests.conftest import problem
+from tests.test_forecast_support import app_queries
 
 
 def key() -> str:
@@ -298,3 +299,20 @@ def test_write_answers_show_a_partner_only_what_it_may_read(brand_caller, suppli
     cancelled = supplier_caller.post(f"/api/v1/orders/{placed.json()['orderId']}/cancel", {}, key=key())
     assert cancelled.status_code == 200, cancelled.content
     assert cancelled.json()["attributes"] == {"promoCode": "SPRING24"}
+
+
+def test_reading_attributes_costs_one_query_per_page_not_one_per_record(brand_caller, retailer_caller,
+                                                                         django_assert_max_num_queries):
+    define(brand_caller, "limitedEdition", "boolean", ["product", "order"], readable=True)
+    define(brand_caller, "marginBand", "enum", ["product", "order"], readable=False, values=["high", "low"])
+    skus = list(Product.objects.order_by("sku").values_list("sku", flat=True))
+    values = {"limitedEdition": True, "marginBand": "high"}
+
+    def page_queries(count: int) -> int:
+        Product.objects.filter(sku__in=skus[:count]).update(attributes=values)
+        with django_assert_max_num_queries(50) as captured:
+            body = retailer_caller.get(f"/api/v1/products?attributes.limitedEdition=true&limit={count}").json()
+        assert [p["attributes"] for p in body["results"]] == [{"limitedEdition": True}] * count
+        return len(app_queries(captured))
+
+    assert page_queries(2) == page_queries(8)

@@ -53,34 +53,43 @@ def _enum(definition: AttributeDefinition, value) -> str:
     return value
 
 
+def _boolean(definition: AttributeDefinition, value) -> bool:
+    if not isinstance(value, bool):
+        raise BadValue("Must be true or false.")
+    return value
+
+
+def _integer(definition: AttributeDefinition, value) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadValue("Must be a whole number (a JSON number).")
+    if abs(value) > MAX_INTEGER:
+        raise BadValue(f"Must be between -{MAX_INTEGER} and {MAX_INTEGER}.")
+    return value
+
+
+def _decimal_json(definition: AttributeDefinition, value) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise BadValue("Must be a decimal number, e.g. 12.5.")
+    return _decimal(value)
+
+
+def _string(definition: AttributeDefinition, value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadValue("Must be a non-blank string.")
+    if len(value) > MAX_STRING:
+        raise BadValue(f"At most {MAX_STRING} characters.")
+    return value
+
+
+_CLEAN = {T.BOOLEAN: _boolean, T.INTEGER: _integer, T.DECIMAL: _decimal_json, T.STRING: _string,
+          T.DATE: lambda definition, value: _date(value), T.ENUM: _enum}
+
+
 def value_clean(definition: AttributeDefinition, value):
     """The stored form of a value sent in a JSON body; ``BadValue`` says what is wrong."""
-    kind = definition.type
-    if kind == T.BOOLEAN:
-        if not isinstance(value, bool):
-            raise BadValue("Must be true or false.")
-        return value
-    if kind == T.INTEGER:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise BadValue("Must be a whole number (a JSON number).")
-        if abs(value) > MAX_INTEGER:
-            raise BadValue(f"Must be between -{MAX_INTEGER} and {MAX_INTEGER}.")
-        return value
-    if kind == T.DECIMAL:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise BadValue("Must be a decimal number, e.g. 12.5.")
-        return _decimal(value)
-    if kind == T.STRING:
-        if not isinstance(value, str) or not value.strip():
-            raise BadValue("Must be a non-blank string.")
-        if len(value) > MAX_STRING:
-            raise BadValue(f"At most {MAX_STRING} characters.")
-        return value
-    if kind == T.DATE:
-        return _date(value)
-    return _enum(definition, value)
+    return _CLEAN[definition.type](definition, value)
 
 
 def value_parse(definition: AttributeDefinition, raw: str):
