@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, IntegerField, Q, Sum, Value
+from django.db.models import IntegerField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -44,6 +44,7 @@ from inventory.models import (
     StockLot,
     Warehouse,
 )
+from inventory.selectors import available_units, lot_quantities
 from inventory.services import gtin_validate
 from partners.attributes.admin import AttributesAdminMixin, attributes_html
 
@@ -147,8 +148,7 @@ class LotInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="available")
     def available(self, lot):
-        sellable = lot.batch.status == Batch.Status.RELEASED and not lot.batch.is_expired
-        return lot.on_hand - lot.reserved - lot.quarantined if sellable else 0
+        return lot_quantities(lot, timezone.now())[0]
 
 
 class LedgerInline(ReadOnlyMixin, admin.TabularInline):
@@ -207,6 +207,7 @@ class BatchAdmin(admin.ModelAdmin):
             units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
             units_reserved=Coalesce(Sum("lots__reserved"), zero),
             units_held=Coalesce(Sum("lots__quarantined"), zero),
+            units_available=Coalesce(Sum(available_units(timezone.now(), "lots__")), zero),
         )
 
     def has_add_permission(self, request):
@@ -246,11 +247,9 @@ class BatchAdmin(admin.ModelAdmin):
     def reserved(self, batch):
         return batch.units_reserved
 
-    @admin.display(description="available")
+    @admin.display(description="available", ordering="units_available")
     def available(self, batch):
-        if not batch.sellable:
-            return 0
-        return batch.units_on_hand - batch.units_reserved - batch.units_held
+        return batch.units_available
 
     @admin.display(description="custom attributes")
     def custom_attributes(self, batch):
@@ -329,13 +328,10 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         zero = Value(0, output_field=IntegerField())
-        # Units that could be promised: unreserved, not held, in a released and unexpired batch.
-        sellable = Q(lots__batch__status=Batch.Status.RELEASED, lots__batch__expiration_date__gt=timezone.now())
         return super().get_queryset(request).annotate(
             units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
             units_reserved=Coalesce(Sum("lots__reserved"), zero),
-            units_available=Coalesce(Sum(F("lots__on_hand") - F("lots__reserved") - F("lots__quarantined"),
-                                         filter=sellable), zero),
+            units_available=Coalesce(Sum(available_units(timezone.now(), "lots__")), zero),
         )
 
     def has_add_permission(self, request):

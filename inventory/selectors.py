@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.models import (
@@ -135,6 +136,13 @@ def available_units(now: datetime, prefix: str = "") -> Case:
     unreserved = F(f"{prefix}on_hand") - F(f"{prefix}reserved") - F(f"{prefix}quarantined")
     return Case(When(sellable_lots_q(now, prefix), then=unreserved), default=Value(0),
                 output_field=IntegerField())
+
+
+def item_available_subquery(now: datetime) -> Coalesce:
+    """An item's available units (``Sum`` of ``available_units`` over its lots), for ``annotate``."""
+    lots = (StockLot.objects.filter(item=OuterRef("pk")).order_by().values("item")
+            .annotate(total=Sum(available_units(now))).values("total"))
+    return Coalesce(Subquery(lots, output_field=IntegerField()), Value(0))
 
 
 def on_hold_units(now: datetime, prefix: str = "") -> Case:

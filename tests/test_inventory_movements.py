@@ -288,7 +288,8 @@ class TestListing:
         from inventory.models import Batch
         from inventory.services import batch_set_status
 
-        batch_set_status(batch=Batch.objects.get(batch_number="B104-04"), status="quarantined", reason="held for a check")
+        batch_set_status(batch=Batch.objects.get(batch_number="B104-04"), status="quarantined",
+                         reason="held for a check")
         items = brand_caller.get("/api/v1/inventory?onlyAvailable=true&supplierId=SUP123").json()["results"]
         assert "HOTSAUCE104" not in {i["productId"] for i in items}
         assert "HOTSAUCE789" in {i["productId"] for i in items}
