@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from hotsauce.errors import ValidationFailed
 from inventory.models import Batch, StockLot
-from inventory.selectors import ts
+from inventory.selectors import batch_view
 from inventory.services.work import stock_work
 from partners.attributes.selectors import partner_data
 from partners.principal import Principal
@@ -34,20 +34,8 @@ def batch_set_status(*, batch: Batch, status: str, reason: str = "", actor: Prin
                 if lot.batch_id == batch.pk:
                     lot.batch.status, lot.batch.status_reason = status, reason[:500]
         if status == Batch.Status.QUARANTINED:
-            view = batch_view(batch)
+            # The batch's custom attributes ride along; partners get only the partner-readable ones.
+            view = {**batch_view(batch), "attributes": batch.attributes}
             event_emit(type="batch.quarantined", data=view, partner_data=partner_data(view),
                        supplier_ids=[batch.supplier_id])
     return batch
-
-
-def batch_view(batch: Batch) -> dict:
-    return {
-        "product_id": batch.product.sku,
-        "supplier_id": batch.supplier.code,
-        "batch_number": batch.batch_number,
-        "production_date": batch.production_date.isoformat() if batch.production_date else None,
-        "expiration_date": ts(batch.expiration_date),
-        "status": batch.status,
-        "status_reason": batch.status_reason,
-        "attributes": batch.attributes,
-    }
