@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -316,3 +317,23 @@ def test_reading_attributes_costs_one_query_per_page_not_one_per_record(brand_ca
         return len(app_queries(captured))
 
     assert page_queries(2) == page_queries(8)
+
+
+def test_batch_events_carry_the_attributes_each_audience_may_read(brand_caller, supplier_caller):
+    from inventory.services import batch_set_status
+
+    define(brand_caller, "limitedEdition", "boolean", ["batch"], readable=True)
+    define(brand_caller, "marginBand", "enum", ["batch"], readable=False, values=["high", "low"])
+    url = "/api/v1/products/HOTSAUCE789/batches/BATCH202406"
+    assert brand_caller.patch(url, {"attributes": {"limitedEdition": True, "marginBand": "low"}}).status_code == 200
+    batch_set_status(batch=Batch.objects.get(batch_number="BATCH202406"), status="quarantined", reason="lab check")
+
+    def quarantined(caller) -> dict:
+        events = caller.get("/api/v1/events?after=0&types=batch.quarantined").json()["results"]
+        assert len(events) == 1
+        return events[0]["data"]["attributes"]
+
+    assert quarantined(brand_caller) == {"limitedEdition": True, "marginBand": "low"}
+    assert quarantined(supplier_caller) == {"limitedEdition": True}
+    trace = supplier_caller.get(f"{url}/trace").json()
+    assert "marginBand" not in json.dumps(trace)
