@@ -24,6 +24,7 @@ from inventory.models import Batch, InventoryItem, InventoryTransaction, Product
 from inventory.selectors import fefo, item_totals, item_view, lot_quantities, shelf_life_cutoff, ts
 from partners.models import RetailPartner, Supplier, TradingRelationship
 from partners.principal import Principal
+from hotsauce import metrics
 from webhooks.services import event_emit
 
 T = InventoryTransaction.Type
@@ -154,6 +155,7 @@ class _Movement:
         for row in self.rows:
             row.item_version = self.item.version
         InventoryTransaction.objects.bulk_create(self.rows)
+        metrics.movement_recorded(self.type)
         _emit_item_updated(self.item, self.lots, {
             "movement_id": str(self.movement_id),
             "type": self.type,

@@ -7,6 +7,7 @@ import logging
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
+from hotsauce import metrics
 from inventory.models import StockLot
 
 logger = logging.getLogger("hotsauce.reconcile")
@@ -29,6 +30,7 @@ def reconcile() -> list[dict]:
         "reserved": lot.reserved, "ledger_reserved": lot.ledger_reserved,
         "quarantined": lot.quarantined, "ledger_quarantined": lot.ledger_quarantined,
     } for lot in lots]
+    metrics.reconciled(len(drift))
     if drift:
         logger.error("Inventory drift in %d lots: %s", len(drift), drift[:20])
     return drift

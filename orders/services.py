@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from hotsauce import metrics
 from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory import services as stock
 from inventory.locks import lock_items, lock_lots
@@ -153,6 +154,7 @@ def _order_transition(order: Order, status: str) -> bool:
                            extra={"orderStatus": order.status})
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(status=status, updated_at=now)
+    metrics.order_status_changed(order.status, status)
     order.status, order.updated_at = status, now
     return True
 
@@ -261,6 +263,7 @@ def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: li
         created.append(line)
     status = _derive_status(order, created)
     Order.objects.filter(pk=order.pk).update(status=status)
+    metrics.order_status_changed("new", status)
     order.status = status
     _emit_order(order, "order.created")
     return order
