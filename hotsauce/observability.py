@@ -207,7 +207,8 @@ def _forget_dead_processes(directory: Path) -> None:
 
 def metrics_view(request):
     """GET /metrics: Prometheus text format; 403 outside METRICS_ALLOWED_IPS without the token."""
-    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+    from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
     if request.method not in ("GET", "HEAD"):
         return HttpResponse("Method not allowed\n", status=405, content_type="text/plain")
@@ -219,4 +220,5 @@ def metrics_view(request):
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=str(directory))
     registry.register(metrics.StateCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    # The classic text format, which every Prometheus 2 server reads.
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)

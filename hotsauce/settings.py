@@ -336,7 +336,8 @@ LOGGING = {
         "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s",
                  "timestamp": True, "rename_fields": {"levelname": "level", "name": "logger"}},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain" if LOG_FORMAT == "text" else "json"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "plain" if LOG_FORMAT == "text" else "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-oauth-toolkit logs a rejected client secret verbatim at DEBUG: never below INFO.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "oauth2_provider": {"level": "INFO"},

@@ -18,13 +18,13 @@ from django.utils import timezone
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
+from hotsauce import metrics
 from hotsauce.errors import InsufficientStock, NotFound, PreconditionFailed, ValidationFailed, VersionConflict
 from inventory.locks import lock_items, lock_lots
 from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
 from inventory.selectors import fefo, item_totals, item_view, lot_quantities, shelf_life_cutoff, ts
 from partners.models import RetailPartner, Supplier, TradingRelationship
 from partners.principal import Principal
-from hotsauce import metrics
 from webhooks.services import event_emit
 
 T = InventoryTransaction.Type
