@@ -109,6 +109,15 @@ def _emit_batch(start: int, count: int, supplier: Supplier) -> None:
                            supplier_ids=[supplier.pk])
 
 
+def _example_consumer():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("erp_consumer", BASE_DIR / "docs" / "examples" / "erp_consumer.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _wait(predicate, timeout: float, message):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -198,5 +207,9 @@ def test_a_consumer_receives_all_1000_events_in_order_across_a_kill_9_of_the_rel
     # The supplier-bound queue got exactly the stock events (and their duplicates), nothing else.
     assert depth == sum(1 for _props, key, _body in received if key == "inventory.updated.SUP123")
     assert depth >= sum(1 for e in events.values() if e.type == "inventory.updated")
+    # The consumer docs/events.md shows reads that queue: each stock event once, duplicates skipped.
+    example = _example_consumer()
+    handled = example.consume(vhost, "inventory.updated.SUP123", "erp.sup123-stock", limit=TOTAL)
+    assert handled == sum(1 for e in events.values() if e.type == "inventory.updated")
     print(f"killed after sequence {killed_at}; {len(received)} messages, {duplicates} duplicates")
     logs.cleanup()
