@@ -1,9 +1,10 @@
 """Every Prometheus metric of the service, defined once, and the tiny functions the code calls.
 
-Domain code never touches a metric object: it calls ``metrics.movement_recorded(type)`` and
-friends, so names, labels and the commit rule live here alone. Values that describe the
-database (outbox lag, failing endpoints, relay position, periodic jobs) are not counted
-by anyone: ``StateCollector`` reads them when ``/metrics`` is scraped.
+Domain code never touches a metric object: it calls ``metrics.movements_recorded(types)``
+and friends, so names, labels and the commit rule live here alone. Values that describe the
+database (outbox lag, failing endpoints, relay position, periodic jobs) are not counted by
+anyone: collectors read them when ``/metrics`` is scraped (``JobCollector`` here, the
+webhooks app's own in ``webhooks/metrics.py``).
 
 Web servers and Celery run several processes, so prometheus_client runs in multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set up by settings before this module is imported):
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from django.core.exceptions import ImproperlyConfigured
@@ -70,8 +71,9 @@ def _on_commit(fn: Callable[[], None]) -> None:
 # --- the calls the code makes --------------------------------------------------------------
 
 
-def movement_recorded(type: str) -> None:
-    _on_commit(STOCK_MOVEMENTS.labels(type=type).inc)
+def movements_recorded(types: Iterable[str]) -> None:
+    for type in types:
+        _on_commit(STOCK_MOVEMENTS.labels(type=type).inc)
 
 
 def order_status_changed(from_status: str, to_status: str) -> None:
@@ -187,62 +189,27 @@ def _epoch(value) -> float | None:
 
 # --- read at scrape time ------------------------------------------------------------------
 
+# Collectors of facts that live in the database, registered by the apps that own the tables
+# (webhooks: outbox lag, endpoints), so this module imports no app.
+_state_collectors: list = []
 
-class StateCollector:
-    """Gauges that are facts of the database, computed by the process answering the scrape."""
+
+def state_collector_register(collector) -> None:
+    if collector not in _state_collectors:
+        _state_collectors.append(collector)
+
+
+def state_collectors() -> list:
+    return [JobCollector(), *_state_collectors]
+
+
+class JobCollector:
+    """Each periodic job's last success and whether it is overdue, read when /metrics is scraped."""
 
     def describe(self):
         return []  # nothing to read at registration time
 
     def collect(self):
-        yield from self._outbox()
-        yield from self._endpoints()
-        yield from self._jobs()
-
-    @staticmethod
-    def _outbox():
-        from django.db.models import Min
-
-        from webhooks.models import Delivery, EventCounter
-
-        newest = EventCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0
-        oldest = Delivery.objects.filter(state=Delivery.State.PENDING).aggregate(seq=Min("event__sequence"))["seq"]
-        lag = GaugeMetricFamily("hotsauce_outbox_lag_events", "Events from the oldest one a consumer still "
-                                "owes through the newest (0 when nothing is owed).", labels=["consumer"])
-        lag.add_metric(["webhooks"], newest - oldest + 1 if oldest is not None else 0)
-        relayed = _relay_position()
-        if relayed is not None:
-            lag.add_metric(["amqp_relay"], max(0, newest - relayed))
-        yield lag
-        sequence = GaugeMetricFamily("hotsauce_event_sequence", "Newest event sequence written.")
-        sequence.add_metric([], newest)
-        yield sequence
-
-    @staticmethod
-    def _endpoints():
-        from django.db.models import Count
-
-        from webhooks.models import Endpoint
-
-        family = GaugeMetricFamily("hotsauce_webhook_endpoints", "Webhook endpoints by state.", labels=["state"])
-        counts = {"enabled": 0, "disabled": 0, "failing": 0}
-        for row in Endpoint.objects.values("enabled").annotate(n=Count("id")):
-            counts["enabled" if row["enabled"] else "disabled"] += row["n"]
-        failing = list(Endpoint.objects.filter(enabled=True, failing_since__isnull=False)
-                       .values_list("public_id", "failing_since")[:100])
-        counts["failing"] = len(failing)
-        for state, n in counts.items():
-            family.add_metric([state], n)
-        yield family
-        since = GaugeMetricFamily("hotsauce_webhook_endpoint_failing_since_timestamp_seconds",
-                                  "Start of the current run of failures of each failing endpoint.",
-                                  labels=["endpoint"])
-        for public_id, failing_since in failing:
-            since.add_metric([public_id], failing_since.timestamp())
-        yield since
-
-    @staticmethod
-    def _jobs():
         try:
             statuses = _job_statuses()
         except Exception:  # a broken job table must not take the whole scrape down
@@ -259,14 +226,8 @@ class StateCollector:
         yield overdue
 
 
-def _relay_position() -> int | None:
-    from webhooks.relay.selectors import relay_position
-
-    return relay_position()
-
-
 __all__ = [
-    "movement_recorded", "order_status_changed", "problem_answered", "webhook_attempted", "idempotent_replayed",
+    "movements_recorded", "order_status_changed", "problem_answered", "webhook_attempted", "idempotent_replayed",
     "rate_limited", "reconciled", "relay_published", "task_finished", "db_query_timed", "stream_tracked",
-    "job_source_register", "StateCollector",
+    "job_source_register", "state_collector_register", "state_collectors",
 ]

@@ -219,6 +219,7 @@ def metrics_view(request):
     _forget_dead_processes(directory)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=str(directory))
-    registry.register(metrics.StateCollector())
+    for collector in metrics.state_collectors():
+        registry.register(collector)
     # The classic text format, which every Prometheus 2 server reads.
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)

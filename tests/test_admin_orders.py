@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from inventory.models import Batch, InventoryTransaction, Product, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from orders.models import Order, Recall, Return, ReturnLine
 from orders.services import LineRequest, ReturnLineRequest, order_create, return_create, shipment_create
 from partners.models import AuthAuditLog, RetailPartner, Supplier

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from inventory.models import InventoryTransaction
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from tests import factories
 
 ITEM = "/api/v1/inventory/{}/{}"

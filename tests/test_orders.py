@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hotsauce.celery import app as celery_app
 from inventory.models import InventoryTransaction, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from orders.models import Order
 from tests import factories as f
 from tests.conftest import problem

@@ -9,7 +9,7 @@ from django.db import connection
 
 from hotsauce.errors import ApplicationError, InvalidState
 from inventory.models import Batch, Product, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from orders import services
 from orders.models import Order, OrderLine, Shipment
 from tests import factories as f

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inventory.models import InventoryTransaction, Product, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from orders.models import Return
 from tests import factories as f
 from tests.conftest import problem

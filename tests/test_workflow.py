@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.models import InventoryTransaction, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from webhooks.models import Event
 
 ITEM = "/api/v1/inventory/SUP123/HOTSAUCE789"

@@ -6,7 +6,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Events and webhooks"
 
     def ready(self) -> None:
-        from webhooks.delivery import deliveries_create_for_event
-        from webhooks.services import register_after_emit
+        from hotsauce import metrics
+        from webhooks.metrics import OutboxCollector
 
-        register_after_emit(deliveries_create_for_event)
+        metrics.state_collector_register(OutboxCollector())

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from inventory.models import InventoryTransaction, Product, StockLot
-from inventory.services_reconcile import reconcile
+from inventory.services.reconcile import reconcile
 from orders.services import LineRequest, ReturnLineRequest, order_create, return_create, shipment_create
 from partners.models import RetailPartner, Supplier
 from partners.services import api_client_create

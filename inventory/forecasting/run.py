@@ -1,0 +1,348 @@
+"""The periodic forecast run: every item's demand statistics in one aggregate query, the formulas
+applied in memory, all forecasts written back in one statement, alerts opened and resolved set-based.
+
+On SQLite, the embedded default, the aggregate and the write-back go through the ORM instead of the
+PostgreSQL dialect, with the same results (tests/test_forecast_sqlite.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Abs, Greatest, TruncDate
+from django.utils import timezone
+
+from inventory.forecasting.alerts import alert_view
+from inventory.forecasting.common import _day_start, _table
+from inventory.forecasting.expiring import batches_expiring_notify
+from inventory.forecasting.formulas import (
+    DEMAND_TYPES,
+    WINDOW_DAYS,
+    DemandStats,
+    Policy,
+    decay,
+    demand_stats,
+    forecast_numbers,
+    suggested_order_quantity,
+)
+from inventory.models import (
+    Batch,
+    Forecast,
+    InventoryItem,
+    InventoryTransaction,
+    ReplenishmentPolicy,
+    RestockAlert,
+    StockLot,
+)
+from inventory.selectors import item_available_subquery, item_totals, shelf_life_cutoff
+from partners.models import TradingRelationship
+from webhooks.services import event_emit
+
+# --- the periodic run ---------------------------------------------------------------------------
+
+
+
+
+
+
+# Each item's demand statistics, available units and policy, in one aggregate query
+# (PostgreSQL; ``_stats_rows_portable`` is the same for SQLite).
+# Ages are whole UTC days before today (1 = yesterday); today is excluded because it is
+# not over yet. An item's history starts at its first ledger row, so a young item's
+# average is not diluted by days before it existed: one pass over the window's rows finds
+# both the outflows and the oldest day seen, and an index probe on (supplier, product,
+# created_at) tells whether the item has rows older than the window (full window then).
+# A demand row's units are its on-hand decrease; a row imported without a delta counts by
+# its quantity (the services always write both, equal).
+_STATS_SQL = """
+WITH daily AS (
+    SELECT t.item_id, (%(today)s::date - (t.created_at AT TIME ZONE 'UTC')::date) AS age,
+           SUM(CASE WHEN NOT t.type = ANY(%(types)s) THEN 0
+                    WHEN t.on_hand_delta <> 0 THEN GREATEST(-t.on_hand_delta, 0)
+                    ELSE ABS(t.quantity) END) AS units
+    FROM {ledger} t
+    WHERE t.created_at >= %(start)s AND t.created_at < %(today_start)s
+      AND (%(all)s OR t.item_id = ANY(%(items)s))
+    GROUP BY 1, 2
+), stats AS (
+    SELECT item_id, SUM(power(%(beta)s, age - 1) * units) AS s1, SUM(power(%(beta)s, age - 1) * units * units) AS s2,
+           MAX(age) AS oldest
+    FROM daily GROUP BY item_id
+), avail AS (
+    -- "available" as inventory.selectors.available_units defines it: unreserved, not held, in
+    -- lots of released batches that have not expired.
+    SELECT l.item_id, SUM(l.on_hand - l.reserved - l.quarantined) AS available
+    FROM {lot} l JOIN {batch} b ON b.id = l.batch_id
+    WHERE b.status = 'released' AND b.expiration_date > %(now)s
+    GROUP BY l.item_id
+)
+SELECT i.id, COALESCE(s.s1, 0), COALESCE(s.s2, 0),
+       CASE WHEN EXISTS (SELECT 1 FROM {ledger} o WHERE o.supplier_id = i.supplier_id
+                         AND o.product_id = i.product_id AND o.created_at < %(start)s) THEN %(window)s
+            ELSE COALESCE(s.oldest, 0) END,
+       COALESCE(a.available, 0),
+       p.lead_time_days, p.lead_time_std_dev_days, p.service_level, p.minimum_order_quantity, p.case_pack,
+       p.review_period_days
+FROM {item} i
+LEFT JOIN stats s ON s.item_id = i.id
+LEFT JOIN avail a ON a.item_id = i.id
+LEFT JOIN {policy} p ON p.supplier_id = i.supplier_id AND p.product_id = i.product_id
+WHERE %(all)s OR i.id = ANY(%(items)s)
+"""
+
+_UPSERT_SQL = """
+INSERT INTO {forecast} (item_id, average_daily_demand, demand_std_dev, observed_days, lead_time_days,
+    lead_time_std_dev_days, service_level, minimum_order_quantity, case_pack, review_period_days,
+    safety_stock, reorder_point, available_quantity, computed_at)
+SELECT u.*, %(now)s FROM unnest(%(item)s::bigint[], %(d)s::float8[], %(sd)s::float8[], %(n)s::int[],
+    %(lt)s::float8[], %(ltsd)s::float8[], %(sl)s::float8[], %(moq)s::int[], %(case)s::int[], %(review)s::int[],
+    %(ss)s::float8[], %(rop)s::float8[], %(avail)s::int[]) AS u
+ON CONFLICT (item_id) DO UPDATE SET
+    average_daily_demand = EXCLUDED.average_daily_demand, demand_std_dev = EXCLUDED.demand_std_dev,
+    observed_days = EXCLUDED.observed_days, lead_time_days = EXCLUDED.lead_time_days,
+    lead_time_std_dev_days = EXCLUDED.lead_time_std_dev_days, service_level = EXCLUDED.service_level,
+    minimum_order_quantity = EXCLUDED.minimum_order_quantity, case_pack = EXCLUDED.case_pack,
+    review_period_days = EXCLUDED.review_period_days, safety_stock = EXCLUDED.safety_stock,
+    reorder_point = EXCLUDED.reorder_point, available_quantity = EXCLUDED.available_quantity,
+    computed_at = EXCLUDED.computed_at
+"""
+
+# The alert statements below are plain SQL that PostgreSQL and SQLite (3.35+: RETURNING,
+# ON CONFLICT) both run, so the alert rules have one implementation. The updates name the
+# forecast through ``item_id IN (...)`` rather than ``UPDATE ... FROM`` because SQLite
+# cannot qualify the RETURNING column of an aliased target.
+
+# ON CONFLICT DO NOTHING against the partial unique constraint: an item that already has
+# an open or acknowledged alert gets no second one, even if two runs overlap.
+_OPEN_SQL = """
+INSERT INTO {alert} (item_id, status, severity, available_quantity, reorder_point, suggested_order_quantity,
+                     opened_at)
+SELECT f.item_id, 'open',
+       CASE WHEN f.available_quantity <= 0 THEN 'out_of_stock' ELSE 'low_stock' END,
+       f.available_quantity, f.reorder_point, 0, %(now)s
+FROM {forecast} f
+WHERE f.available_quantity < f.reorder_point AND f.computed_at = %(now)s
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+_RESOLVE_SQL = """
+UPDATE {alert} SET status = 'resolved', resolved_at = %(now)s
+WHERE status IN ('open', 'acknowledged')
+  AND item_id IN (SELECT f.item_id FROM {forecast} f
+                  WHERE f.computed_at = %(now)s AND f.available_quantity >= f.reorder_point)
+RETURNING id
+"""
+
+# An open alert whose item has since run out escalates once, so subscribers hear
+# inventory.out_of_stock even when the alert opened as low stock.
+_ESCALATE_SQL = """
+UPDATE {alert} SET severity = 'out_of_stock'
+WHERE status IN ('open', 'acknowledged') AND severity = 'low_stock'
+  AND item_id IN (SELECT f.item_id FROM {forecast} f WHERE f.computed_at = %(now)s AND f.available_quantity <= 0)
+RETURNING id
+"""
+
+_LOCK_KEY = 0x686F7466  # pg advisory lock id for the forecast run ("hotf")
+
+
+@dataclass
+class RunResult:
+    items: int
+    opened: list[int]
+    resolved: list[int]
+    escalated: list[int]
+    expiring_batches: list[int]
+
+
+def _sql(template: str) -> str:
+    return template.format(ledger=_table(InventoryTransaction), lot=_table(StockLot), batch=_table(Batch),
+                           item=_table(InventoryItem), policy=_table(ReplenishmentPolicy),
+                           forecast=_table(Forecast), alert=_table(RestockAlert))
+
+
+def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | None = None) -> RunResult:
+    """Recompute every item's forecast, open and resolve restock alerts, warn of expiring batches.
+
+    One transaction, a fixed number of statements whatever the number of items, plus one
+    event per alert or batch whose state changed. On PostgreSQL runs are serialised by an
+    advisory lock: a periodic run that finds another in progress does nothing (the next one
+    catches up); a run for a few ``item_ids`` (after a policy change) waits for it instead.
+    On SQLite (the embedded default) the IMMEDIATE transaction already serialises runs, and
+    the statistics and the forecast upsert go through the ORM (see ``_stats_rows_portable``).
+    """
+    now = (now or timezone.now()).replace(microsecond=0)
+    today = now.astimezone(UTC).date()
+    beta = decay()
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
+            if item_ids is None:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    return RunResult(0, [], [], [], [])
+            else:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            # The per-item-and-day aggregate spills to disk at the default 4 MB (10,000 items ×
+            # 90 days); this transaction only.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(_sql(_STATS_SQL), {
+                "today": today, "today_start": _day_start(today),
+                "start": _day_start(today - timedelta(days=WINDOW_DAYS)), "types": list(DEMAND_TYPES), "beta": beta,
+                "now": now, "window": WINDOW_DAYS, "all": item_ids is None, "items": list(item_ids or [])})
+            rows = cursor.fetchall()
+        else:
+            rows = _stats_rows_portable(today=today, now=now, beta=beta, item_ids=item_ids)
+        columns: dict[str, list] = {name: [] for name in _FORECAST_COLUMNS}
+        default = Policy.default()
+        for item_id, s1, s2, n, available, *policy_row in rows:
+            policy = default if policy_row[0] is None else Policy(
+                float(policy_row[0]), float(policy_row[1]), float(policy_row[2]), *policy_row[3:])
+            stats = demand_stats(weighted_sum=float(s1), weighted_sum_sq=float(s2), observed_days=n, beta=beta)
+            # Rounded so that float noise cannot move a stockout date or a filter boundary.
+            stats = DemandStats(round(stats.mean, 6), round(stats.std_dev, 6), stats.observed_days)
+            numbers = forecast_numbers(stats=stats, policy=policy)
+            for key, value in (("item", item_id), ("d", stats.mean), ("sd", stats.std_dev), ("n", stats.observed_days),
+                               ("lt", policy.lead_time_days), ("ltsd", policy.lead_time_std_dev_days),
+                               ("sl", policy.service_level), ("moq", policy.minimum_order_quantity),
+                               ("case", policy.case_pack), ("review", policy.review_period_days),
+                               ("ss", numbers["safety_stock"]), ("rop", numbers["reorder_point"]),
+                               ("avail", int(available))):
+                columns[key].append(value)
+        if postgres:
+            cursor.execute(_sql(_UPSERT_SQL), {**columns, "now": now})
+        else:
+            _forecasts_upsert_portable(columns=columns, now=now)
+        # SQLite keeps datetimes as naive UTC text: compare with the text the upsert stored.
+        at = {"now": connection.ops.adapt_datetimefield_value(now)}
+        cursor.execute(_sql(_RESOLVE_SQL), at)
+        resolved = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_sql(_OPEN_SQL), at)
+        opened = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_sql(_ESCALATE_SQL), at)
+        escalated = [row[0] for row in cursor.fetchall()]
+        # Batches first: claiming them locks batch rows, and every event takes the global
+        # sequence lock; a recall locks its batch and then emits, so the same order here
+        # (rows, then sequence) cannot deadlock with it.
+        expiring = batches_expiring_notify(now=now) if item_ids is None else []
+        _emit_alert_events(opened=opened, escalated=escalated, now=now)
+    return RunResult(len(rows), opened, resolved, escalated, expiring)
+
+
+#: Forecast columns as ``forecasts_recompute`` collects them: short key → model field.
+_FORECAST_COLUMNS = {
+    "item": "item_id", "d": "average_daily_demand", "sd": "demand_std_dev", "n": "observed_days",
+    "lt": "lead_time_days", "ltsd": "lead_time_std_dev_days", "sl": "service_level",
+    "moq": "minimum_order_quantity", "case": "case_pack", "review": "review_period_days", "ss": "safety_stock",
+    "rop": "reorder_point", "avail": "available_quantity",
+}
+
+
+def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: list[int] | None) -> list[tuple]:
+    """The rows of ``_STATS_SQL`` for databases without its PostgreSQL dialect (SQLite).
+
+    The same definitions in the ORM: the window's ledger rows summed per item and UTC day
+    in SQL, the decay weights applied here (a few hundred thousand day rows at most, which
+    the embedded database is not meant to exceed), then one query for the items' available
+    units and whether they have history older than the window, and one for their policies.
+    """
+    start = _day_start(today - timedelta(days=WINDOW_DAYS))
+    ledger = InventoryTransaction.objects.filter(created_at__gte=start, created_at__lt=_day_start(today))
+    items = InventoryItem.objects.all()
+    if item_ids is not None:
+        ledger = ledger.filter(item_id__in=item_ids)
+        items = items.filter(pk__in=item_ids)
+    units = Case(When(~Q(type__in=DEMAND_TYPES), then=Value(0)),
+                 When(~Q(on_hand_delta=0), then=Greatest(-F("on_hand_delta"), Value(0))),
+                 default=Abs("quantity"), output_field=IntegerField())
+    stats: dict[int, list] = {}
+    for item_id, day, total in (ledger.annotate(day=TruncDate("created_at", tzinfo=UTC)).order_by()
+                                .values("item_id", "day").annotate(units=Sum(units))
+                                .values_list("item_id", "day", "units")):
+        age = (today - day).days
+        weight = beta ** (age - 1)
+        s1_s2_oldest = stats.setdefault(item_id, [0.0, 0.0, 0])
+        s1_s2_oldest[0] += weight * total
+        s1_s2_oldest[1] += weight * total * total
+        s1_s2_oldest[2] = max(s1_s2_oldest[2], age)
+    older = InventoryTransaction.objects.filter(supplier_id=OuterRef("supplier_id"),
+                                                product_id=OuterRef("product_id"), created_at__lt=start)
+    items = items.annotate(has_older=Exists(older), available=item_available_subquery(now))
+    policy_fields = ("lead_time_days", "lead_time_std_dev_days", "service_level", "minimum_order_quantity",
+                     "case_pack", "review_period_days")
+    policies = ReplenishmentPolicy.objects.all()
+    if item_ids is not None:
+        policies = policies.filter(Exists(InventoryItem.objects.filter(
+            pk__in=item_ids, supplier_id=OuterRef("supplier_id"), product_id=OuterRef("product_id"))))
+    by_key = {(row[0], row[1]): row[2:] for row in
+              policies.values_list("supplier_id", "product_id", *policy_fields)}
+    rows = []
+    for item_id, supplier_id, product_id, has_older, available in items.order_by().values_list(
+            "pk", "supplier_id", "product_id", "has_older", "available"):
+        s1, s2, oldest = stats.get(item_id, (0.0, 0.0, 0))
+        rows.append((item_id, s1, s2, WINDOW_DAYS if has_older else oldest, available,
+                     *by_key.get((supplier_id, product_id), (None,) * len(policy_fields))))
+    return rows
+
+
+def _forecasts_upsert_portable(*, columns: dict[str, list], now: datetime) -> None:
+    """``_UPSERT_SQL`` through the ORM: insert each item's forecast or overwrite the one it has."""
+    fields = [field for key, field in _FORECAST_COLUMNS.items() if key != "item"]
+    forecasts = [Forecast(computed_at=now, **{_FORECAST_COLUMNS[key]: columns[key][index] for key in columns})
+                 for index in range(len(columns["item"]))]
+    Forecast.objects.bulk_create(forecasts, update_conflicts=True, unique_fields=["item"],
+                                 update_fields=[*fields, "computed_at"])
+
+
+
+
+def _retailer_available(alerts: list[RestockAlert], now: datetime) -> dict[int, dict[int, int]]:
+    """item id -> {retail partner id: units that retailer can be promised} for the alerts' items."""
+    item_ids = {alert.item_id for alert in alerts}
+    lots: dict[int, list[StockLot]] = {item_id: [] for item_id in item_ids}
+    for lot in StockLot.objects.filter(item_id__in=item_ids).select_related("batch"):
+        lots[lot.item_id].append(lot)
+    retailers: dict[int, list] = {}
+    for rel in TradingRelationship.objects.filter(
+            supplier_id__in={alert.item.supplier_id for alert in alerts}, active=True).select_related("retail_partner"):
+        retailers.setdefault(rel.supplier_id, []).append(rel.retail_partner)
+    return {alert.item_id: {
+        retailer.pk: item_totals(lots[alert.item_id], now,
+                                 shelf_life_cutoff(retailer.minimum_shelf_life_days, now))["available_quantity"]
+        for retailer in retailers.get(alert.item.supplier_id, [])} for alert in alerts}
+
+
+def _emit_alert_events(*, opened: list[int], escalated: list[int], now: datetime) -> None:
+    """inventory.low_stock / out_of_stock (and alert.restock when opened) to the supplier and its
+    retailers; each retailer's copy carries what it can be promised, not the supplier's figure."""
+    if not opened and not escalated:
+        return
+    alerts = list(RestockAlert.objects.filter(pk__in=[*opened, *escalated]).select_related(
+        "item__supplier", "item__product", "item__forecast"))
+    promisable = _retailer_available(alerts, now)
+    opened_ids = set(opened)
+    for alert in sorted(alerts, key=lambda a: a.pk):
+        data = alert_view(alert)
+        # Suggested quantity as of the run, from the forecast it was opened against.
+        forecast = alert.item.forecast
+        data["suggested_order_quantity"] = suggested_order_quantity(
+            available=forecast.available_quantity, reorder_point=forecast.reorder_point,
+            demand=forecast.average_daily_demand, review_period_days=forecast.review_period_days,
+            minimum_order_quantity=forecast.minimum_order_quantity, case_pack=forecast.case_pack)
+        data["average_daily_demand"] = round(forecast.average_daily_demand, 3)
+        own = promisable[alert.item_id]
+        stock_type = "inventory.out_of_stock" if alert.severity == RestockAlert.Severity.OUT_OF_STOCK \
+            else "inventory.low_stock"
+        stock_data = {"supplier_id": data["supplier_id"], "product_id": data["product_id"],
+                      "available_quantity": forecast.available_quantity, "reorder_point": data["reorder_point"],
+                      "alert_id": alert.pk}
+        kw = {"supplier_ids": [alert.item.supplier_id], "retail_partner_ids": list(own)}
+        event_emit(type=stock_type, data=stock_data, **kw, audience_data={
+            retailer_id: {**stock_data, "available_quantity": units} for retailer_id, units in own.items()})
+        if alert.pk in opened_ids:
+            RestockAlert.objects.filter(pk=alert.pk).update(
+                suggested_order_quantity=data["suggested_order_quantity"])
+            event_emit(type="alert.restock", data=data, **kw, audience_data={
+                retailer_id: {**data, "available_quantity": units} for retailer_id, units in own.items()})
