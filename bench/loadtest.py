@@ -306,7 +306,7 @@ def main() -> int:
         stack.start_worker()
         stats = read_stats(run_locust(stack, args))
         pending = drain(args.drain_seconds)
-        from inventory.services_reconcile import reconcile
+        from inventory.services import reconcile
 
         drift = reconcile()
         delivered, counts = check_delivered_once(hooks, receiver)

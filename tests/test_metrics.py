@@ -15,7 +15,7 @@ import pytest
 import yaml
 from django.db import connection
 from django.test import Client
-from inventory.services_reconcile import reconcile
+from inventory.services import reconcile
 from prometheus_client.parser import text_string_to_metric_families
 
 from hotsauce import metrics
