@@ -69,14 +69,19 @@ def _client_label(request) -> str | None:
     return f"staff:{principal.user.pk}"
 
 
-def _log_request(request, status: int, started: float, spent: list) -> None:
+def client_address(request) -> str | None:
+    """The caller's address for logs and the /metrics allowlist: the one place this module asks."""
     from hotsauce.api.auth import client_ip
 
+    return client_ip(request)
+
+
+def _log_request(request, status: int, started: float, spent: list) -> None:
     match = getattr(request, "resolver_match", None)
     duration_ms = (time.perf_counter() - started) * 1000
     fields = {
         "request_id": getattr(request, "request_id", None), "client": _client_label(request),
-        "client_ip": client_ip(request), "method": request.method, "path": request.path,
+        "client_ip": client_address(request), "method": request.method, "path": request.path,
         "route": match.route if match else None, "view": match.view_name if match else None, "status": status,
         "duration_ms": round(duration_ms, 2), "db_ms": round(spent[0] * 1000, 2), "db_queries": spent[1],
     }
@@ -176,10 +181,8 @@ def metrics_allowed(request) -> bool:
         return True
     import ipaddress
 
-    from hotsauce.api.auth import client_ip  # the one place /metrics asks who is calling
-
     try:
-        address = ipaddress.ip_address(client_ip(request) or "")
+        address = ipaddress.ip_address(client_address(request) or "")
     except ValueError:
         return False
     return any(address in network for network in settings.METRICS_ALLOWED_IPS)
