@@ -15,11 +15,11 @@ import pytest
 import yaml
 from django.db import connection
 from django.test import Client
-from inventory.services import reconcile
 from prometheus_client.parser import text_string_to_metric_families
 
 from hotsauce import metrics
 from hotsauce.api.idempotency import REPLAYED_HEADER
+from inventory.services import reconcile
 from inventory.tasks import reconcile_task
 from partners.models import Supplier
 from tests.test_events_feed import emit
