@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
-from inventory import selectors, services
+from inventory import recording, selectors, services
 from inventory.filters import BatchFilter, InventoryItemFilter, TransactionFilter
 from inventory.models import InventoryItem, Product
 from inventory.serializers import (
@@ -216,8 +216,8 @@ class InventoryItemApi(GenericApiView):
         data = serializer.validated_data
         if if_match is None and data.get("version") is None:
             raise PreconditionRequired("Send If-Match with the item's ETag or a body version.")
-        result = services.stock_count(
-            supplier=supplier, product=product, actor=self.principal, if_match=if_match,
+        result = recording.count_record(
+            principal=self.principal, supplier=supplier, product=product, if_match=if_match,
             version=data.get("version"), reason=data.get("reason", ""),
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             counts=[{"warehouse_code": lot["warehouse_location"], "batch_number": lot["batch_number"],
@@ -226,18 +226,8 @@ class InventoryItemApi(GenericApiView):
 
 
 def record_movement(view, supplier: Supplier, product: Product, data: dict) -> services.MovementResult:
-    retail_partner = None
-    if data.get("retail_partner_id"):
-        retail_partner = RetailPartner.objects.filter(code=data["retail_partner_id"]).first()
-        if retail_partner is None:
-            raise ValidationFailed.for_field("retailPartnerId", f"No retail partner {data['retail_partner_id']}.")
-    return services.stock_move(
-        supplier=supplier, product=product, type=data["type"], quantity=data["quantity"], actor=view.principal,
-        warehouse_code=data.get("warehouse_location"), batch_number=data.get("batch_number"),
-        expiration_date=data.get("expiration_date"), production_date=data.get("production_date"),
-        to_warehouse_code=data.get("to_warehouse_location"), retail_partner=retail_partner,
-        reason=data.get("reason", ""), reference=data.get("reference", ""),
-        idempotency_key=view.request.headers.get("Idempotency-Key", ""))
+    return recording.movement_record(principal=view.principal, supplier=supplier, product=product, data=data,
+                                     idempotency_key=view.request.headers.get("Idempotency-Key", ""))
 
 
 class TransactionListApi(GenericApiView):
