@@ -1,6 +1,7 @@
 from django.urls import path
 
 from inventory import api, forecast_api
+from inventory.gs1 import api as gs1_api
 
 urlpatterns = [
     path("products", api.ProductListApi.as_view(), name="product-list"),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("warehouses", api.WarehouseListApi.as_view(), name="warehouse-list"),
     path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
     path("inventory/transactions", api.TransactionListApi.as_view(), name="transaction-list"),
+    # Before the item route: "scan" is not a product id here.
+    path("inventory/<str:supplierId>/scan", gs1_api.ScanApi.as_view(), name="inventory-scan"),
     path("inventory/<str:supplierId>/<str:productId>", api.InventoryItemApi.as_view(), name="inventory-item"),
     # --- demand and replenishment (forecasting) ---
     path("retailPartners/<str:retailPartnerId>/sellThrough", forecast_api.SellThroughApi.as_view(),

@@ -89,9 +89,9 @@ def layout(label: LogisticLabel) -> list[tuple]:
     half = (PAGE_W - 2 * MARGIN) / 2
     ops.append(("text", MARGIN, y, 7, "FROM", True))
     ops.append(("text", MARGIN + half, y, 7, "TO", True))
-    for index, (left, right) in enumerate(zip(label.ship_from[:5] + [""] * 5, label.ship_to[:5] + [""] * 5)):
-        if index >= 5:
-            break
+    for index in range(5):
+        left = label.ship_from[index] if index < len(label.ship_from) else ""
+        right = label.ship_to[index] if index < len(label.ship_to) else ""
         ops.append(("text", MARGIN, y + 10 + index * 10, 8, left[:34], index == 0))
         ops.append(("text", MARGIN + half, y + 10 + index * 10, 8, right[:34], index == 0))
     y += 66

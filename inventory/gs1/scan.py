@@ -115,7 +115,7 @@ def scan_parse(raw: str) -> Scan:
     return scan
 
 
-def _gtin_forms(gtin14: str) -> list[str]:
+def gtin_forms(gtin14: str) -> list[str]:
     """A GTIN-14 and the shorter GTINs it may have been stored as (GTIN-13, UPC-A, GTIN-8)."""
     forms = [gtin14]
     for width in (13, 12, 8):
@@ -131,7 +131,7 @@ def scan_product(scan: Scan) -> Product:
             raise _fail("01", "An SSCC alone does not say what is inside: scan the content label (02)/(37) "
                               "or the trade item's (01).")
         raise _fail("01", "The scan names no GTIN (01).")
-    product = Product.objects.filter(gtin__in=_gtin_forms(scan.gtin.zfill(14))).first()
+    product = Product.objects.filter(gtin__in=gtin_forms(scan.gtin.zfill(14))).first()
     if product is None:
         raise _fail(scan.gtin_ai, f"No product has GTIN {scan.gtin}.")
     return product

@@ -11,6 +11,7 @@ from django.utils import timezone
 from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory import services as stock
 from inventory.models import Product
+from orders.edi import services as edi
 from orders.models import (
     Allocation,
     Order,
@@ -48,7 +49,8 @@ class ShipLineRequest:
 
 @transaction.atomic
 def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "",
-                    lines: list[ShipLineRequest] | None = None, actor: Principal | None = None) -> Shipment:
+                    lines: list[ShipLineRequest] | None = None, actor: Principal | None = None,
+                    packages: list | None = None) -> Shipment:
     """Ship allocated units of an order (all of them by default): on hand and reserved both fall."""
     locked = _lock_stock(_order_item_ids(order).values())
     order = _lock_orders([order.pk])[order.pk]
@@ -132,6 +134,7 @@ def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "
             Allocation.objects.filter(pk=allocation.pk).update(quantity=allocation.quantity - taken)
     _refresh_status(order)
     _touch(order)
+    edi.shipment_packed(shipment=shipment, packages=packages, actor=actor)  # SSCC packages and the 856
     event_emit(type="shipment.created", data=shipment_view(shipment), supplier_ids=[order.supplier_id],
                retail_partner_ids=[order.retail_partner_id])
     _emit_order(order)
