@@ -6,11 +6,14 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from inventory.gs1.labels import ContentLine, label_symbols
-from orders.edi.models import EdiDocument, Package
+from orders.edi.models import EdiDocument, Package, PackageLine
 from orders.models import Shipment
 from partners.principal import Principal
 
-PACKAGE_PREFETCH = ("lines__shipment_line__product", "lines__shipment_line__batch")
+
+def _package_lines() -> Prefetch:
+    return Prefetch("lines", queryset=PackageLine.objects.select_related("shipment_line__product",
+                                                                          "shipment_line__batch"))
 
 
 def document_list(*, principal: Principal) -> QuerySet[EdiDocument]:
@@ -55,13 +58,13 @@ def document_view(document: EdiDocument, *, with_content: bool = True) -> dict:
 
 def packages_prefetch(prefix: str = "") -> Prefetch:
     """For querysets of shipments (``prefix`` = "shipments__" for orders): their packages, one query each level."""
-    return Prefetch(f"{prefix}packages", queryset=Package.objects.prefetch_related(*PACKAGE_PREFETCH))
+    return Prefetch(f"{prefix}packages", queryset=Package.objects.prefetch_related(_package_lines()))
 
 
 def shipment_packages(shipment: Shipment):
     if "packages" in getattr(shipment, "_prefetched_objects_cache", {}):
         return shipment.packages.all()
-    return Package.objects.filter(shipment=shipment).prefetch_related(*PACKAGE_PREFETCH)
+    return Package.objects.filter(shipment=shipment).prefetch_related(_package_lines())
 
 
 def package_contents(package: Package) -> list[ContentLine]:

@@ -133,12 +133,13 @@ def _read_dtm(segment: ReadSegment, order: PurchaseOrder, verdict: TransactionVe
 def _read_address(segments: list[ReadSegment], index: int, order: PurchaseOrder) -> None:
     """N1*ST (ship-to) with its N3/N4: the delivery address as an object."""
     n1 = segments[index]
-    address = {"name": n1.get(2), "locationCode": n1.get(4)}
+    # Stored as the JSON API stores an address object (snake_case keys; camelCase on the wire).
+    address = {"name": n1.get(2), "location_code": n1.get(4)}
     for following in segments[index + 1:]:
         if following.seg_id == "N3":
             address["street"] = " ".join(filter(None, [following.get(1), following.get(2)]))
         elif following.seg_id == "N4":
-            address.update(city=following.get(1), state=following.get(2), postalCode=following.get(3),
+            address.update(city=following.get(1), state=following.get(2), postal_code=following.get(3),
                            country=following.get(4))
         elif following.seg_id not in ("N2", "PER", "REF"):
             break
