@@ -68,7 +68,8 @@ def test_the_846_tells_a_retailer_what_it_can_be_promised_lot_by_lot(supplier_ca
 def test_the_scheduled_846_goes_to_every_retailer_that_takes_them(sandbox):
     TradingPartnerProfile.objects.filter(retail_partner__code="RETAIL500").update(documents=["850", "997"])
     sent = inventory_advice_all()
-    advised = set(EdiDocument.objects.filter(transaction_set="846").values_list("retail_partner__code", "supplier__code"))
+    advised = set(EdiDocument.objects.filter(transaction_set="846").values_list("retail_partner__code",
+                                                                                 "supplier__code"))
     assert advised == {("RETAIL456", "SUP123"), ("RETAIL600", "SUP123"), ("RETAIL600", "SUP400"),
                        ("RETAIL700", "SUP400")}
     assert sent == 4

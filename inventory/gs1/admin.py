@@ -47,9 +47,11 @@ def _describe(recorded) -> str:
     scan = recorded.scan
     verb = "Received" if recorded.result.transactions and recorded.result.transactions[0].type == "receipt" \
         else "Counted"
+    lots = recorded.result.lots
+    batch_on_hand = sum(lot.on_hand for lot in lots if lot.batch.batch_number == scan.batch_number)
     return (f"{verb} {recorded.quantity} × {recorded.product.sku} batch {scan.batch_number}"
-            f"{f' (expires {scan.expiry:%Y-%m-%d})' if scan.expiry else ''}: on hand now "
-            f"{sum(lot.on_hand for lot in recorded.result.lots)}.")
+            f"{f' (expires {scan.expiry:%Y-%m-%d})' if scan.expiry else ''}: batch on hand now {batch_on_hand} "
+            f"(all batches {sum(lot.on_hand for lot in lots)}).")
 
 
 def scan_view(model_admin, request):

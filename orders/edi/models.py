@@ -108,6 +108,7 @@ class EdiDocument(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "EDI document"
         constraints = [
             models.UniqueConstraint(fields=["profile", "interchange_control_number"],
                                     condition=Q(direction="outbound"), name="uniq_edi_outbound_control_number"),
