@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+
 @schemathesis.serializer("application/edi-x12")
 def _x12(ctx, value):
     """Raw X12 bodies (POST edi/inbound) are text; generated values are sent as their text."""

@@ -11,6 +11,7 @@ Who may do what:
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -189,10 +190,11 @@ class _LabelsApi(GenericApiView):
         labels = services.shipment_labels(shipment, sscc=request.query_params.get("sscc"))
         if not labels:
             raise NotFound(f"Shipment {shipment_id} has no package {request.query_params.get('sscc')}.")
-        body = type(self).render(labels)
         extension = self.media_type.rsplit("/", 1)[-1]
-        return Response(body, content_type=self.media_type, headers={
-            "Content-Disposition": f'inline; filename="{shipment.code}-labels.{extension}"'})
+        # Bytes as they are, whatever the client's Accept chose for errors.
+        response = HttpResponse(type(self).render(labels), content_type=self.media_type)
+        response["Content-Disposition"] = f'inline; filename="{shipment.code}-labels.{extension}"'
+        return response
 
 
 _LABEL_DESCRIPTION = ("GS1 logistics labels (4 × 6 in), one per package: ship from / to, order and shipment, "

@@ -92,8 +92,27 @@ def x12_read(content: str) -> ReadInterchange:
         raise X12ReadError(str(exc)) from None
 
 
-def _walk(reader: X12Reader) -> ReadInterchange:
+def _at(elements: list[str], position: int) -> str:
+    """Element ``position`` (1-based, as X12 numbers them), or "" when the segment is shorter."""
+    return elements[position - 1] if len(elements) >= position else ""
+
+
+def _delimiters(reader: X12Reader) -> Delimiters:
     seg_term, ele_term, comp_term, _eol, rep_term = reader.get_term()
+    # Before 00402, ISA11 is the standards id "U", not a repetition separator.
+    return Delimiters(element=ele_term, component=comp_term,
+                      repetition=rep_term if rep_term and rep_term != "U" else "^", segment=seg_term)
+
+
+def _isa(elements: list[str], delimiters: Delimiters) -> ReadInterchange:
+    return ReadInterchange(
+        sender_qualifier=elements[4].strip(), sender_id=elements[5].strip(), receiver_qualifier=elements[6].strip(),
+        receiver_id=elements[7].strip(), control_number=elements[12].strip(), version=elements[11].strip(),
+        date=elements[8], time=elements[9], delimiters=delimiters)
+
+
+def _walk(reader: X12Reader) -> ReadInterchange:
+    delimiters = _delimiters(reader)
     interchange: ReadInterchange | None = None
     group: ReadGroup | None = None
     transaction: ReadTransaction | None = None
@@ -104,23 +123,14 @@ def _walk(reader: X12Reader) -> ReadInterchange:
         if seg_id == "ISA":
             if interchange is not None:
                 raise X12ReadError("One interchange per request: a second ISA was found.")
-            interchange = ReadInterchange(
-                sender_qualifier=elements[4].strip(), sender_id=elements[5].strip(),
-                receiver_qualifier=elements[6].strip(), receiver_id=elements[7].strip(),
-                control_number=elements[12].strip(), version=elements[11].strip(), date=elements[8],
-                time=elements[9],
-                delimiters=Delimiters(element=ele_term, component=comp_term,
-                                      repetition=rep_term if rep_term and rep_term != "U" else "^",
-                                      segment=seg_term))
+            interchange = _isa(elements, delimiters)
         elif seg_id == "GS" and interchange is not None:
-            group = ReadGroup(functional_id=elements[0], sender_id=elements[1], receiver_id=elements[2],
-                              control_number=elements[5] if len(elements) > 5 else "",
-                              version=elements[7] if len(elements) > 7 else "")
+            group = ReadGroup(functional_id=_at(elements, 1), sender_id=_at(elements, 2),
+                              receiver_id=_at(elements, 3), control_number=_at(elements, 6), version=_at(elements, 8))
             interchange.groups.append(group)
         elif seg_id == "ST" and group is not None:
             position = 1
-            transaction = ReadTransaction(code=elements[0] if elements else "",
-                                          control_number=elements[1] if len(elements) > 1 else "")
+            transaction = ReadTransaction(code=_at(elements, 1), control_number=_at(elements, 2))
             group.transactions.append(transaction)
         elif seg_id == "SE":
             position += 1
@@ -129,15 +139,18 @@ def _walk(reader: X12Reader) -> ReadInterchange:
         elif transaction is not None:
             position += 1
             transaction.segments.append(ReadSegment(seg_id=seg_id, elements=elements, position=position))
-        if interchange is None:
-            raise X12ReadError("The interchange must start with an ISA segment.")
-        _file_errors(reader, interchange, group, transaction, seg_id, position)
+        _file_errors(reader, _required(interchange), group, transaction, seg_id, position)
         if seg_id == "SE":
             transaction = None
         elif seg_id == "GE":
             group = None
     reader.cleanup()
+    interchange = _required(interchange)
+    _file_errors(reader, interchange, group, transaction, "", position)
+    return interchange
+
+
+def _required(interchange: ReadInterchange | None) -> ReadInterchange:
     if interchange is None:
         raise X12ReadError("No ISA segment.")
-    _file_errors(reader, interchange, group, transaction, "", position)
     return interchange
