@@ -1,4 +1,4 @@
-"""GS1-128 logistics labels (4 × 6 in) as PDF and PNG, barcodes encoded by zint (libzint bindings).
+"""GS1-128 logistics labels (4 x 6 in) as PDF and PNG, barcodes encoded by zint (libzint bindings).
 
 A label is laid out once as a list of drawing operations in points (1/72 in, origin at the
 top left) and then drawn by two small back ends: reportlab for the PDF (vector bars) and
@@ -118,10 +118,10 @@ def layout(label: LogisticLabel) -> list[tuple]:
         y += 10
         for line in label.contents[:6]:
             ops.append(("text", MARGIN, y, 8, f"{line.product_id}  {line.batch_number}  {line.expiry:%Y-%m-%d}  "
-                                              f"× {line.quantity}"[:60], False))
+                                              f"x {line.quantity}"[:60], False))
             y += 10
         if len(label.contents) > 6:
-            ops.append(("text", MARGIN, y, 8, f"… and {len(label.contents) - 6} more lines (see the ASN)", False))
+            ops.append(("text", MARGIN, y, 8, f"... and {len(label.contents) - 6} more lines (see the ASN)", False))
             y += 10
     y += 4
     ops.append(("text", MARGIN, y + 2, 7, "SSCC", True))
