@@ -1,15 +1,18 @@
-"""A scan recorded as the movement it describes, through the same door as the JSON API."""
+"""A scan recorded as the movement it describes, through the same door as the JSON API.
+
+Receipts go through ``inventory.services.movement_record`` (the dispatch by movement type the
+movement API uses); counts through ``stock_count``, as ``PATCH inventory/{supplierId}/{productId}``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from hotsauce.errors import ValidationFailed
-from inventory import recording
+from inventory import services
 from inventory.gs1.scan import Scan, errors_as_ais, scan_check_expiry, scan_parse, scan_product
 from inventory.models import Batch, Product
 from inventory.selectors import ts
-from inventory.services import MovementResult
 from partners.models import Supplier
 from partners.principal import Principal
 
@@ -19,7 +22,7 @@ class ScanRecorded:
     scan: Scan
     product: Product
     quantity: int
-    result: MovementResult
+    result: services.MovementResult
 
     def view(self) -> dict:
         return {"element_strings": self.scan.hri, "gtin": self.scan.gtin, "product_id": self.product.sku,
@@ -41,14 +44,14 @@ def scan_record(*, principal: Principal | None, supplier: Supplier, raw: str, ty
         if type == "receipt":
             scan_check_expiry(scan, required=not known)
             reference = reference or (f"SSCC {scan.sscc}" if scan.sscc else "")
-            result = recording.movement_record(
-                principal=principal, supplier=supplier, product=product, idempotency_key=idempotency_key,
-                data={"type": "receipt", "quantity": units, "warehouse_location": warehouse_code,
-                      "batch_number": scan.batch_number, "expiration_date": scan.expiration_datetime,
-                      "reason": reason or f"scanned {scan.hri}"[:500], "reference": reference})
+            result = services.movement_record(
+                type="receipt", supplier=supplier, product=product, quantity=units, actor=principal,
+                warehouse_code=warehouse_code, batch_number=scan.batch_number,
+                expiration_date=scan.expiration_datetime, reason=reason or f"scanned {scan.hri}"[:500],
+                reference=reference, idempotency_key=idempotency_key)
         else:
-            result = recording.count_record(
-                principal=principal, supplier=supplier, product=product, idempotency_key=idempotency_key,
+            result = services.stock_count(
+                supplier=supplier, product=product, actor=principal, idempotency_key=idempotency_key,
                 reason=reason or f"scanned count {scan.hri}"[:500],
                 counts=[{"warehouse_code": warehouse_code, "batch_number": scan.batch_number,
                          "inventory_level": units}])
