@@ -117,7 +117,7 @@ def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "
         _consume(work, locked, order, shipment, plan)
         status_refresh(order)
         order_touch(order)
-        edi.shipment_packed(shipment=shipment, packages=packages, actor=actor)  # SSCC packages and the 856
+        edi.shipment_paperwork_issue(shipment=shipment, packages=packages, actor=actor)  # SSCC packages and the 856
         event_emit(type="shipment.created", data=shipment_view(shipment), supplier_ids=[order.supplier_id],
                    retail_partner_ids=[order.retail_partner_id])
         order_emit(order)

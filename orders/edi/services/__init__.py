@@ -7,7 +7,7 @@ from orders.edi.services.packaging import PackLine, PackRequest, shipment_labels
 from orders.edi.services.profiles import control_number_next, profile_ensure, profile_of
 from orders.edi.services.purchase_orders import InboundResult, edi_inbound_receive
 from orders.edi.services.ship_notices import ship_notice_issue
-from orders.edi.services.shipping import shipment_packed
+from orders.edi.services.shipping import shipment_paperwork_issue
 
 __all__ = [
     "InboundResult",
@@ -27,6 +27,6 @@ __all__ = [
     "ship_notice_issue",
     "shipment_labels",
     "shipment_pack",
-    "shipment_packed",
+    "shipment_paperwork_issue",
     "sscc_next",
 ]

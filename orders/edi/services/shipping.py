@@ -8,7 +8,7 @@ from orders.models import Shipment
 from partners.principal import Principal
 
 
-def shipment_packed(*, shipment: Shipment, packages: list[PackRequest] | None = None,
+def shipment_paperwork_issue(*, shipment: Shipment, packages: list[PackRequest] | None = None,
                     actor: Principal | None = None) -> None:
     """Called by ``orders.services.shipment_create`` inside its transaction, before it announces the shipment."""
     shipment_pack(shipment=shipment, packages=packages)
