@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "partners",
     "inventory",
     "orders",
+    "orders.edi",
     "webhooks",
     "webhooks.relay",
 ]
@@ -291,6 +292,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
 }
 
+# --- GS1 and EDI (docs/edi-gs1.md) ---------------------------------------------------
+# SSCCs are extension digit + this GS1 company prefix + a serial from a database sequence.
+GS1_COMPANY_PREFIX = env_str("GS1_COMPANY_PREFIX", "0860001")
+if not (GS1_COMPANY_PREFIX.isdigit() and 6 <= len(GS1_COMPANY_PREFIX) <= 12):
+    raise ImproperlyConfigured(f"GS1_COMPANY_PREFIX={GS1_COMPANY_PREFIX!r} must be 6 to 12 digits.")
+GS1_SSCC_EXTENSION_DIGIT = env_int("GS1_SSCC_EXTENSION_DIGIT", 0)
+if not 0 <= GS1_SSCC_EXTENSION_DIGIT <= 9:
+    raise ImproperlyConfigured("GS1_SSCC_EXTENSION_DIGIT must be one digit (0-9).")
+# The X12 version new trading-partner profiles get (005010, or 004010 for older partners).
+EDI_DEFAULT_VERSION = env_str("EDI_DEFAULT_VERSION", "005010")
+if EDI_DEFAULT_VERSION not in ("005010", "004010"):
+    raise ImproperlyConfigured(f"EDI_DEFAULT_VERSION={EDI_DEFAULT_VERSION!r} must be 005010 or 004010.")
+EDI_INVENTORY_ADVICE_SECONDS = env_int("EDI_INVENTORY_ADVICE_SECONDS", 86400)
+
 # --- Webhooks -------------------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_RETRY_SCHEDULE = env_int_list(
@@ -378,4 +393,6 @@ CELERY_BEAT_SCHEDULE = {
     # The ledger is the truth: prove every balance from it and log any drift loudly.
     "inventory-reconcile": {"task": "inventory.reconcile", "schedule": 3600.0},
     "api-idempotency-purge": {"task": "api.idempotency_purge", "schedule": 3600.0},
+    # An 846 inventory advice to every retailer whose profile asks for one (default daily).
+    "edi-inventory-advice": {"task": "edi.inventory_advice_all", "schedule": float(EDI_INVENTORY_ADVICE_SECONDS)},
 }
