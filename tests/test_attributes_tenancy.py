@@ -53,6 +53,9 @@ def tagged(world):  # noqa: F811
     RetailPartner.objects.filter(code__in=["RETAIL456", "RETAIL700"]).update(attributes=values)
     order = _ok(brand.post("/api/v1/orders", {"supplierId": "SUP123", "retailPartnerId": "RETAIL456", "lines": [
         {"productId": "HOTSAUCE789", "quantity": 1}], "attributes": values}, key=_key()), "an order")
+    if "orders/<str:orderId>/acknowledge" in api_routes():
+        _ok(world.callers[OWNER].post(f"/api/v1/orders/{order['orderId']}/acknowledge", {"decision": "accept"},
+                                      key=_key()), "an acknowledgement")
     _ok(brand.post(f"/api/v1/orders/{order['orderId']}/cancel", {}, key=_key()), "a cancel")
     _ok(world.callers[OWNER].post("/api/v1/products/HOTSAUCE789/batches/BATCH202406/recall",
                                   {"reason": "attribute tenancy"}, key=_key()), "a recall")
@@ -86,7 +89,7 @@ def test_brand_only_attributes_never_appear_in_a_partners_responses_feed_or_stre
         assert HIDDEN.encode() in brand_answers[url], url
     events = json.loads(brand_answers["/api/v1/events?after=0&limit=500"])["results"]
     tagged_types = {e["type"] for e in events if HIDDEN in (e["data"].get("attributes") or {})}
-    assert {"order.created", "order.updated", "batch.recalled"} <= tagged_types
+    assert {"order.created", "order.updated", "order.acknowledged", "batch.recalled"} <= tagged_types
 
     leaks = []
     for caller in PARTNERS:

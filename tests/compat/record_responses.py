@@ -69,13 +69,16 @@ def record(world) -> list[dict]:  # noqa: F811  (the fixture, passed in)
                 query = f"?limit={LIST_LIMIT}"
             response = world.callers[caller].get(url + query)
             assert response.status_code == 200, (caller, url, response.content[:300])
+            if not response["Content-Type"].startswith("application/json"):
+                continue  # labels (PDF, PNG) and raw EDI documents are not JSON resources
             records.append({"route": route, "method": "get", "caller": caller, "path": url + query,
                             "status": response.status_code, "body": response.json()})
     return records
 
 
 def _is_page(response) -> bool:
-    body = response.json() if response.status_code == 200 else None
+    json_answer = response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    body = response.json() if json_answer else None
     return isinstance(body, dict) and {"next", "previous", "results"} <= set(body)
 
 
