@@ -2,8 +2,8 @@
 
 The cohort is the orders created in [from, to] (UTC days), cancelled ones excluded. Every
 figure is set-based: per side (suppliers, retailers) one query for the order figures, one
-for the shipment times, one for discrepancies, one for returns, and one for the partner
-codes, whatever the number of orders. Definitions (docs/feedback.md):
+for the shipment times, one for discrepancies and one for returns, whatever the number of
+orders (a partner's own card adds one to read its code). Definitions (docs/feedback.md):
 
 - fill rate = shipped units / ordered units;
 - on-time delivery rate = orders delivered complete with no shipment delivered after the
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, Exists, FloatField, Func, OuterRef, Q, QuerySet, Sum
+from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Sum
 
 from orders.feedback.models import Discrepancy
 from orders.models import Order, ReturnLine, Shipment
@@ -76,10 +76,11 @@ class Side:
     field: str
     key: str
     model: type
+    relation: str
 
 
-SUPPLIERS = Side("supplier_id", "supplier_id", Supplier)
-RETAILERS = Side("retail_partner_id", "retail_partner_id", RetailPartner)
+SUPPLIERS = Side("supplier_id", "supplier_id", Supplier, "supplier")
+RETAILERS = Side("retail_partner_id", "retail_partner_id", RetailPartner, "retail_partner")
 
 
 def _cohort(*, start: datetime, end: datetime, prefix: str = "") -> Q:
@@ -92,7 +93,7 @@ def _order_figures(orders: QuerySet, side: Side, today: date) -> dict[int, dict]
     due = Q(requested_delivery_date__isnull=False) & (Q(status=Order.Status.DELIVERED)
                                                       | Q(requested_delivery_date__lt=today))
     on_time = Q(requested_delivery_date__isnull=False, status=Order.Status.DELIVERED) & ~Q(Exists(late))
-    rows = orders.values(side.field).annotate(
+    rows = orders.values(side.field, party_code=F(f"{side.relation}__code")).annotate(
         orders=Count("pk", distinct=True), ordered_units=Sum("lines__quantity"),
         shipped_units=Sum("lines__shipped_quantity"), orders_due=Count("pk", distinct=True, filter=due),
         orders_on_time=Count("pk", distinct=True, filter=on_time)).order_by()
@@ -188,10 +189,11 @@ def _side_cards(side: Side, *, start: datetime, end: datetime, today: date, only
     returned = _returned_units(ReturnLine.objects.filter(
         _cohort(start=start, end=end, prefix="ret__order__"), **{f"ret__{k}": v for k, v in on_orders.items()}),
         side)
-    ids = set(base) | ({only} if only is not None else set())
-    codes = dict(side.model.objects.filter(pk__in=ids).values_list("pk", "code"))
-    cards = [_card(side, codes[pk], base.get(pk, {}), times.get(pk, {}), disc.get(pk, {}), returned.get(pk, 0))
-             for pk in ids if pk in codes]
+    codes = {pk: row.pop("party_code") for pk, row in base.items()}
+    if only is not None:  # a partner always gets its own card, orders or none
+        codes[only] = side.model.objects.values_list("code", flat=True).get(pk=only)
+    cards = [_card(side, code, base.get(pk, {}), times.get(pk, {}), disc.get(pk, {}), returned.get(pk, 0))
+             for pk, code in codes.items()]
     return sorted(cards, key=lambda card: card[side.key])
 
 
