@@ -224,6 +224,9 @@ def partner_scorecards(*, now: datetime, days: int = SCORECARD_DAYS, limit: int 
         return bar_chart([Bar(label=row[key], value=value(row), title=f"{row[key]}: {value(row)}{unit}")
                           for row in rows], chart_id=chart_id, colour=colour)
 
+    for card in suppliers:
+        card["display"] = {name: f"{_percent(card[name])} %" if card[name] is not None else "—"
+                           for name in ("fill_rate", "on_time_delivery_rate", "return_rate")}
     return {
         "days": days,
         "suppliers": suppliers,

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from hotsauce.errors import ApplicationError
 from inventory.admin_stock import add_service_errors, can_change_stock, staff_change
@@ -190,14 +190,6 @@ def _csv_row(d: Discrepancy, now) -> list:
 # --- the queue ------------------------------------------------------------------------
 
 
-class DiscrepancyMessageInline(_ReadOnly, admin.TabularInline):
-    model = DiscrepancyMessage
-    fields = ("created_at", "author_kind", "author_client", "author_user", "body")
-    readonly_fields = fields
-    extra = 0
-    verbose_name_plural = "thread"
-
-
 @admin.register(Discrepancy)
 class DiscrepancyAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ("code", "kind", "status", "overdue_flag", "supplier__code", "retail_partner__code", "order",
@@ -211,14 +203,17 @@ class DiscrepancyAdmin(_ReadOnly, admin.ModelAdmin):
     actions = ("assign_to_me", "unassign", "export_csv")
     change_form_template = "admin/feedback/discrepancy/change_form.html"
     change_list_template = "admin/feedback/discrepancy/change_list.html"
-    inlines = (DiscrepancyMessageInline,)
-    fields = ("code", "kind", "status", "cause", "supplier", "retail_partner", "order", "shipment", "product",
-              "batch", "batch_number", "stock_report", "expected_quantity", "actual_quantity", "quantity",
-              "description", "opened_by_kind", "opened_by", "opened_by_user", "opened_at", "due_at",
-              "acknowledged_at", "closed_at", "resolution", "resolution_note", "resolution_quantity",
-              "credit_amount", "credit_currency", "replacement_order", "adjustment_movement_id", "assigned_to",
-              "assigned_at")
-    readonly_fields = fields
+    fieldsets = (
+        (None, {"fields": ("code", "kind", "status", "overdue_note", "cause", "supplier", "retail_partner", "order",
+                           "shipment", "product", "batch", "batch_number", "expected_quantity", "actual_quantity",
+                           "quantity", "description", "thread")}),
+        ("Timeline and triage", {"fields": ("opened_by_kind", "opened_by", "opened_by_user", "opened_at", "due_at",
+                                            "acknowledged_at", "closed_at", "assigned_to", "assigned_at")}),
+        ("Resolution", {"fields": ("resolution", "resolution_note", "resolution_quantity", "credit_amount",
+                                   "credit_currency", "replacement_order", "adjustment_movement_id", "receipt",
+                                   "stock_report")}),
+    )
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_messages=Count("messages"))
@@ -226,9 +221,26 @@ class DiscrepancyAdmin(_ReadOnly, admin.ModelAdmin):
     def has_triage_permission(self, request) -> bool:
         return can_triage(request)
 
-    @admin.display(description="overdue", boolean=True)
+    @admin.display(description="overdue", ordering="due_at")
     def overdue_flag(self, d):
-        return d.status in Discrepancy.ACTIVE and d.due_at < timezone.now()
+        if d.status in Discrepancy.ACTIVE and d.due_at < timezone.now():
+            return format_html('<strong class="overdue" style="color:#ba2121">{}</strong>', "overdue")
+        return ""
+
+    @admin.display(description="overdue")
+    def overdue_note(self, d):
+        if d.is_overdue:
+            return format_html('<strong id="overdue-note" style="color:#ba2121">Overdue since {} UTC</strong>',
+                               f"{d.due_at:%Y-%m-%d %H:%M}")
+        return "no"
+
+    @admin.display(description="thread")
+    def thread(self, d):
+        rows = DiscrepancyMessage.objects.filter(discrepancy=d).order_by("id")
+        items = format_html_join("", '<li class="thread-message"><strong>{}</strong> · {}<br>{}</li>',
+                                 ((m.get_author_kind_display(), f"{m.created_at:%Y-%m-%d %H:%M}", m.body)
+                                  for m in rows))
+        return format_html('<ol id="discrepancy-thread">{}</ol>', items) if items else "No messages yet."
 
     @admin.display(description="age", ordering="opened_at")
     def age(self, d):

@@ -63,7 +63,7 @@ class ResolveInSerializer(StrictSerializer):
                   "signed adjustment (default: +quantity for a shortage, −quantity for an overage or wrong item)")
     credit_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
                                              help_text="credit: the credit note's amount")
-    credit_currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, allow_blank=True, default="",
+    credit_currency = serializers.RegexField(r"^(?:[A-Za-z]{3})?$", required=False, allow_blank=True, default="",
                                              help_text="ISO 4217 code of creditAmount")
     warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True,
                                                help_text="stockAdjustment: default the warehouse it shipped from")
