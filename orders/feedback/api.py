@@ -133,8 +133,8 @@ def _party(model, code: str | None, field: str, visible: set[int] | None):
     return found
 
 
-def _opening_request(principal, data: dict) -> services.DiscrepancyRequest:
-    """Resolve the body's references the caller may see (unknown or foreign ones are a 400 on the field)."""
+def _anchor(principal, data: dict):
+    """The shipment and order a body names, among those the caller may see."""
     shipment = order = None
     if data.get("shipment_id"):
         shipment = order_selectors.shipment_get(principal=principal, code=data["shipment_id"])
@@ -144,7 +144,11 @@ def _opening_request(principal, data: dict) -> services.DiscrepancyRequest:
         order = order_selectors.order_get(principal=principal, code=data["order_id"])
         if order is None:
             raise ValidationFailed.for_field("orderId", f"No order {data['order_id']}.")
-    anchor = shipment or order
+    return shipment, order
+
+
+def _parties(principal, data: dict, anchor) -> tuple[Supplier | None, RetailPartner]:
+    """(supplier, retailer): a partner is always itself; the other side from the body or the anchor."""
     supplier = _party(Supplier, data.get("supplier_id"), "supplierId", supplier_ids_visible_to(principal))
     retailer = _party(RetailPartner, data.get("retail_partner_id"), "retailPartnerId",
                       retail_partner_ids_visible_to(principal))
@@ -160,6 +164,13 @@ def _opening_request(principal, data: dict) -> services.DiscrepancyRequest:
         retailer = anchor.retail_partner
     if retailer is None:
         raise ValidationFailed.for_field("retailPartnerId", "Name the retail partner (or the orderId or shipmentId).")
+    return supplier, retailer
+
+
+def _opening_request(principal, data: dict) -> services.DiscrepancyRequest:
+    """Resolve the body's references the caller may see (unknown or foreign ones are a 400 on the field)."""
+    shipment, order = _anchor(principal, data)
+    supplier, retailer = _parties(principal, data, shipment or order)
     product = None
     if data.get("product_id"):
         product = Product.objects.filter(sku=data["product_id"]).first()
