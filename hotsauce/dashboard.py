@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot
+from inventory.selectors import available_units
 from orders.feedback.scorecards import scorecards
 from orders.models import Recall, Return
 from partners.principal import Principal
@@ -126,11 +127,9 @@ def stock_alerts(*, now: datetime, limit: int = LIST_LIMIT) -> list[dict]:
     judged against a flat ``LOW_STOCK_UNITS`` instead, so a new item is not invisible.
     """
     zero = Value(0, output_field=IntegerField())
-    sellable = Q(lots__batch__status=Batch.Status.RELEASED, lots__batch__expiration_date__gt=now)
     items = (InventoryItem.objects.select_related("supplier", "product", "forecast")
              .annotate(on_hand=Coalesce(Sum("lots__on_hand"), zero),
-                       available=Coalesce(Sum(F("lots__on_hand") - F("lots__reserved") - F("lots__quarantined"),
-                                              filter=sellable), zero))
+                       available=Coalesce(Sum(available_units(now, "lots__")), zero))
              .filter(Q(available__lte=0) | Q(forecast__isnull=False, available__lt=F("forecast__reorder_point"))
                      | Q(forecast__isnull=True, available__lt=LOW_STOCK_UNITS))
              .order_by("available", "product__sku")[:limit])

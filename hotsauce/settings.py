@@ -341,6 +341,8 @@ CELERY_BEAT_SCHEDULE = {
     # Backorders are served on commit of each arrival; this sweep catches an arrival whose
     # trigger was lost (broker down at commit), so a waiting order never waits forever.
     "orders-backorders-sweep": {"task": "orders.allocate_all_backorders", "schedule": 300.0},
+    # Standalone holds with an expiresAt give their units back within a minute of it.
+    "inventory-reservations-expire": {"task": "inventory.reservations_expire", "schedule": 60.0},
     # The ledger is the truth: prove every balance from it and log any drift loudly.
     "inventory-reconcile": {"task": "inventory.reconcile", "schedule": 3600.0},
     "api-idempotency-purge": {"task": "api.idempotency_purge", "schedule": 3600.0},

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, IntegerField, Q, Sum, Value
+from django.db.models import IntegerField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -37,11 +37,14 @@ from inventory.models import (
     InventoryTransaction,
     Product,
     ReplenishmentPolicy,
+    Reservation,
+    ReservationLot,
     RestockAlert,
     SellThroughReport,
     StockLot,
     Warehouse,
 )
+from inventory.selectors import available_units, lot_quantities
 from inventory.services import gtin_validate
 
 LEDGER_INLINE_ROWS = 100
@@ -143,8 +146,7 @@ class LotInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="available")
     def available(self, lot):
-        sellable = lot.batch.status == Batch.Status.RELEASED and not lot.batch.is_expired
-        return lot.on_hand - lot.reserved - lot.quarantined if sellable else 0
+        return lot_quantities(lot, timezone.now())[0]
 
 
 class LedgerInline(ReadOnlyMixin, admin.TabularInline):
@@ -178,7 +180,7 @@ def actor_label(row: InventoryTransaction) -> str:
     if row.actor_user_id:
         return f"staff {row.actor_user.get_username()}"
     if row.actor_client_id:
-        return f"client {row.actor_client.client_id}"
+        return f"client {row.actor_client.name or row.actor_client.client_id}"
     return "system"
 
 
@@ -203,6 +205,7 @@ class BatchAdmin(admin.ModelAdmin):
             units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
             units_reserved=Coalesce(Sum("lots__reserved"), zero),
             units_held=Coalesce(Sum("lots__quarantined"), zero),
+            units_available=Coalesce(Sum(available_units(timezone.now(), "lots__")), zero),
         )
 
     def has_add_permission(self, request):
@@ -242,11 +245,9 @@ class BatchAdmin(admin.ModelAdmin):
     def reserved(self, batch):
         return batch.units_reserved
 
-    @admin.display(description="available")
+    @admin.display(description="available", ordering="units_available")
     def available(self, batch):
-        if not batch.sellable:
-            return 0
-        return batch.units_on_hand - batch.units_reserved - batch.units_held
+        return batch.units_available
 
     @admin.display(description="ledger")
     def full_ledger(self, batch):
@@ -321,13 +322,10 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         zero = Value(0, output_field=IntegerField())
-        # Units that could be promised: unreserved, not held, in a released and unexpired batch.
-        sellable = Q(lots__batch__status=Batch.Status.RELEASED, lots__batch__expiration_date__gt=timezone.now())
         return super().get_queryset(request).annotate(
             units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
             units_reserved=Coalesce(Sum("lots__reserved"), zero),
-            units_available=Coalesce(Sum(F("lots__on_hand") - F("lots__reserved") - F("lots__quarantined"),
-                                         filter=sellable), zero),
+            units_available=Coalesce(Sum(available_units(timezone.now(), "lots__")), zero),
         )
 
     def has_add_permission(self, request):
@@ -370,7 +368,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def movement_view(self, request):
-        """Receive, adjust, damage, write off or transfer units: one ``stock_move`` call."""
+        """Receive, adjust, damage, write off or transfer units: dispatched by ``services.MOVEMENTS``."""
         if not can_change_stock(request):
             raise PermissionDenied
         item = None
@@ -448,6 +446,36 @@ class InventoryTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="actor")
     def actor(self, row):
         return actor_label(row)
+
+
+class HoldInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReservationLot
+    fields = ("lot", "quantity")
+    extra = 0
+
+
+@admin.register(ReservationLot)
+class ReservationLotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("reservation", "lot", "quantity")
+    search_fields = ("reservation__code", "lot__batch__batch_number")
+    list_select_related = ("reservation", "lot__batch", "lot__warehouse", "lot__item__supplier",
+                           "lot__item__product")
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Who holds reserved units: order allocations and standalone holds (read-only: services change them)."""
+
+    list_display = ("code", "item", "retail_partner", "order_ref", "status", "quantity", "remaining",
+                    "expires_at", "created_at")
+    list_filter = ("status", "item__supplier")
+    search_fields = ("code", "order_ref", "reference", "item__product__sku", "retail_partner__code")
+    list_select_related = ("item__supplier", "item__product", "retail_partner")
+    inlines = (HoldInline,)
+
+    @admin.display(description="held now")
+    def remaining(self, reservation):
+        return reservation.remaining_quantity
 
 
 # --- demand and replenishment ---------------------------------------------------------

@@ -32,7 +32,6 @@ STAFF_MOVEMENT_TYPES = [
     (Type.WRITE_OFF, "Write off (remove unreserved units)"),
     (Type.TRANSFER, "Transfer to another warehouse"),
 ]
-NEEDS_REASON = {Type.ADJUSTMENT, Type.DAMAGE, Type.WRITE_OFF}
 
 # The services name fields as the API does; the forms name them in snake_case.
 _FIELD_FROM_API = {
@@ -89,7 +88,7 @@ class StockMovementForm(forms.Form):
     production_date = forms.DateField(required=False, help_text="Only when receiving a new batch.")
     to_warehouse = forms.ModelChoiceField(Warehouse.objects.select_related("supplier"), required=False,
                                           help_text="For transfers.")
-    reason = forms.CharField(max_length=500, required=False, help_text="Required for adjustments and damage.")
+    reason = forms.CharField(max_length=500, required=False, help_text="Why: it goes into the ledger.")
     reference = forms.CharField(max_length=200, required=False)
 
     def clean(self):
@@ -99,18 +98,16 @@ class StockMovementForm(forms.Form):
             warehouse = data.get(name)
             if supplier and warehouse and warehouse.supplier_id != supplier.pk:
                 self.add_error(name, f"{warehouse.code} belongs to {warehouse.supplier.code}, not {supplier.code}.")
-        if movement in NEEDS_REASON and not data.get("reason", "").strip():
-            self.add_error("reason", "Say why: this goes into the ledger.")
         if movement == Type.TRANSFER and not data.get("to_warehouse"):
             self.add_error("to_warehouse", "A transfer needs a destination.")
         return data
 
     def movement(self, actor: Principal):
-        from inventory.services import stock_move
+        from inventory.services import movement_record
 
         data = self.cleaned_data
-        return stock_move(
-            supplier=data["supplier"], product=data["product"], type=data["type"], quantity=data["quantity"],
+        return movement_record(
+            type=data["type"], supplier=data["supplier"], product=data["product"], quantity=data["quantity"],
             actor=actor, warehouse_code=data["warehouse"].code if data.get("warehouse") else None,
             batch_number=data.get("batch_number") or None, expiration_date=data.get("expiration_date"),
             production_date=data.get("production_date"),

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from inventory import selectors, services
-from inventory.filters import BatchFilter, InventoryItemFilter, TransactionFilter
-from inventory.models import InventoryItem, Product
+from inventory.filters import BatchFilter, InventoryItemFilter, ReservationFilter, TransactionFilter
+from inventory.models import Batch, InventoryItem, Product
 from inventory.serializers import (
     BatchSerializer,
     CountSerializer,
@@ -19,6 +19,7 @@ from inventory.serializers import (
     MovementSerializer,
     ProductPutSerializer,
     ProductSerializer,
+    ReservationSerializer,
     TransactionSerializer,
     WarehouseSerializer,
 )
@@ -54,6 +55,8 @@ def caller_retailer(principal) -> RetailPartner | None:
 
 def movement_response(result: services.MovementResult) -> dict:
     rows = [services.transaction_view(row) for row in result.transactions]
+    if rows and result.reservation is not None:
+        rows[0]["reservation_id"] = result.reservation.code
     return {"transaction": rows[0] if rows else None, "transactions": rows,
             "inventory": selectors.item_view(result.item, result.lots)}
 
@@ -175,7 +178,11 @@ def parse_if_match(header: str | None) -> int | None:
 
 
 class InventoryItemApi(GenericApiView):
+    """An item; POST records a movement through ``movements`` (the orders app serves this route with
+    its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4)."""
+
     serializer_class = InventoryItemSerializer
+    movements = services.MOVEMENTS
     required_scopes = {"GET": "inventory:read", "POST": "inventory:write", "PATCH": "inventory:write"}
     allowed_kinds = {"POST": WRITERS, "PATCH": WRITERS}
     idempotency_required = ("POST",)
@@ -226,22 +233,25 @@ class InventoryItemApi(GenericApiView):
 
 
 def record_movement(view, supplier: Supplier, product: Product, data: dict) -> services.MovementResult:
+    """Dispatch a validated movement body through the view's movement table (``services.MOVEMENTS``)."""
     retail_partner = None
     if data.get("retail_partner_id"):
         retail_partner = RetailPartner.objects.filter(code=data["retail_partner_id"]).first()
         if retail_partner is None:
             raise ValidationFailed.for_field("retailPartnerId", f"No retail partner {data['retail_partner_id']}.")
-    return services.stock_move(
-        supplier=supplier, product=product, type=data["type"], quantity=data["quantity"], actor=view.principal,
-        warehouse_code=data.get("warehouse_location"), batch_number=data.get("batch_number"),
-        expiration_date=data.get("expiration_date"), production_date=data.get("production_date"),
-        to_warehouse_code=data.get("to_warehouse_location"), retail_partner=retail_partner,
-        reason=data.get("reason", ""), reference=data.get("reference", ""),
+    return services.movement_record(
+        type=data["type"], supplier=supplier, product=product, quantity=data.get("quantity"), actor=view.principal,
+        movements=view.movements, warehouse_code=data.get("warehouse_location"),
+        batch_number=data.get("batch_number"), expiration_date=data.get("expiration_date"),
+        production_date=data.get("production_date"), to_warehouse_code=data.get("to_warehouse_location"),
+        retail_partner=retail_partner, reservation_code=data.get("reservation_id"), order_code=data.get("order_id"),
+        expires_at=data.get("expires_at"), reason=data.get("reason", ""), reference=data.get("reference", ""),
         idempotency_key=view.request.headers.get("Idempotency-Key", ""))
 
 
 class TransactionListApi(GenericApiView):
     serializer_class = TransactionSerializer
+    movements = services.MOVEMENTS
     filterset_class = TransactionFilter
     required_scopes = {"GET": "inventory:read", "POST": "inventory:write"}
     allowed_kinds = {"POST": WRITERS}
@@ -273,6 +283,8 @@ class BatchListApi(GenericApiView):
     required_scopes = {"GET": "inventory:read"}
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no path arguments
+            return Batch.objects.none()
         return selectors.batch_list(principal=self.principal, sku=self.kwargs["product_id"])
 
     @extend_schema(summary="List a product's batches")
@@ -295,3 +307,32 @@ class BatchDetailApi(GenericApiView):
             raise NotFound(f"No batch {batch_number} of {product_id}.")
         return Response(self.get_serializer(batch).data)
 
+
+
+class ReservationListApi(GenericApiView):
+    serializer_class = ReservationSerializer
+    filterset_class = ReservationFilter
+    required_scopes = {"GET": "inventory:read"}
+
+    def get_queryset(self):
+        return selectors.reservation_list(principal=self.principal)
+
+    @extend_schema(summary="List reservations (who holds reserved units)", description=(
+        "Every reserved unit has an owner: an order line's allocation (`orderId` set; freed only by cancelling "
+        "or shipping the order) or a standalone hold made by a `reservation` movement. A retailer sees only "
+        "reservations made for it."))
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([selectors.reservation_view(r) for r in page])
+
+
+class ReservationDetailApi(GenericApiView):
+    serializer_class = ReservationSerializer
+    required_scopes = {"GET": "inventory:read"}
+
+    @extend_schema(summary="Get a reservation")
+    def get(self, request, reservation_id: str):
+        reservation = selectors.reservation_list(principal=self.principal).filter(code=reservation_id).first()
+        if reservation is None:
+            raise NotFound(f"No reservation {reservation_id}.")
+        return Response(selectors.reservation_view(reservation))

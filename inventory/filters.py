@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from hotsauce.api.filters import StrictBooleanFilter
 from inventory import selectors
-from inventory.models import Batch, InventoryItem, InventoryTransaction
+from inventory.models import Batch, InventoryItem, InventoryTransaction, Reservation
 
 
 class InventoryItemFilter(django_filters.FilterSet):
@@ -55,4 +55,16 @@ class BatchFilter(django_filters.FilterSet):
 
     class Meta:
         model = Batch
+        fields = []
+
+
+class ReservationFilter(django_filters.FilterSet):
+    supplierId = django_filters.CharFilter(field_name="item__supplier__code")
+    productId = django_filters.CharFilter(field_name="item__product__sku")
+    retailPartnerId = django_filters.CharFilter(field_name="retail_partner__code")
+    orderId = django_filters.CharFilter(field_name="order_ref")
+    status = django_filters.ChoiceFilter(choices=Reservation.Status.choices)
+
+    class Meta:
+        model = Reservation
         fields = []

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from django.db.models import F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from inventory.forecasting import forecast_view
-from inventory.models import InventoryItem, ReplenishmentPolicy, RestockAlert, StockLot
-from inventory.selectors import sellable_lots_q
+from inventory.models import InventoryItem, ReplenishmentPolicy, RestockAlert
+from inventory.selectors import item_available_subquery
 from partners.principal import Principal
 from partners.selectors import supplier_ids_visible_to
 
 
-def _live_available(now: datetime) -> Subquery:
-    """Available units of the item now: on hand − reserved − held, in released, unexpired lots."""
-    lots = (StockLot.objects.filter(sellable_lots_q(now), item=OuterRef("pk")).order_by().values("item")
-            .annotate(total=Sum(F("on_hand") - F("reserved") - F("quarantined"))).values("total"))
-    return Coalesce(Subquery(lots, output_field=IntegerField()), Value(0))
+def _live_available(now: datetime):
+    """Available units of the item now (``inventory.selectors.item_available_subquery``)."""
+    return item_available_subquery(now)
 
 
 def forecast_list(*, principal: Principal, now: datetime | None = None) -> QuerySet[InventoryItem]:

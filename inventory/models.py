@@ -135,6 +135,80 @@ class StockLot(models.Model):
         return f"{self.item} {self.warehouse.code} {self.batch.batch_number}"
 
 
+class Reservation(models.Model):
+    """Units held for someone: an order line's allocation or a standalone hold (``RSV-000123``).
+
+    Every reserved unit has an owner: a lot's ``reserved`` is always the sum of the open holds
+    on it (``ReservationLot``), kept by the one write path (``inventory.services.work``) and
+    proven by ``reconcile_inventory``. ``order_ref`` names the order whose line this is; such a
+    reservation is the order's to release (cancel) or consume (ship), never a ``release``
+    movement's.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        RELEASED = "released"
+        CONSUMED = "consumed"
+        EXPIRED = "expired"
+
+    code = models.CharField("reservation id", max_length=32, unique=True, null=True, blank=True)
+    item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="reservations")
+    retail_partner = models.ForeignKey(RetailPartner, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    order_ref = models.CharField("order id", max_length=32, blank=True, db_index=True,
+                                 help_text="The order whose line this reservation allocates")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    quantity = models.PositiveIntegerField(default=0, help_text="Units ever placed on hold")
+    released_quantity = models.PositiveIntegerField(default=0)
+    consumed_quantity = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    reference = models.CharField(max_length=200, blank=True)
+    created_by_client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+")
+    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(released_quantity__lte=F("quantity") - F("consumed_quantity")),
+                                   name="reservation_within_quantity"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="reservation_expiry"),
+            models.Index(fields=["item", "status"], name="reservation_item_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"reservation #{self.pk}"
+
+    @property
+    def remaining_quantity(self) -> int:
+        return self.quantity - self.released_quantity - self.consumed_quantity
+
+
+class ReservationLot(models.Model):
+    """Units of one lot held by one reservation; the row goes when it reaches zero."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="holds")
+    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="holds")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reservation", "lot"], name="uniq_reservation_lot"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_lot_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation} holds {self.quantity} of {self.lot}"
+
+
 class InventoryTransaction(models.Model):
     """The append-only stock ledger: one row per lot touched by a movement."""
 
@@ -172,6 +246,9 @@ class InventoryTransaction(models.Model):
         help_text="For transfers: the other side")
     retail_partner = models.ForeignKey(RetailPartner, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+")
+    reservation = models.ForeignKey(Reservation, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="transactions",
+                                    help_text="The hold whose reserved units this row changes")
     actor_client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
+from inventory.models import (
+    Batch,
+    InventoryItem,
+    InventoryTransaction,
+    Product,
+    Reservation,
+    ReservationLot,
+    StockLot,
+    Warehouse,
+)
 from partners.principal import Principal
 from partners.selectors import supplier_ids_visible_to
 
@@ -25,7 +35,10 @@ def lot_status(lot: StockLot, now: datetime) -> str:
 
 
 def lot_quantities(lot: StockLot, now: datetime, min_expiry: datetime | None = None) -> tuple[int, int]:
-    """(available, on_hold) units of a lot; ``min_expiry`` hides lots too short-dated for a retailer."""
+    """(available, on_hold) units of a lot; ``min_expiry`` hides lots too short-dated for a retailer.
+
+    The rule "available" for a lot in memory; ``available_units`` is the same rule in SQL.
+    """
     unreserved = lot.on_hand - lot.reserved
     if lot_status(lot, now) != "released":
         return 0, unreserved
@@ -86,11 +99,11 @@ def item_view(item: InventoryItem, lots, *, retail_partner=None, now: datetime |
     }
 
 
-def item_totals(lots, now: datetime | None = None) -> dict:
+def item_totals(lots, now: datetime | None = None, min_expiry: datetime | None = None) -> dict:
     now = now or timezone.now()
     level = sum(lot.on_hand for lot in lots)
     reserved = sum(lot.reserved for lot in lots)
-    pairs = [lot_quantities(lot, now) for lot in lots]
+    pairs = [lot_quantities(lot, now, min_expiry) for lot in lots]
     return {"inventory_level": level, "reserved_quantity": reserved,
             "available_quantity": sum(a for a, _ in pairs), "on_hold_quantity": sum(h for _, h in pairs)}
 
@@ -110,7 +123,32 @@ def inventory_item_get(*, principal: Principal, supplier_code: str, sku: str) ->
 
 
 def sellable_lots_q(now: datetime, prefix: str = "") -> Q:
+    """The rule "sellable" for lots in SQL: a released batch that has not expired (``lot_status``)."""
     return Q(**{f"{prefix}batch__status": Batch.Status.RELEASED, f"{prefix}batch__expiration_date__gt": now})
+
+
+def available_units(now: datetime, prefix: str = "") -> Case:
+    """The rule "available" for one lot in SQL (``lot_quantities`` in memory); ``Sum`` it for an item.
+
+    Unreserved units of a sellable lot that are not held back on their own (quarantined returns).
+    ``prefix`` reaches the lot from another model, e.g. ``"lots__"`` from an item.
+    """
+    unreserved = F(f"{prefix}on_hand") - F(f"{prefix}reserved") - F(f"{prefix}quarantined")
+    return Case(When(sellable_lots_q(now, prefix), then=unreserved), default=Value(0),
+                output_field=IntegerField())
+
+
+def item_available_subquery(now: datetime) -> Coalesce:
+    """An item's available units (``Sum`` of ``available_units`` over its lots), for ``annotate``."""
+    lots = (StockLot.objects.filter(item=OuterRef("pk")).order_by().values("item")
+            .annotate(total=Sum(available_units(now))).values("total"))
+    return Coalesce(Subquery(lots, output_field=IntegerField()), Value(0))
+
+
+def on_hold_units(now: datetime, prefix: str = "") -> Case:
+    """Unreserved units that may not be sold: all of a held or expired lot, else its own quarantine."""
+    return Case(When(sellable_lots_q(now, prefix), then=F(f"{prefix}quarantined")),
+                default=F(f"{prefix}on_hand") - F(f"{prefix}reserved"), output_field=IntegerField())
 
 
 def items_with_available(qs: QuerySet[InventoryItem], now: datetime) -> QuerySet[InventoryItem]:
@@ -155,3 +193,43 @@ def batch_list(*, principal: Principal, sku: str) -> QuerySet[Batch]:
         on_hand=Sum("lots__on_hand"), reserved=Sum("lots__reserved"))
     ids = supplier_ids_visible_to(principal)
     return qs if ids is None else qs.filter(supplier_id__in=ids)
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+
+def reservation_list(*, principal: Principal) -> QuerySet[Reservation]:
+    """Reservations with the tenancy of items; a retailer sees only those made for it."""
+    qs = Reservation.objects.select_related("item__supplier", "item__product", "retail_partner").prefetch_related(
+        Prefetch("holds", queryset=ReservationLot.objects.select_related("lot__batch", "lot__warehouse")
+                 .order_by("lot__batch__expiration_date", "lot_id")))
+    ids = supplier_ids_visible_to(principal)
+    if ids is not None:
+        qs = qs.filter(item__supplier_id__in=ids)
+    if principal.is_retailer:
+        qs = qs.filter(retail_partner_id=principal.retail_partner_id)
+    return qs
+
+
+def reservation_view(reservation: Reservation) -> dict:
+    return {
+        "reservation_id": reservation.code,
+        "supplier_id": reservation.item.supplier.code,
+        "product_id": reservation.item.product.sku,
+        "retail_partner_id": reservation.retail_partner.code if reservation.retail_partner_id else None,
+        "order_id": reservation.order_ref or None,
+        "status": reservation.status,
+        "quantity": reservation.quantity,
+        "remaining_quantity": reservation.remaining_quantity,
+        "released_quantity": reservation.released_quantity,
+        "consumed_quantity": reservation.consumed_quantity,
+        "expires_at": ts(reservation.expires_at),
+        "reason": reservation.reason,
+        "reference": reservation.reference,
+        "lots": [{"warehouse_location": hold.lot.warehouse.code, "batch_number": hold.lot.batch.batch_number,
+                  "expiration_date": ts(hold.lot.batch.expiration_date), "quantity": hold.quantity}
+                 for hold in reservation.holds.all()],
+        "created_at": ts(reservation.created_at),
+        "updated_at": ts(reservation.updated_at),
+        "closed_at": ts(reservation.closed_at),
+    }

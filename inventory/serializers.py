@@ -83,6 +83,8 @@ class TransactionSerializer(serializers.Serializer):
     on_hand_after = serializers.IntegerField()
     reserved_after = serializers.IntegerField()
     retail_partner_id = serializers.CharField(allow_null=True)
+    reservation_id = serializers.CharField(allow_null=True, help_text="The reservation whose held units this "
+                                                                        "row changes (RSV-…)")
     reason = serializers.CharField()
     reference = serializers.CharField()
     actor = serializers.CharField(allow_null=True)
@@ -102,23 +104,42 @@ MOVEMENT_TYPE_CHOICES = ["receipt", "reservation", "release", "sale", "damage", 
 
 class MovementSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=MOVEMENT_TYPE_CHOICES)
-    quantity = StrictIntegerField(min_value=-1_000_000_000, max_value=1_000_000_000)
+    quantity = StrictIntegerField(min_value=-1_000_000_000, max_value=1_000_000_000, required=False,
+                                  help_text="Units; positive except for an adjustment (signed). A reservation "
+                                            "with orderId may leave it out: the order's remainder is allocated.")
     warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True)
     batch_number = serializers.CharField(max_length=64, required=False, allow_null=True)
     expiration_date = serializers.DateTimeField(required=False, allow_null=True, input_formats=DATETIME_INPUT_FORMATS)
     production_date = serializers.DateField(required=False, allow_null=True)
     to_warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True)
     retail_partner_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    reservation_id = serializers.CharField(
+        max_length=32, required=False, allow_null=True,
+        help_text="release: the standalone reservation to release from (required); sale: sell its held units")
+    order_id = serializers.CharField(
+        max_length=32, required=False, allow_null=True,
+        help_text="reservation: allocate this order's not-yet-allocated remainder of the product, never more")
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, input_formats=DATETIME_INPUT_FORMATS,
+        help_text="reservation: when the hold is released automatically")
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        if attrs["type"] != "adjustment" and attrs["quantity"] <= 0:
-            raise serializers.ValidationError({"quantity": ["Must be a positive whole number."]})
-        if attrs["type"] == "adjustment" and attrs["quantity"] == 0:
-            raise serializers.ValidationError({"quantity": ["An adjustment must not be zero."]})
-        if attrs["type"] == "transfer" and not attrs.get("to_warehouse_location"):
-            raise serializers.ValidationError({"to_warehouse_location": ["Required for a transfer."]})
+        kind, quantity, errors = attrs["type"], attrs.get("quantity"), {}
+        if quantity is None:
+            if not (kind == "reservation" and attrs.get("order_id")):
+                errors["quantity"] = ["This field is required."]
+        elif kind == "adjustment" and quantity == 0:
+            errors["quantity"] = ["An adjustment must not be zero."]
+        elif kind != "adjustment" and quantity <= 0:
+            errors["quantity"] = ["Must be a positive whole number."]
+        if kind == "transfer" and not attrs.get("to_warehouse_location"):
+            errors["to_warehouse_location"] = ["Required for a transfer."]
+        if kind == "release" and not attrs.get("reservation_id"):
+            errors["reservation_id"] = ["Name the reservation to release from (reservationId)."]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -155,3 +176,33 @@ class BatchSerializer(serializers.ModelSerializer):
 
     def get_reserved_quantity(self, obj) -> int:
         return getattr(obj, "reserved", None) or 0
+
+
+class ReservationLotSerializer(serializers.Serializer):
+    warehouse_location = serializers.CharField()
+    batch_number = serializers.CharField()
+    expiration_date = serializers.CharField()
+    quantity = serializers.IntegerField(help_text="Units held on this lot now")
+
+
+class ReservationSerializer(serializers.Serializer):
+    """Documents ``inventory.selectors.reservation_view``."""
+
+    reservation_id = serializers.CharField()
+    supplier_id = serializers.CharField()
+    product_id = serializers.CharField()
+    retail_partner_id = serializers.CharField(allow_null=True)
+    order_id = serializers.CharField(allow_null=True, help_text="Set when this is an order line's allocation: "
+                                                                 "only cancelling or shipping the order frees it")
+    status = serializers.ChoiceField(choices=["open", "released", "consumed", "expired"])
+    quantity = serializers.IntegerField(help_text="Units ever placed on hold")
+    remaining_quantity = serializers.IntegerField(help_text="Units held now")
+    released_quantity = serializers.IntegerField()
+    consumed_quantity = serializers.IntegerField(help_text="Units shipped or sold from the hold")
+    expires_at = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    reference = serializers.CharField()
+    lots = ReservationLotSerializer(many=True)
+    created_at = serializers.CharField()
+    updated_at = serializers.CharField()
+    closed_at = serializers.CharField(allow_null=True)

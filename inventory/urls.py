@@ -9,8 +9,10 @@ urlpatterns = [
     path("products/<str:productId>/batches/<str:batchNumber>", api.BatchDetailApi.as_view(), name="batch-detail"),
     path("warehouses", api.WarehouseListApi.as_view(), name="warehouse-list"),
     path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
-    path("inventory/transactions", api.TransactionListApi.as_view(), name="transaction-list"),
-    path("inventory/<str:supplierId>/<str:productId>", api.InventoryItemApi.as_view(), name="inventory-item"),
+    # inventory/transactions and inventory/{supplierId}/{productId} are served from orders/urls.py with
+    # the orders app's movement table: a reservation there may name an order (the brief's step 4).
+    path("reservations", api.ReservationListApi.as_view(), name="reservation-list"),
+    path("reservations/<str:reservationId>", api.ReservationDetailApi.as_view(), name="reservation-detail"),
     # --- demand and replenishment (forecasting) ---
     path("retailPartners/<str:retailPartnerId>/sellThrough", forecast_api.SellThroughApi.as_view(),
          name="sell-through"),

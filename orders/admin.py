@@ -22,9 +22,8 @@ from django.utils.html import format_html, format_html_join
 from hotsauce.errors import ApplicationError
 from inventory import admin as inventory_admin
 from inventory.admin_stock import BatchStatusForm, add_service_errors, staff_change
-from inventory.models import Batch, Warehouse
+from inventory.models import Batch, ReservationLot, Warehouse
 from orders.models import (
-    Allocation,
     Order,
     OrderLine,
     Recall,
@@ -91,11 +90,13 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="allocations (reserved units by lot)")
     def allocations(self, order):
-        rows = (Allocation.objects.filter(line__order=order)
-                .select_related("line__product", "lot__batch", "lot__warehouse").order_by("line_id", "id"))
-        return _table(["product", "batch", "warehouse", "expires", "units"],
-                      [(a.line.product.sku, a.lot.batch.batch_number, a.lot.warehouse.code,
-                        f"{a.lot.batch.expiration_date:%Y-%m-%d}", a.quantity) for a in rows]) if rows else "—"
+        rows = (ReservationLot.objects.filter(reservation__order_line__order=order)
+                .select_related("reservation__order_line__product", "reservation", "lot__batch", "lot__warehouse")
+                .order_by("reservation__order_line__id", "id"))
+        return _table(["product", "reservation", "batch", "warehouse", "expires", "units"],
+                      [(h.reservation.order_line.product.sku, h.reservation.code, h.lot.batch.batch_number,
+                        h.lot.warehouse.code, f"{h.lot.batch.expiration_date:%Y-%m-%d}", h.quantity)
+                       for h in rows]) if rows else "—"
 
 
 @admin.register(OrderLine)
@@ -104,21 +105,6 @@ class OrderLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("order__code", "product__sku")
     list_filter = ("order__status",)
     list_select_related = ("order", "product")
-
-
-@admin.register(Allocation)
-class AllocationAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("line", "batch", "warehouse", "quantity")
-    search_fields = ("line__order__code", "lot__batch__batch_number", "line__product__sku")
-    list_select_related = ("line__order", "line__product", "lot__batch", "lot__warehouse")
-
-    @admin.display(description="batch", ordering="lot__batch__batch_number")
-    def batch(self, allocation):
-        return allocation.lot.batch.batch_number
-
-    @admin.display(description="warehouse")
-    def warehouse(self, allocation):
-        return allocation.lot.warehouse.code
 
 
 class ShipmentLineInline(ReadOnlyMixin, admin.TabularInline):

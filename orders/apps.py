@@ -6,8 +6,9 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders, shipments and returns"
 
     def ready(self) -> None:
-        from inventory.services import register_stock_arrival_hook
+        from inventory.services import stock_arrival_hook_set
         from orders.tasks import enqueue_backorder_allocation
 
-        # Receipts, restocked returns and releases may serve waiting backorders.
-        register_stock_arrival_hook(enqueue_backorder_allocation)
+        # The one trigger for backorder allocation: the stock core calls it on commit of every
+        # change that may have freed units (receipts, restocked returns, releases, cancellations).
+        stock_arrival_hook_set(enqueue_backorder_allocation)

@@ -1,7 +1,8 @@
 """Orders, shipments, returns and recalls: the partner workflow on top of the stock core.
 
-Quantities of stock live in ``inventory``; these models record which order holds which
-reserved units (``Allocation``), what left in which shipment, and what came back.
+Quantities of stock live in ``inventory``; an order line's allocation is an inventory
+``Reservation`` (which lots hold its units); these models record what left in which
+shipment, and what came back.
 Statuses change only in ``orders.services``.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from inventory.models import Batch, Product, StockLot, Warehouse
+from inventory.models import Batch, Product, Reservation, StockLot, Warehouse
 from partners.models import ApiClient, RetailPartner, Supplier
 
 
@@ -52,6 +53,9 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField()
     allocated_quantity = models.PositiveIntegerField(default=0, help_text="Reserved and not yet shipped")
     shipped_quantity = models.PositiveIntegerField(default=0)
+    # The line's allocation: the units its reservation holds are exactly ``allocated_quantity``.
+    reservation = models.OneToOneField(Reservation, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="order_line")
 
     class Meta:
         ordering = ["id"]
@@ -64,24 +68,6 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.product.sku} × {self.quantity}"
-
-
-class Allocation(models.Model):
-    """Units of one lot reserved for one order line (the ledger's reservation, by order)."""
-
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
-    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["line", "lot"], name="uniq_allocation_lot"),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.line.order} {self.lot}: {self.quantity}"
 
 
 class Shipment(models.Model):

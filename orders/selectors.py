@@ -11,9 +11,9 @@ from collections import defaultdict
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from inventory.models import Batch, StockLot
+from inventory.models import Batch, ReservationLot, StockLot
 from inventory.selectors import lot_quantities, lot_status, ts
-from orders.models import Allocation, Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
+from orders.models import Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
 from partners.principal import Principal
 
 
@@ -34,8 +34,9 @@ def _shipment_lines_prefetch() -> Prefetch:
 
 def _orders() -> QuerySet[Order]:
     return Order.objects.select_related("supplier", "retail_partner").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.select_related("product").prefetch_related(
-            Prefetch("allocations", queryset=Allocation.objects.select_related("lot__batch", "lot__warehouse")))),
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product", "reservation").prefetch_related(
+            Prefetch("reservation__holds", queryset=ReservationLot.objects.select_related(
+                "lot__batch", "lot__warehouse").order_by("lot__batch__expiration_date", "lot_id")))),
         Prefetch("shipments", queryset=Shipment.objects.select_related("order").prefetch_related(
             _shipment_lines_prefetch())),
     )
@@ -51,10 +52,17 @@ def order_get(*, principal: Principal, code: str) -> Order | None:
 
 
 
-def allocation_view(allocation: Allocation) -> dict:
-    lot = allocation.lot
+def allocation_view(hold: ReservationLot) -> dict:
+    lot = hold.lot
     return {"batch_number": lot.batch.batch_number, "warehouse_location": lot.warehouse.code,
-            "expiration_date": ts(lot.batch.expiration_date), "quantity": allocation.quantity}
+            "expiration_date": ts(lot.batch.expiration_date), "quantity": hold.quantity}
+
+
+def line_allocations(line: OrderLine) -> list[dict]:
+    """What a line's reservation holds, lot by lot (first expired first)."""
+    if line.reservation_id is None:
+        return []
+    return [allocation_view(hold) for hold in line.reservation.holds.all()]
 
 
 def order_view(order: Order, *, fresh: bool = True) -> dict:
@@ -79,7 +87,8 @@ def order_view(order: Order, *, fresh: bool = True) -> dict:
             "backordered_quantity": backordered,
             "shipped_quantity": line.shipped_quantity,
             "delivered_quantity": delivered_by_line[line.pk],
-            "allocations": [allocation_view(a) for a in line.allocations.all()],
+            "reservation_id": line.reservation.code if line.reservation_id else None,
+            "allocations": line_allocations(line),
         })
         totals["ordered"] += line.quantity
         totals["allocated"] += line.allocated_quantity

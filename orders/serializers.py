@@ -106,6 +106,8 @@ class OrderLineSerializer(serializers.Serializer):
     backordered_quantity = serializers.IntegerField()
     shipped_quantity = serializers.IntegerField()
     delivered_quantity = serializers.IntegerField()
+    reservation_id = serializers.CharField(allow_null=True, help_text="The reservation holding this line's "
+                                           "allocated units (GET reservations/{reservationId})")
     allocations = AllocationSerializer(many=True)
 
 

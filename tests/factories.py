@@ -40,6 +40,6 @@ def warehouse(sup: Supplier, code: str = "WH1") -> Warehouse:
 
 def receive(sup: Supplier, prod: Product, quantity: int, *, warehouse_code: str = "WH1", batch: str | None = None,
             days: int = 200):
-    return services.stock_move(
-        supplier=sup, product=prod, type="receipt", quantity=quantity, actor=None, warehouse_code=warehouse_code,
+    return services.stock_receive(
+        supplier=sup, product=prod, quantity=quantity, actor=None, warehouse_code=warehouse_code,
         batch_number=batch or f"B{next(_seq)}", expiration_date=timezone.now() + timedelta(days=days))

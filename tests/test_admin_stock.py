@@ -74,12 +74,13 @@ def test_a_receipt_through_the_form_is_ledgered_with_the_staff_user_as_actor(man
     assert reconcile() == []
 
 
-def test_an_adjustment_needs_a_reason_and_changes_nothing_without_one(manager):
+def test_a_refused_adjustment_shows_the_services_reason_and_changes_nothing(manager):
     client, _ = manager
     before = InventoryTransaction.objects.count()
-    response = move(client, type="adjustment", quantity=-5, warehouse="Warehouse_A", batch_number="BATCH202406")
+    response = move(client, type="adjustment", quantity=-451, warehouse="Warehouse_A", batch_number="BATCH202406",
+                    reason="shrinkage")
     assert response.status_code == 200
-    assert "Say why" in response.content.decode()
+    assert "Only 450 units unreserved in that lot" in response.content.decode()
     assert InventoryTransaction.objects.count() == before
     assert lot_of("BATCH202406").on_hand == 500
 

@@ -40,7 +40,7 @@ def test_a_held_batch_is_not_announced(sandbox):
 
 
 def test_an_empty_batch_is_not_announced(sandbox):
-    services.stock_move(supplier=Supplier.objects.get(code="SUP123"), product=Product.objects.get(sku="HOTSAUCE102"),
-                        type="writeOff", quantity=240, actor=None, batch_number="B102-02")
+    services.stock_remove(supplier=Supplier.objects.get(code="SUP123"), product=Product.objects.get(sku="HOTSAUCE102"),
+                          type="writeOff", quantity=240, actor=None, batch_number="B102-02")
     forecasting.forecasts_recompute()
     assert expiring_batches() == []

@@ -25,7 +25,7 @@ def test_200_concurrent_movements_give_200_ordered_events_the_feed_and_stream_re
 
     def reserve(i):
         try:
-            services.stock_move(supplier=supplier, product=product, type="reservation", quantity=1, actor=None,
+            services.movement_record(supplier=supplier, product=product, type="reservation", quantity=1, actor=None,
                                 reference=f"conc-{i}")
         finally:
             connection.close()

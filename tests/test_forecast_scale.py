@@ -1,6 +1,6 @@
 """The periodic run over 10,000 items with 90 days of ledger history: a fixed number of queries.
 
-Fixture data at this size cannot go through ``stock_move`` in reasonable time, so the
+Fixture data at this size cannot go through the stock services in reasonable time, so the
 items, lots and ledger rows are inserted directly (``bulk_create`` and one
 ``INSERT ... SELECT generate_series``). They are test fixtures, not a way of changing
 stock: the run only reads them. bench/forecast_bench.py reuses the builder and prints timings.

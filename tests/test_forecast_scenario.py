@@ -129,7 +129,7 @@ def test_an_item_without_demand_never_alerts(db):
     sup, prod = factories.supplier(), factories.product()
     factories.warehouse(sup)
     factories.receive(sup, prod, 5)
-    services.stock_move(supplier=sup, product=prod, type="damage", quantity=5, actor=None)
+    services.movement_record(supplier=sup, product=prod, type="damage", quantity=5, actor=None)
     forecasting.forecasts_recompute()
     forecast = Forecast.objects.get(item__product=prod)
     assert (forecast.average_daily_demand, forecast.reorder_point, forecast.available_quantity) == (0, 0, 0)
@@ -152,7 +152,7 @@ def test_receipts_and_transfers_are_not_demand(db):
     factories.warehouse(sup)
     factories.warehouse(sup, "WH2")
     item_with_history(sup, prod, [0] * 10, stock=100)
-    moved = services.stock_move(supplier=sup, product=prod, type="transfer", quantity=40, actor=None,
+    moved = services.movement_record(supplier=sup, product=prod, type="transfer", quantity=40, actor=None,
                                 warehouse_code="WH1", to_warehouse_code="WH2")
     from tests.test_forecast_support import backdate
 

@@ -87,7 +87,7 @@ def test_a_restock_resolves_and_a_sellout_escalates(db):
     low, empty = low_items(2)
     forecasting.forecasts_recompute()
     factories.receive(low.supplier, low.product, 500, warehouse_code="WH1")
-    services.stock_move(supplier=empty.supplier, product=empty.product, type="sale", quantity=10, actor=None)
+    services.movement_record(supplier=empty.supplier, product=empty.product, type="sale", quantity=10, actor=None)
     result = forecasting.forecasts_recompute()
     assert [RestockAlert.objects.get(pk=pk).item_id for pk in result.resolved] == [low.pk]
     assert [RestockAlert.objects.get(pk=pk).item_id for pk in result.escalated] == [empty.pk]

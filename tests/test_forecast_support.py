@@ -1,6 +1,6 @@
 """Builders for forecasting tests: demand history written through the stock services.
 
-Movements are recorded with ``inventory.services.stock_move`` (the only writer of stock);
+Movements are recorded with ``inventory.services.movement_record`` (the only writer of stock);
 to give them a history, the ledger rows' ``created_at`` is then moved back in time. That
 touches fixture timestamps only, never quantities, so the ledger still reconciles.
 """
@@ -36,12 +36,12 @@ def item_with_history(sup, prod, daily: list[int], *, stock: int, warehouse_code
     backdate(receipt, len(daily))
     for index, quantity in enumerate(daily):
         if quantity:
-            moved = services.stock_move(supplier=sup, product=prod, type=movement, quantity=quantity, actor=None)
+            moved = services.movement_record(supplier=sup, product=prod, type=movement, quantity=quantity, actor=None)
             backdate(moved, len(daily) - index)
 
 
 def sell_now(sup, prod, quantity: int) -> None:
-    services.stock_move(supplier=sup, product=prod, type="sale", quantity=quantity, actor=None)
+    services.movement_record(supplier=sup, product=prod, type="sale", quantity=quantity, actor=None)
 
 
 def app_queries(ctx) -> list[str]:

@@ -57,10 +57,19 @@ def test_a_reservation_without_batch_is_allocated_first_expired_first_out(suppli
     assert all(r["retailPartnerId"] == "RETAIL456" for r in rows)
 
 
+def sandbox_hold() -> str:
+    """The sandbox's 50 reserved units are a standalone hold made for RETAIL456."""
+    from inventory.models import Reservation
+
+    return Reservation.objects.get(reference="SANDBOX-RES-1").code
+
+
 def test_version_increases_by_one_per_movement(supplier_caller):
     before = supplier_caller.get(ITEM).json()["version"]
     supplier_caller.post(ITEM, {"type": "sale", "quantity": 3}, key="s1")
-    supplier_caller.post(ITEM, {"type": "release", "quantity": 5}, key="rel1")
+    released = supplier_caller.post(ITEM, {"type": "release", "quantity": 5, "reservationId": sandbox_hold()},
+                                    key="rel1")
+    assert released.status_code == 201, released.json()
     after = supplier_caller.get(ITEM).json()
     assert after["version"] == before + 2
     assert (after["inventoryLevel"], after["reservedQuantity"], after["availableQuantity"]) == (497, 45, 452)
@@ -99,7 +108,9 @@ def test_adjustment_takes_a_signed_quantity(supplier_caller):
 @pytest.mark.parametrize("body,status,field", [
     ({"type": "sale", "quantity": 451}, 409, "quantity"),
     ({"type": "reservation", "quantity": 451}, 409, "quantity"),
-    ({"type": "release", "quantity": 51}, 409, "quantity"),
+    ({"type": "release", "quantity": 51, "reservationId": "SANDBOX_HOLD"}, 409, "quantity"),
+    ({"type": "release", "quantity": 5}, 400, "reservationId"),
+    ({"type": "release", "quantity": 5, "reservationId": "RSV-999999"}, 400, "reservationId"),
     ({"type": "damage", "quantity": 451}, 409, "quantity"),
     ({"type": "adjustment", "quantity": -451, "warehouseLocation": "Warehouse_A", "batchNumber": "BATCH202406"},
      409, "quantity"),
@@ -127,6 +138,8 @@ def test_adjustment_takes_a_signed_quantity(supplier_caller):
     ({"type": "reservation", "quantity": 1, "colour": "red"}, 400, "colour"),
 ])
 def test_bad_movements_are_problems_naming_the_field_and_change_nothing(supplier_caller, body, status, field):
+    if body.get("reservationId") == "SANDBOX_HOLD":
+        body = {**body, "reservationId": sandbox_hold()}
     before = snapshot()
     response = supplier_caller.post(ITEM, body, key=f"bad-{field}-{status}-{body.get('quantity')}")
     assert response.status_code == status, response.json()
@@ -275,7 +288,8 @@ class TestListing:
         from inventory.models import Batch
         from inventory.services import batch_set_status
 
-        batch_set_status(batch=Batch.objects.get(batch_number="B104-04"), status="quarantined")
+        batch_set_status(batch=Batch.objects.get(batch_number="B104-04"), status="quarantined",
+                         reason="held for a check")
         items = brand_caller.get("/api/v1/inventory?onlyAvailable=true&supplierId=SUP123").json()["results"]
         assert "HOTSAUCE104" not in {i["productId"] for i in items}
         assert "HOTSAUCE789" in {i["productId"] for i in items}

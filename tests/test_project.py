@@ -22,7 +22,7 @@ def test_openapi_schema_is_valid_and_camel_case(db):
     item = schema["components"]["schemas"]["InventoryItem"]["properties"]
     assert {"supplierId", "inventoryLevel", "availableQuantity", "onHoldQuantity"} <= set(item)
     assert "oauth2" in schema["components"]["securitySchemes"]
-    operation = schema["paths"]["/api/v1/inventory/{supplier_id}/{product_id}"]["post"]
+    operation = schema["paths"]["/api/v1/inventory/{supplierId}/{productId}"]["post"]
     assert "409" in operation["responses"]
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in operation["parameters"])
 

@@ -31,7 +31,7 @@ def spread(db, make_caller):
     f.warehouse(sup, "WH2")
     f.receive(sup, prod, 10, batch="X1", days=100)
     # A second lot of the same batch in another warehouse (the batch already knows its expiry).
-    services.stock_move(supplier=sup, product=prod, type="receipt", quantity=10, actor=None, warehouse_code="WH2",
+    services.movement_record(supplier=sup, product=prod, type="receipt", quantity=10, actor=None, warehouse_code="WH2",
                         batch_number="X1")
     f.receive(sup, prod, 20, batch="Y1", days=200)
     supply = make_caller("supplier", "SUPX")

@@ -106,6 +106,9 @@ ROUTES: dict[str, Route] = {
         bodies={"POST": {"reason": "tenancy matrix"}}),
     "warehouses": Route(bodies={"POST": lambda w: {"warehouseLocation": f"WH_M{w.n()}", "name": "Matrix"}}),
     "inventory": Route(),
+    "reservations": Route(),
+    "reservations/<str:reservationId>": Route(args=lambda w: {"reservationId": w.ids["reservation"]},
+                                              visible=SUP123_PARTIES),
     "inventory/transactions": Route(
         visible={"POST": SUP123_ONLY},
         bodies={"POST": {"supplierId": "SUP123", "productId": "HOTSAUCE789", "type": "reservation", "quantity": 1}}),
@@ -331,6 +334,7 @@ def world(sandbox, make_caller, settings):
             open_order = _ok(who.post("/api/v1/orders", {"supplierId": supplier, "lines": [
                 {"productId": sku, "quantity": 2}]}, key=_key()), "an open order")
             world.ids["open_order" + suffix] = open_order["orderId"]
+            world.ids["reservation" + suffix] = open_order["lines"][0]["reservationId"]
             shipper = owner if supplier == "SUP123" else other
             shipment = _ok(shipper.post("/api/v1/shipments", {"orderId": order["orderId"], "carrier": "UPS",
                                                               "trackingNumber": "1Z"}, key=_key()), "a shipment")

@@ -31,7 +31,8 @@ class Receiver:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.lock:
-                    receiver.requests.append({"headers": dict(self.headers.items()), "body": body})
+                    receiver.requests.append({"headers": dict(self.headers.items()), "body": body,
+                                              "path": self.path})
                     status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
                 self.send_response(status)
                 self.send_header("Content-Length", "2")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
+from webhooks.selectors import event_for_endpoint
 from webhooks.urlguard import UnsafeUrlError, url_check
 
 logger = logging.getLogger("hotsauce.webhooks")
@@ -224,7 +225,8 @@ def delivery_attempt(*, delivery_id: int) -> DeliveryAttempt | None:
     if not _claim(delivery_id, now):
         return None
     delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
-    status_code, latency, error, excerpt = _post(delivery.endpoint, delivery.event, now)
+    event = event_for_endpoint(delivery.event, delivery.endpoint)
+    status_code, latency, error, excerpt = _post(delivery.endpoint, event, now)
     return _record(delivery, status_code, latency, error, excerpt)
 
 

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.db import models
 
 
@@ -27,6 +29,12 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.sequence} {self.type}"
 
+    def for_audience(self, data: dict | None) -> Event:
+        """This event as one audience sees it (its own ``data`` when the audience row has one)."""
+        if data is not None:
+            self.data = data
+        return self
+
     def envelope(self) -> dict:
         return {
             "id": self.event_id,
@@ -49,6 +57,9 @@ class EventAudience(models.Model):
     partner_id = models.BigIntegerField()
     # The event's sequence, copied so a partner's feed page is one index range scan.
     sequence = models.BigIntegerField(null=True)
+    # What this partner sees when it differs from ``Event.data`` (a retailer's own view of an
+    # item: what it can be promised, nothing about other retailers); null = ``Event.data``.
+    data = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

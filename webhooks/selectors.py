@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from hotsauce.errors import CursorExpired, NotFound
-from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventCounter
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventAudience, EventCounter
 
 if TYPE_CHECKING:
     from partners.principal import Principal
@@ -44,16 +44,28 @@ def event_page(*, principal: Principal, after: int, types: list[str] | None = No
     audience = audience_of(principal)
     if audience is None:
         qs = Event.objects.filter(sequence__gt=after).order_by("sequence")
-    else:
-        # Audiences were fixed when each event was written; (event, kind, partner) is
-        # unique, so the join cannot duplicate rows, and the audience's own copy of the
-        # sequence makes the page a range scan of the (kind, partner, sequence) index.
-        qs = Event.objects.filter(audience__partner_kind=audience[0], audience__partner_id=audience[1],
-                                  audience__sequence__gt=after).order_by("audience__sequence")
+        if types:
+            qs = qs.filter(type__in=types)
+        rows = list(qs[: limit + 1])
+        return rows[:limit], len(rows) > limit
+    # Audiences were fixed when each event was written; the audience's own copy of the
+    # sequence makes the page a range scan of the (kind, partner, sequence) index, and its
+    # own data (when it has one) is what this partner sees of the event.
+    seen = EventAudience.objects.filter(partner_kind=audience[0], partner_id=audience[1],
+                                        sequence__gt=after).select_related("event").order_by("sequence")
     if types:
-        qs = qs.filter(type__in=types)
-    rows = list(qs[: limit + 1])
+        seen = seen.filter(event__type__in=types)
+    rows = [row.event.for_audience(row.data) for row in seen[: limit + 1]]
     return rows[:limit], len(rows) > limit
+
+
+def event_for_endpoint(event: Event, endpoint: Endpoint) -> Event:
+    """The event as the endpoint's owner sees it (a retailer's own view of an item)."""
+    if endpoint.owner_kind == Endpoint.OwnerKind.BRAND:
+        return event
+    data = (EventAudience.objects.filter(event=event, partner_kind=endpoint.owner_kind, partner_id=endpoint.owner_id)
+            .values_list("data", flat=True).first())
+    return event.for_audience(data)
 
 
 def endpoint_list(*, principal: Principal) -> QuerySet[Endpoint]:

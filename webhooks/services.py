@@ -23,7 +23,7 @@ from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
 from hotsauce.errors import InvalidState, ValidationFailed
-from webhooks.delivery import deliveries_resend, deliveries_schedule, endpoint_disable
+from webhooks.delivery import deliveries_create_for_event, deliveries_resend, deliveries_schedule, endpoint_disable
 from webhooks.models import Delivery, Endpoint, Event, EventAudience, EventCounter
 from webhooks.types import EVENT_TYPES, WILDCARD
 from webhooks.urlguard import UnsafeUrlError, url_check
@@ -60,8 +60,12 @@ def _next_sequence() -> int:
 
 
 def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
-               retail_partner_ids: Iterable[int] = ()) -> Event:
-    """Append an event to the outbox inside the caller's transaction."""
+               retail_partner_ids: Iterable[int] = (), audience_data: dict[int, dict] | None = None) -> Event:
+    """Append an event to the outbox inside the caller's transaction.
+
+    ``data`` is what suppliers and the brand see; ``audience_data`` maps a retail partner id to
+    the data that retailer sees instead (camelCased here, once).
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it describes")
     event = Event.objects.create(
@@ -73,27 +77,16 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
     )
     audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence)
                 for pk in set(supplier_ids)]
-    audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk, sequence=event.sequence)
+    own = audience_data or {}
+    audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk, sequence=event.sequence,
+                               data=camelize(own[pk]) if pk in own else None)
                  for pk in set(retail_partner_ids)]
     if audience:
         EventAudience.objects.bulk_create(audience)
-    # Hooks (the delivery fan-out) decide from the audience just written, without a re-read.
+    # The delivery fan-out decides from the audience just written, without a re-read.
     event.audience_pairs = [(row.partner_kind, row.partner_id) for row in audience]
-    for hook in _after_emit_hooks:
-        hook(event)
+    deliveries_create_for_event(event)
     return event
-
-
-# The delivery machinery registers here (webhooks.delivery) to fan an event out to
-# subscriptions in the same transaction, without this module importing it.
-_after_emit_hooks: list = []
-
-
-def register_after_emit(hook) -> None:
-    if hook not in _after_emit_hooks:
-        _after_emit_hooks.append(hook)
-
-
 
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -226,4 +219,4 @@ def events_purge(*, now: datetime | None = None, batch_size: int = 5000) -> int:
         deleted += len(ids)
 
 
-__all__ = ["event_emit", "register_after_emit"]
+__all__ = ["event_emit"]

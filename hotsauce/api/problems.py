@@ -92,41 +92,53 @@ def problem_body(*, status: int, code: str, detail: str, request=None, title: st
     return body
 
 
+# Exceptions that map to a fixed status and code: (types, status, code, detail or None for str(exc.detail)).
+_FIXED = (
+    ((Http404, drf.NotFound), 404, "not_found", "No such resource."),
+    (DjangoPermissionDenied, 403, "permission_denied", "You do not have permission to perform this action."),
+    (drf.MethodNotAllowed, 405, "method_not_allowed", None),
+    (drf.NotAcceptable, 406, "not_acceptable", None),
+    (drf.UnsupportedMediaType, 415, "unsupported_media_type", None),
+)
+
+
+def _validation(exc) -> tuple:
+    flat = flatten_errors(exc.detail)
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in flat[:5])
+    return 400, "validation_error", detail or "Invalid request.", None, flat, {}, {}
+
+
+def _authentication(exc) -> tuple:
+    headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else {}
+    status = 401 if headers else 403
+    return status, "not_authenticated" if status == 401 else "permission_denied", str(exc.detail), None, [], \
+        headers, {}
+
+
+def _throttled(exc) -> tuple:
+    wait = int(exc.wait or 1) if exc.wait is not None else 1
+    return 429, "rate_limited", f"Rate limit exceeded; retry in {wait} s.", None, [], {
+        "Retry-After": str(max(wait, 1))}, {}
+
+
 def _from_exception(exc) -> tuple[int, str, str, str | None, list[dict], dict, dict]:
     """(status, code, detail, title, errors, headers, extra) for a known exception, else raise."""
     if isinstance(exc, errors.ApplicationError):
         return exc.status, exc.code, exc.detail, exc.title, exc.errors, exc.headers, exc.extra
-    if isinstance(exc, (Http404, drf.NotFound)):
-        return 404, "not_found", "No such resource.", None, [], {}, {}
+    for types, status, code, detail in _FIXED:
+        if isinstance(exc, types):
+            return status, code, detail or str(exc.detail), None, [], {}, {}
     if isinstance(exc, drf.ValidationError):
-        flat = flatten_errors(exc.detail)
-        detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in flat[:5])
-        return 400, "validation_error", detail or "Invalid request.", None, flat, {}, {}
+        return _validation(exc)
     if isinstance(exc, drf.ParseError):
         return 400, "validation_error", f"Malformed request body: {exc.detail}", None, [
             {"field": None, "message": str(exc.detail)}], {}, {}
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
-        headers = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        status = 401 if headers else 403
-        code = "not_authenticated" if status == 401 else "permission_denied"
-        return status, code, str(exc.detail), None, [], headers, {}
+        return _authentication(exc)
     if isinstance(exc, drf.Throttled):
-        wait = int(exc.wait or 1) if exc.wait is not None else 1
-        return 429, "rate_limited", f"Rate limit exceeded; retry in {wait} s.", None, [], {
-            "Retry-After": str(max(wait, 1))}, {}
+        return _throttled(exc)
     if isinstance(exc, drf.PermissionDenied):
-        code = getattr(exc, "problem_code", None) or "permission_denied"
-        return 403, code, str(exc.detail), None, [], {}, {}
-    if isinstance(exc, DjangoPermissionDenied):
-        return 403, "permission_denied", "You do not have permission to perform this action.", None, [], {}, {}
-    if isinstance(exc, drf.MethodNotAllowed):
-        return 405, "method_not_allowed", str(exc.detail), None, [], {}, {}
-    if isinstance(exc, drf.NotAcceptable):
-        return 406, "not_acceptable", str(exc.detail), None, [], {}, {}
-    if isinstance(exc, drf.UnsupportedMediaType):
-        return 415, "unsupported_media_type", str(exc.detail), None, [], {}, {}
+        return 403, getattr(exc, "problem_code", None) or "permission_denied", str(exc.detail), None, [], {}, {}
     if isinstance(exc, drf.APIException):
         return exc.status_code, "error", str(exc.detail), None, [], {}, {}
     raise exc

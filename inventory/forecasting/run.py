@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Abs, Coalesce, Greatest, TruncDate
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Abs, Greatest, TruncDate
 from django.utils import timezone
 
 from inventory.forecasting.alerts import alert_view
-from inventory.forecasting.common import _day_start, _table, _trading_retailers
+from inventory.forecasting.common import _day_start, _table
 from inventory.forecasting.expiring import batches_expiring_notify
 from inventory.forecasting.formulas import (
     DEMAND_TYPES,
@@ -36,6 +36,8 @@ from inventory.models import (
     RestockAlert,
     StockLot,
 )
+from inventory.selectors import item_available_subquery, item_totals, shelf_life_cutoff
+from partners.models import TradingRelationship
 from webhooks.services import event_emit
 
 # --- the periodic run ---------------------------------------------------------------------------
@@ -69,6 +71,8 @@ WITH daily AS (
            MAX(age) AS oldest
     FROM daily GROUP BY item_id
 ), avail AS (
+    -- "available" as inventory.selectors.available_units defines it: unreserved, not held, in
+    -- lots of released batches that have not expired.
     SELECT l.item_id, SUM(l.on_hand - l.reserved - l.quarantined) AS available
     FROM {lot} l JOIN {batch} b ON b.id = l.batch_id
     WHERE b.status = 'released' AND b.expiration_date > %(now)s
@@ -265,12 +269,7 @@ def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: l
         s1_s2_oldest[2] = max(s1_s2_oldest[2], age)
     older = InventoryTransaction.objects.filter(supplier_id=OuterRef("supplier_id"),
                                                 product_id=OuterRef("product_id"), created_at__lt=start)
-    lots = (StockLot.objects.filter(item=OuterRef("pk"), batch__status=Batch.Status.RELEASED,
-                                    batch__expiration_date__gt=now)
-            .order_by().values("item").annotate(total=Sum(F("on_hand") - F("reserved") - F("quarantined")))
-            .values("total"))
-    items = items.annotate(has_older=Exists(older),
-                           available=Coalesce(Subquery(lots, output_field=IntegerField()), Value(0)))
+    items = items.annotate(has_older=Exists(older), available=item_available_subquery(now))
     policy_fields = ("lead_time_days", "lead_time_std_dev_days", "service_level", "minimum_order_quantity",
                      "case_pack", "review_period_days")
     policies = ReplenishmentPolicy.objects.all()
@@ -299,12 +298,30 @@ def _forecasts_upsert_portable(*, columns: dict[str, list], now: datetime) -> No
 
 
 
+def _retailer_available(alerts: list[RestockAlert], now: datetime) -> dict[int, dict[int, int]]:
+    """item id -> {retail partner id: units that retailer can be promised} for the alerts' items."""
+    item_ids = {alert.item_id for alert in alerts}
+    lots: dict[int, list[StockLot]] = {item_id: [] for item_id in item_ids}
+    for lot in StockLot.objects.filter(item_id__in=item_ids).select_related("batch"):
+        lots[lot.item_id].append(lot)
+    retailers: dict[int, list] = {}
+    for rel in TradingRelationship.objects.filter(
+            supplier_id__in={alert.item.supplier_id for alert in alerts}, active=True).select_related("retail_partner"):
+        retailers.setdefault(rel.supplier_id, []).append(rel.retail_partner)
+    return {alert.item_id: {
+        retailer.pk: item_totals(lots[alert.item_id], now,
+                                 shelf_life_cutoff(retailer.minimum_shelf_life_days, now))["available_quantity"]
+        for retailer in retailers.get(alert.item.supplier_id, [])} for alert in alerts}
+
+
 def _emit_alert_events(*, opened: list[int], escalated: list[int], now: datetime) -> None:
+    """inventory.low_stock / out_of_stock (and alert.restock when opened) to the supplier and its
+    retailers; each retailer's copy carries what it can be promised, not the supplier's figure."""
     if not opened and not escalated:
         return
     alerts = list(RestockAlert.objects.filter(pk__in=[*opened, *escalated]).select_related(
         "item__supplier", "item__product", "item__forecast"))
-    audience = _trading_retailers({alert.item.supplier_id for alert in alerts})
+    promisable = _retailer_available(alerts, now)
     opened_ids = set(opened)
     for alert in sorted(alerts, key=lambda a: a.pk):
         data = alert_view(alert)
@@ -315,16 +332,17 @@ def _emit_alert_events(*, opened: list[int], escalated: list[int], now: datetime
             demand=forecast.average_daily_demand, review_period_days=forecast.review_period_days,
             minimum_order_quantity=forecast.minimum_order_quantity, case_pack=forecast.case_pack)
         data["average_daily_demand"] = round(forecast.average_daily_demand, 3)
-        kw = {"supplier_ids": [alert.item.supplier_id], "retail_partner_ids": audience[alert.item.supplier_id]}
+        own = promisable[alert.item_id]
         stock_type = "inventory.out_of_stock" if alert.severity == RestockAlert.Severity.OUT_OF_STOCK \
             else "inventory.low_stock"
         stock_data = {"supplier_id": data["supplier_id"], "product_id": data["product_id"],
                       "available_quantity": forecast.available_quantity, "reorder_point": data["reorder_point"],
                       "alert_id": alert.pk}
+        kw = {"supplier_ids": [alert.item.supplier_id], "retail_partner_ids": list(own)}
+        event_emit(type=stock_type, data=stock_data, **kw, audience_data={
+            retailer_id: {**stock_data, "available_quantity": units} for retailer_id, units in own.items()})
         if alert.pk in opened_ids:
             RestockAlert.objects.filter(pk=alert.pk).update(
                 suggested_order_quantity=data["suggested_order_quantity"])
-            event_emit(type=stock_type, data=stock_data, **kw)
-            event_emit(type="alert.restock", data=data, **kw)
-        else:
-            event_emit(type=stock_type, data=stock_data, **kw)
+            event_emit(type="alert.restock", data=data, **kw, audience_data={
+                retailer_id: {**data, "available_quantity": units} for retailer_id, units in own.items()})

@@ -2,42 +2,38 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from hotsauce.errors import ValidationFailed
-from inventory.locks import lock_items, lock_lots
 from inventory.models import Batch, StockLot
-from inventory.selectors import item_totals, ts
-from inventory.services.movements import _emit_item_updated, _version_bump
+from inventory.selectors import ts
+from inventory.services.work import stock_work
+from partners.principal import Principal
 from webhooks.services import event_emit
 
 
-@transaction.atomic
-def batch_set_status(*, batch: Batch, status: str, reason: str = "") -> Batch:
-    """Quarantine, release or recall a batch. Held batches count as on hold, never available."""
+def batch_set_status(*, batch: Batch, status: str, reason: str = "", actor: Principal | None = None) -> Batch:
+    """Quarantine, release or recall a batch; each item holding it gets one ``inventory.updated``."""
     if status not in Batch.Status.values:
         raise ValidationFailed.for_field("status", f"Must be one of {', '.join(Batch.Status.values)}.")
+    if status == Batch.Status.QUARANTINED and not reason.strip():
+        raise ValidationFailed.for_field("reason", "Say why the batch is held: retailers and auditors read it.")
     item_ids = set(StockLot.objects.filter(batch=batch).values_list("item_id", flat=True))
-    items = lock_items(item_ids)
-    lots_by_item = {item_id: [] for item_id in items}
-    for lot in lock_lots(item_ids):
-        lots_by_item[lot.item_id].append(lot)
-    before = {item_id: item_totals(lots) for item_id, lots in lots_by_item.items()}
-    Batch.objects.filter(pk=batch.pk).update(status=status, status_reason=reason[:500],
-                                              status_changed_at=timezone.now())
-    batch.status, batch.status_reason = status, reason
-    now = timezone.now()
-    for item_id, item in items.items():
-        for lot in lots_by_item[item_id]:
-            if lot.batch_id == batch.pk:
-                lot.batch = batch
-        _version_bump(item, now)
-        _emit_item_updated(item, lots_by_item[item_id], {
-            "type": f"batch.{status}", "batch_number": batch.batch_number, "reason": reason,
-            "transactions": [], "before": before[item_id]})
-    if status == Batch.Status.QUARANTINED:
-        event_emit(type="batch.quarantined", data=batch_view(batch), supplier_ids=[batch.supplier_id])
+    with stock_work(actor=actor) as work:
+        locked = work.lock(item_ids)
+        now = timezone.now()
+        Batch.objects.filter(pk=batch.pk).update(status=status, status_reason=reason[:500], status_changed_at=now)
+        batch.status, batch.status_reason, batch.status_changed_at = status, reason[:500], now
+        for item_id in sorted(item_ids):
+            lots = locked.lots_of(item_id)
+            # Noted before the copies change, so the event's "before" shows the batch as it was.
+            work.note(locked.item(item_id), lots, {"type": f"batch.{status}", "batch_number": batch.batch_number,
+                                                   "reason": reason})
+            for lot in lots:
+                if lot.batch_id == batch.pk:
+                    lot.batch.status, lot.batch.status_reason = status, reason[:500]
+        if status == Batch.Status.QUARANTINED:
+            event_emit(type="batch.quarantined", data=batch_view(batch), supplier_ids=[batch.supplier_id])
     return batch
 
 

@@ -1,47 +1,49 @@
-"""Stock movements: lock the item, then its lots, check the rule, write with ``F()``, append ledger
-rows, bump the item's version and emit ``inventory.updated``, all in one transaction."""
+"""Stock movements (API-CONTRACT.md 4.1), one public function each, all with the same skeleton:
+
+validate (before any lock) → lock the item and its lots → plan which lots give or take →
+change them through the movement (``F()`` writes, ledger rows, holds) → finish (the work
+writes the ledger, bumps the version and emits ``inventory.updated`` once, at the end).
+
+``MOVEMENTS`` maps each movement ``type`` to its function and the fields it takes; the API
+and the admin dispatch through it. Orders, shipments, returns and recalls use the
+reservation functions (``inventory.services.reservations``) inside their own work.
+"""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from hotsauce.errors import InsufficientStock, NotFound, PreconditionFailed, ValidationFailed, VersionConflict
-from inventory.locks import lock_items, lock_lots
-from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
-from inventory.selectors import fefo, item_totals, item_view, lot_quantities, shelf_life_cutoff, ts
-from partners.models import RetailPartner, Supplier, TradingRelationship
+from hotsauce.errors import InsufficientStock, InvalidState, PreconditionFailed, ValidationFailed, VersionConflict
+from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, Reservation, StockLot
+from inventory.selectors import lot_quantities, shelf_life_cutoff
+from inventory.services.lots import (
+    batch_resolve,
+    insufficient,
+    item_locked,
+    lot_ensure,
+    lot_find,
+    lots_select,
+    trading_check,
+    warehouse_resolve,
+)
+from inventory.services.reservations import (
+    reservation_consume,
+    reservation_get_locked,
+    reservation_hold,
+    reservation_open,
+    reservation_release,
+)
+from inventory.services.work import Movement, holds_of, stock_work
+from partners.models import RetailPartner, Supplier
 from partners.principal import Principal
-from webhooks.services import event_emit
 
 T = InventoryTransaction.Type
-
-# Called on commit with an item id whenever units may have become available (receipts,
-# returns, releases, counts). The orders app registers its backorder allocation here;
-# the stock core stays ignorant of orders.
-_stock_arrival_hooks: list = []
-
-
-def register_stock_arrival_hook(hook) -> None:
-    if hook not in _stock_arrival_hooks:
-        _stock_arrival_hooks.append(hook)
-
-
-def _notify_arrival(item_id: int) -> None:
-    for hook in _stock_arrival_hooks:
-        transaction.on_commit(partial(hook, item_id))
-
-POSITIVE_TYPES = {T.RECEIPT, T.RESERVATION, T.RELEASE, T.SALE, T.DAMAGE, T.RETURN, T.WRITE_OFF, T.TRANSFER}
-MOVEMENT_TYPES = POSITIVE_TYPES | {T.ADJUSTMENT}
-
-
-# --- movements ------------------------------------------------------------------------
 
 
 @dataclass
@@ -50,447 +52,365 @@ class MovementResult:
     lots: list[StockLot]
     transactions: list[InventoryTransaction] = field(default_factory=list)
     allocations: list[tuple[StockLot, int]] = field(default_factory=list)
+    reservation: Reservation | None = None
 
 
-class _Movement:
-    """Collects lot changes of one movement; ``finish`` writes the ledger and the event."""
-
-    def __init__(self, *, item: InventoryItem, lots: list[StockLot], type: str, actor: Principal | None,
-                 retail_partner: RetailPartner | None, reason: str, reference: str, idempotency_key: str):
-        self.item = item
-        self.lots = lots
-        self.type = type
-        self.actor = actor
-        self.retail_partner = retail_partner
-        self.reason = reason
-        self.reference = reference
-        self.idempotency_key = idempotency_key
-        self.movement_id = uuid.uuid4()
-        self.before = item_totals(lots)
-        self.rows: list[InventoryTransaction] = []
-        self.held_taken: dict[int, int] = {}
-        self.now = timezone.now()
-
-    def change(self, lot: StockLot, *, quantity: int, on_hand: int = 0, reserved: int = 0, quarantined: int = 0,
-               type: str | None = None, counterpart: Warehouse | None = None) -> None:
-        if not (on_hand or reserved or quarantined):
-            return
-        # We hold the lot's row lock, so the in-memory values are current; the F() write
-        # keeps the database the authority, and the CheckConstraints catch any slip.
-        StockLot.objects.filter(pk=lot.pk).update(
-            on_hand=F("on_hand") + on_hand, reserved=F("reserved") + reserved,
-            quarantined=F("quarantined") + quarantined, updated_at=self.now)
-        lot.on_hand += on_hand
-        lot.reserved += reserved
-        lot.quarantined += quarantined
-        self.rows.append(InventoryTransaction(
-            movement_id=self.movement_id, item=self.item, lot=lot, type=type or self.type, quantity=quantity,
-            on_hand_delta=on_hand, reserved_delta=reserved, quarantined_delta=quarantined,
-            on_hand_after=lot.on_hand, reserved_after=lot.reserved,
-            supplier_id=self.item.supplier_id, product_id=self.item.product_id, warehouse=lot.warehouse,
-            batch=lot.batch, counterpart_warehouse=counterpart, retail_partner=self.retail_partner,
-            actor_client=getattr(self.actor, "client", None), actor_user=getattr(self.actor, "user", None),
-            reason=self.reason[:500], reference=self.reference[:200], idempotency_key=self.idempotency_key[:255],
-            created_at=self.now,
-        ))
-
-    def finish(self) -> list[InventoryTransaction]:
-        if not self.rows:
-            return []
-        _version_bump(self.item, self.now)
-        for row in self.rows:
-            row.item_version = self.item.version
-        InventoryTransaction.objects.bulk_create(self.rows)
-        _emit_item_updated(self.item, self.lots, {
-            "movement_id": str(self.movement_id),
-            "type": self.type,
-            # Every retailer trading with the supplier receives this event: the rows go without
-            # what would tell one retailer about another (whom stock was reserved or shipped for,
-            # by which client). The supplier reads the full rows in its ledger
-            # (GET inventory/transactions); the reference still ties a row to one's own order.
-            "transactions": [{**transaction_view(row), **_EVENT_REDACTED} for row in self.rows],
-            "before": self.before,
-        })
-        return self.rows
+def _result(movement: Movement, lots: list[StockLot], allocations=(), reservation=None) -> MovementResult:
+    return MovementResult(item=movement.item, lots=lots, transactions=movement.rows, allocations=list(allocations),
+                          reservation=reservation)
 
 
-def transaction_view(row: InventoryTransaction) -> dict:
-    return {
-        "id": row.pk,
-        "movement_id": str(row.movement_id),
-        "type": row.type,
-        "supplier_id": row.supplier.code if row.supplier_id else None,
-        "product_id": row.product.sku if row.product_id else None,
-        "warehouse_location": row.warehouse.code,
-        "to_warehouse_location": row.counterpart_warehouse.code if row.counterpart_warehouse_id
-        and row.type == T.TRANSFER and row.on_hand_delta < 0 else None,
-        "batch_number": row.batch.batch_number,
-        "expiration_date": ts(row.batch.expiration_date),
-        "quantity": row.quantity,
-        "on_hand_delta": row.on_hand_delta,
-        "reserved_delta": row.reserved_delta,
-        "on_hold_delta": row.quarantined_delta,
-        "on_hand_after": row.on_hand_after,
-        "reserved_after": row.reserved_after,
-        "retail_partner_id": row.retail_partner.code if row.retail_partner_id else None,
-        "reason": row.reason,
-        "reference": row.reference,
-        "actor": (row.actor_client.client_id if row.actor_client_id else
-                  (f"staff:{row.actor_user_id}" if row.actor_user_id else None)),
-        "version": row.item_version,
-        "created_at": ts(row.created_at),
-    }
+def _positive(quantity: int) -> None:
+    if quantity <= 0:
+        raise ValidationFailed.for_field("quantity", "Must be a positive whole number.")
 
 
-_EVENT_REDACTED = {"retail_partner_id": None, "actor": None}
+# --- units arrive ---------------------------------------------------------------------
 
 
-def _version_bump(item: InventoryItem, now) -> None:
-    """One more change to the item (the caller holds its lock, so the in-memory copy stays true)."""
-    InventoryItem.objects.filter(pk=item.pk).update(version=F("version") + 1, last_updated=now)
-    item.version += 1
-    item.last_updated = now
-
-
-def _emit_item_updated(item: InventoryItem, lots, change: dict) -> None:
-    """``inventory.updated`` to the supplier and every retailer trading with it."""
-    retailer_ids = TradingRelationship.objects.filter(supplier_id=item.supplier_id, active=True).values_list(
-        "retail_partner_id", flat=True)
-    data = item_view(item, lots)
-    data["change"] = change
-    event_emit(type="inventory.updated", data=data, supplier_ids=[item.supplier_id],
-               retail_partner_ids=list(retailer_ids))
-
-
-def item_lock(*, supplier: Supplier, product: Product, create: bool = False) -> tuple[InventoryItem, list[StockLot]]:
-    """Lock one item and its lots (creating the item if asked)."""
-    item_id = InventoryItem.objects.filter(supplier=supplier, product=product).values_list("pk", flat=True).first()
-    if item_id is None:
-        if not create:
-            raise NotFound(f"{supplier.code} holds no stock of {product.sku}.")
+def _batch_for_receipt(*, supplier: Supplier, product: Product, batch_number: str | None,
+                       expiration_date: datetime | None, production_date: date | None) -> Batch:
+    """The batch a receipt names, created when new; expired goods are never received."""
+    if not batch_number:
+        raise ValidationFailed.for_field("batchNumber", "A receipt names the batch it receives.")
+    now = timezone.now()
+    batch = Batch.objects.filter(product=product, batch_number=batch_number).first()
+    if batch is None:
+        if expiration_date is None:
+            raise ValidationFailed.for_field("expirationDate", "Required when receiving a new batch.")
+        if expiration_date <= now:
+            raise ValidationFailed.for_field("expirationDate", "Expired goods are not received into stock.")
         try:
             with transaction.atomic():
-                item_id = InventoryItem.objects.create(supplier=supplier, product=product).pk
+                batch = Batch.objects.create(product=product, supplier=supplier, batch_number=batch_number,
+                                             expiration_date=expiration_date, production_date=production_date)
         except IntegrityError:  # created concurrently
-            item_id = InventoryItem.objects.get(supplier=supplier, product=product).pk
-    item = lock_items([item_id])[item_id]
-    return item, lock_lots([item_id])
-
-
-def _warehouse(supplier: Supplier, code: str | None, field_name: str = "warehouseLocation",
-               required: bool = True) -> Warehouse | None:
-    if not code:
-        if not required:
-            return None
-        only = list(Warehouse.objects.filter(supplier=supplier, active=True)[:2])
-        if len(only) == 1:
-            return only[0]
-        raise ValidationFailed.for_field(field_name, "This field is required.")
-    warehouse = Warehouse.objects.filter(supplier=supplier, code=code).first()
-    if warehouse is None:
-        raise ValidationFailed.for_field(field_name, f"{supplier.code} has no warehouse {code!r}.")
-    return warehouse
-
-
-def _batch(supplier: Supplier, product: Product, number: str | None, required: bool = True) -> Batch | None:
-    if not number:
-        if required:
-            raise ValidationFailed.for_field("batchNumber", "This field is required.")
-        return None
-    batch = Batch.objects.filter(product=product, batch_number=number).first()
-    if batch is None or batch.supplier_id != supplier.pk:
-        raise ValidationFailed.for_field("batchNumber", f"{supplier.code} has no batch {number!r} of {product.sku}.")
+            batch = Batch.objects.get(product=product, batch_number=batch_number)
+    if batch.supplier_id != supplier.pk:
+        raise ValidationFailed.for_field("batchNumber", f"Batch {batch_number} belongs to another supplier.")
+    if expiration_date is not None and expiration_date != batch.expiration_date:
+        raise ValidationFailed.for_field(
+            "expirationDate", f"Batch {batch_number} expires {batch.expiration_date:%Y-%m-%dT%H:%M:%SZ}.")
+    if batch.expiration_date <= now:
+        raise ValidationFailed.for_field("expirationDate", "Expired goods are not received into stock.")
     return batch
 
 
-def _lot_for(item: InventoryItem, lots: list[StockLot], warehouse: Warehouse, batch: Batch,
-             create: bool) -> StockLot | None:
-    for lot in lots:
-        if lot.warehouse_id == warehouse.pk and lot.batch_id == batch.pk:
-            return lot
-    if not create:
+def stock_receive(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+                  batch_number: str | None = None, warehouse_code: str | None = None,
+                  expiration_date: datetime | None = None, production_date: date | None = None, reason: str = "",
+                  reference: str = "", idempotency_key: str = "") -> MovementResult:
+    """Inbound goods: the lot (and the batch, when new) is created on the way."""
+    _positive(quantity)
+    warehouse = warehouse_resolve(supplier, warehouse_code)
+    batch = _batch_for_receipt(supplier=supplier, product=product, batch_number=batch_number,
+                               expiration_date=expiration_date, production_date=production_date)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product, create=True)
+        movement = work.movement(item=item, lots=lots, type=T.RECEIPT, reason=reason, reference=reference,
+                                 idempotency_key=idempotency_key)
+        lot = lot_ensure(item=item, lots=lots, warehouse=warehouse, batch=batch)
+        movement.change(lot, quantity=quantity, on_hand=quantity)
+    return _result(movement, lots, [(lot, quantity)])
+
+
+def stock_return(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+                 batch_number: str | None = None, warehouse_code: str | None = None,
+                 retail_partner: RetailPartner | None = None, reason: str = "", reference: str = "",
+                 idempotency_key: str = "") -> MovementResult:
+    """Units of a known batch coming back on hand (returns outside the returns workflow)."""
+    _positive(quantity)
+    trading_check(supplier, retail_partner)
+    warehouse = warehouse_resolve(supplier, warehouse_code)
+    batch = batch_resolve(supplier, product, batch_number)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product, create=True)
+        movement = work.movement(item=item, lots=lots, type=T.RETURN, reason=reason, reference=reference,
+                                 retail_partner=retail_partner, idempotency_key=idempotency_key)
+        lot = lot_ensure(item=item, lots=lots, warehouse=warehouse, batch=batch)
+        movement.change(lot, quantity=quantity, on_hand=quantity)
+    return _result(movement, lots, [(lot, quantity)])
+
+
+# --- holds ----------------------------------------------------------------------------
+
+
+def stock_reserve(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+                  warehouse_code: str | None = None, batch_number: str | None = None,
+                  retail_partner: RetailPartner | None = None, expires_at: datetime | None = None,
+                  reason: str = "", reference: str = "", idempotency_key: str = "") -> MovementResult:
+    """A standalone hold (``RSV-…``): all of ``quantity`` or nothing, FEFO, the retailer's shelf life kept."""
+    _positive(quantity)
+    trading_check(supplier, retail_partner)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed.for_field("expiresAt", "Must be in the future.")
+    warehouse = warehouse_resolve(supplier, warehouse_code, required=False)
+    batch = batch_resolve(supplier, product, batch_number, required=False)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product)
+        movement = work.movement(item=item, lots=lots, type=T.RESERVATION, reason=reason, reference=reference,
+                                 retail_partner=retail_partner, idempotency_key=idempotency_key)
+        reservation = reservation_open(item=item, actor=actor, retail_partner=retail_partner, expires_at=expires_at,
+                                       reason=reason, reference=reference)
+        min_expiry = shelf_life_cutoff(retail_partner.minimum_shelf_life_days, work.now) if retail_partner else None
+        plan = reservation_hold(movement=movement, reservation=reservation, quantity=quantity, partial=False,
+                                candidates=lots_select(lots, warehouse, batch), min_expiry=min_expiry)
+    return _result(movement, lots, plan, reservation)
+
+
+def _standalone(item: InventoryItem, code: str | None, *, required: bool) -> Reservation | None:
+    if not code:
+        if required:
+            raise ValidationFailed.for_field("reservationId", "Name the reservation to release from.")
         return None
-    lot = StockLot.objects.create(item=item, warehouse=warehouse, batch=batch)
-    lot.warehouse, lot.batch = warehouse, batch
-    lots.append(lot)
-    return lot
+    reservation = reservation_get_locked(item=item, code=code)
+    if reservation.order_ref:
+        raise InvalidState(f"{code} is the allocation of order {reservation.order_ref}: cancel the order or ship "
+                           "it instead.", errors=[{"field": "reservationId", "message": "Held by an order."}])
+    if reservation.status != Reservation.Status.OPEN:
+        raise InvalidState(f"{code} is {reservation.status}.",
+                           errors=[{"field": "reservationId", "message": f"Reservation is {reservation.status}."}])
+    return reservation
 
 
-def _insufficient(item: InventoryItem, requested: int, available: int, what: str = "available") -> InsufficientStock:
-    return InsufficientStock(
-        f"Requested {requested} units of {item.product.sku} from {item.supplier.code}; {available} {what}.",
-        errors=[{"field": "quantity", "message": f"Only {available} units {what}."}])
+def stock_release(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+                  reservation_code: str | None = None, warehouse_code: str | None = None,
+                  batch_number: str | None = None, reason: str = "", reference: str = "",
+                  idempotency_key: str = "") -> MovementResult:
+    """Give units of a standalone hold back to stock. An order's allocation is never released here."""
+    _positive(quantity)
+    if not reservation_code:
+        raise ValidationFailed.for_field("reservationId", "Name the reservation to release from.")
+    warehouse = warehouse_resolve(supplier, warehouse_code, required=False)
+    batch = batch_resolve(supplier, product, batch_number, required=False)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product)
+        reservation = _standalone(item, reservation_code, required=True)
+        movement = work.movement(item=item, lots=lots, type=T.RELEASE, reason=reason, reference=reference,
+                                 retail_partner=reservation.retail_partner, idempotency_key=idempotency_key)
+        only = lots_select(lots, warehouse, batch) if warehouse or batch else None
+        plan = reservation_release(movement=movement, reservation=reservation, lots=lots, quantity=quantity,
+                                   only=only)
+    return _result(movement, lots, plan, reservation)
 
 
-def _select(lots, warehouse: Warehouse | None, batch: Batch | None) -> list[StockLot]:
-    return [lot for lot in fefo(lots)
-            if (warehouse is None or lot.warehouse_id == warehouse.pk) and (batch is None or lot.batch_id == batch.pk)]
+# --- units leave ----------------------------------------------------------------------
 
 
-def _reserve(mv: _Movement, candidates: list[StockLot], quantity: int, *, min_expiry: datetime | None,
-             partial: bool) -> list[tuple[StockLot, int]]:
+def _take_unreserved(movement: Movement, candidates: list[StockLot], quantity: int, *,
+                     sellable_only: bool) -> list[tuple[StockLot, int, int]]:
+    """Plan (lot, units, of which held) taking unreserved units; a lot's held units go last."""
     plan, remaining = [], quantity
     for lot in candidates:
-        available, _ = lot_quantities(lot, mv.now, min_expiry)
-        take = min(available, remaining)
-        if take > 0:
-            plan.append((lot, take))
-            remaining -= take
-        if remaining == 0:
-            break
-    if remaining and not partial:
-        raise _insufficient(mv.item, quantity, quantity - remaining)
-    for lot, take in plan:
-        mv.change(lot, quantity=take, reserved=take, type=T.RESERVATION)
-    return plan
-
-
-def _take_unreserved(mv: _Movement, candidates: list[StockLot], quantity: int, *, sellable_only: bool,
-                     type: str) -> list[tuple[StockLot, int]]:
-    """Remove unreserved units (sale: sellable only; damage/write-off: any unreserved)."""
-    plan, remaining = [], quantity
-    for lot in candidates:
-        if sellable_only:
-            free, _ = lot_quantities(lot, mv.now)
-        else:
-            free = lot.on_hand - lot.reserved
+        free = lot_quantities(lot, movement.now)[0] if sellable_only else lot.on_hand - lot.reserved
         take = min(free, remaining)
         if take > 0:
-            plan.append((lot, take))
+            held = 0 if sellable_only else max(0, take - (lot.on_hand - lot.reserved - lot.quarantined))
+            plan.append((lot, take, held))
             remaining -= take
         if remaining == 0:
             break
     if remaining:
-        raise _insufficient(mv.item, quantity, quantity - remaining,
-                            "available" if sellable_only else "unreserved")
-    held: dict[int, int] = {}
-    for lot, take in plan:
-        # A lot's own quarantined units are taken only when nothing else is left in it.
-        held[lot.pk] = max(0, take - (lot.on_hand - lot.reserved - lot.quarantined)) if not sellable_only else 0
-        mv.change(lot, quantity=take, on_hand=-take, quarantined=-held[lot.pk], type=type)
-    mv.held_taken = held
+        raise insufficient(movement.item, quantity, quantity - remaining,
+                           "available" if sellable_only else "unreserved")
     return plan
 
 
-@transaction.atomic
-def stock_move(*, supplier: Supplier, product: Product, type: str, quantity: int, actor: Principal | None,
-               warehouse_code: str | None = None, batch_number: str | None = None,
-               expiration_date: datetime | None = None, production_date=None, to_warehouse_code: str | None = None,
-               retail_partner: RetailPartner | None = None, reason: str = "", reference: str = "",
-               idempotency_key: str = "") -> MovementResult:
-    """Record one stock movement of API-CONTRACT.md 4.1."""
-    if type not in MOVEMENT_TYPES:
-        raise ValidationFailed.for_field("type", f"Must be one of {', '.join(sorted(MOVEMENT_TYPES))}.")
-    if type == T.ADJUSTMENT:
-        if quantity == 0:
-            raise ValidationFailed.for_field("quantity", "An adjustment must not be zero.")
-    elif quantity <= 0:
-        raise ValidationFailed.for_field("quantity", "Must be a positive whole number.")
-    if retail_partner is not None and not TradingRelationship.objects.filter(
-            supplier=supplier, retail_partner=retail_partner, active=True).exists():
-        raise ValidationFailed.for_field(
-            "retailPartnerId", f"{retail_partner.code} has no active trading relationship with {supplier.code}.")
+def stock_sell(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+               reservation_code: str | None = None, warehouse_code: str | None = None,
+               batch_number: str | None = None, retail_partner: RetailPartner | None = None, reason: str = "",
+               reference: str = "", idempotency_key: str = "") -> MovementResult:
+    """Units sold: held units of a named standalone reservation, otherwise available (unreserved) units."""
+    _positive(quantity)
+    trading_check(supplier, retail_partner)
+    warehouse = warehouse_resolve(supplier, warehouse_code, required=False)
+    batch = batch_resolve(supplier, product, batch_number, required=False)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product)
+        reservation = _standalone(item, reservation_code, required=False)
+        movement = work.movement(item=item, lots=lots, type=T.SALE, reason=reason, reference=reference,
+                                 retail_partner=retail_partner or (reservation.retail_partner if reservation else None),
+                                 idempotency_key=idempotency_key)
+        candidates = lots_select(lots, warehouse, batch)
+        if reservation is not None:
+            plan = _plan_from_holds(reservation, candidates, quantity)
+            reservation_consume(movement=movement, reservation=reservation, lots=lots, type=T.SALE,
+                                per_lot={lot.pk: take for lot, take in plan})
+            return _result(movement, lots, plan, reservation)
+        plan = _take_unreserved(movement, candidates, quantity, sellable_only=True)
+        for lot, take, _ in plan:
+            movement.change(lot, quantity=take, on_hand=-take)
+    return _result(movement, lots, [(lot, take) for lot, take, _ in plan])
 
-    now = timezone.now()
-    warehouse = batch = None
-    if type == T.RECEIPT:
-        warehouse = _warehouse(supplier, warehouse_code)
-        if not batch_number:
-            raise ValidationFailed.for_field("batchNumber", "A receipt names the batch it receives.")
-        batch = Batch.objects.filter(product=product, batch_number=batch_number).first()
-        if batch is None:
-            if expiration_date is None:
-                raise ValidationFailed.for_field("expirationDate", "Required when receiving a new batch.")
-            if expiration_date <= now:
-                raise ValidationFailed.for_field("expirationDate", "Expired goods are not received into stock.")
-            try:
-                with transaction.atomic():
-                    batch = Batch.objects.create(product=product, supplier=supplier, batch_number=batch_number,
-                                                 expiration_date=expiration_date, production_date=production_date)
-            except IntegrityError:
-                batch = Batch.objects.get(product=product, batch_number=batch_number)
-        if batch.supplier_id != supplier.pk:
-            raise ValidationFailed.for_field("batchNumber", f"Batch {batch_number} belongs to another supplier.")
-        if expiration_date is not None and expiration_date != batch.expiration_date:
-            raise ValidationFailed.for_field(
-                "expirationDate", f"Batch {batch_number} expires {batch.expiration_date:%Y-%m-%dT%H:%M:%SZ}.")
-        if batch.expiration_date <= now:
-            raise ValidationFailed.for_field("expirationDate", "Expired goods are not received into stock.")
-    else:
-        required_warehouse = type in (T.TRANSFER, T.ADJUSTMENT, T.RETURN)
-        warehouse = _warehouse(supplier, warehouse_code, required=required_warehouse)
-        batch = _batch(supplier, product, batch_number, required=type in (T.ADJUSTMENT, T.RETURN))
-    to_warehouse = None
-    if type == T.TRANSFER:
-        to_warehouse = _warehouse(supplier, to_warehouse_code, "toWarehouseLocation")
-        if to_warehouse.pk == warehouse.pk:
-            raise ValidationFailed.for_field("toWarehouseLocation", "A transfer must go to another warehouse.")
 
-    item, lots = item_lock(supplier=supplier, product=product, create=type == T.RECEIPT)
-    mv = _Movement(item=item, lots=lots, type=type, actor=actor, retail_partner=retail_partner, reason=reason,
-                   reference=reference, idempotency_key=idempotency_key)
-    allocations: list[tuple[StockLot, int]] = []
-    if type in (T.RECEIPT, T.RETURN):
-        lot = _lot_for(item, lots, warehouse, batch, create=True)
-        mv.change(lot, quantity=quantity, on_hand=quantity)
-        allocations = [(lot, quantity)]
-    elif type == T.RESERVATION:
-        min_expiry = shelf_life_cutoff(retail_partner.minimum_shelf_life_days, now) if retail_partner else None
-        allocations = _reserve(mv, _select(lots, warehouse, batch), quantity, min_expiry=min_expiry, partial=False)
-    elif type == T.RELEASE:
-        remaining = quantity
-        candidates = _select(lots, warehouse, batch)
-        held = sum(lot.reserved for lot in candidates)
-        if held < quantity:
-            raise _insufficient(item, quantity, held, "reserved")
-        for lot in candidates:
-            take = min(lot.reserved, remaining)
-            if take:
-                mv.change(lot, quantity=take, reserved=-take)
-                allocations.append((lot, take))
-                remaining -= take
-            if not remaining:
-                break
-    elif type == T.SALE:
-        allocations = _take_unreserved(mv, _select(lots, warehouse, batch), quantity, sellable_only=True, type=type)
-    elif type in (T.DAMAGE, T.WRITE_OFF):
-        allocations = _take_unreserved(mv, _select(lots, warehouse, batch), quantity, sellable_only=False,
-                                       type=type)
-    elif type == T.ADJUSTMENT:
-        lot = _lot_for(item, lots, warehouse, batch, create=quantity > 0)
+def _plan_from_holds(reservation: Reservation, candidates: list[StockLot], quantity: int) -> list[tuple[StockLot, int]]:
+    held = holds_of(reservation)
+    plan, remaining = [], quantity
+    for lot in candidates:
+        take = min(held.get(lot.pk, 0), remaining)
+        if take:
+            plan.append((lot, take))
+            remaining -= take
+    if remaining:
+        raise insufficient(candidates[0].item if candidates else reservation.item, quantity, quantity - remaining,
+                           f"held by {reservation.code}")
+    return plan
+
+
+def stock_remove(*, supplier: Supplier, product: Product, type: str, quantity: int, actor: Principal | None,
+                 warehouse_code: str | None = None, batch_number: str | None = None, reason: str = "",
+                 reference: str = "", idempotency_key: str = "") -> MovementResult:
+    """Damage or write-off: unreserved units leave, sellable or not (a lot's held units last)."""
+    if type not in (T.DAMAGE, T.WRITE_OFF):
+        raise ValidationFailed.for_field("type", "Must be damage or writeOff.")
+    _positive(quantity)
+    warehouse = warehouse_resolve(supplier, warehouse_code, required=False)
+    batch = batch_resolve(supplier, product, batch_number, required=False)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product)
+        movement = work.movement(item=item, lots=lots, type=type, reason=reason, reference=reference,
+                                 idempotency_key=idempotency_key)
+        plan = _take_unreserved(movement, lots_select(lots, warehouse, batch), quantity, sellable_only=False)
+        for lot, take, held in plan:
+            movement.change(lot, quantity=take, on_hand=-take, quarantined=-held)
+    return _result(movement, lots, [(lot, take) for lot, take, _ in plan])
+
+
+# --- corrections ----------------------------------------------------------------------
+
+
+def stock_adjust(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+                 warehouse_code: str | None = None, batch_number: str | None = None, reason: str = "",
+                 reference: str = "", idempotency_key: str = "") -> MovementResult:
+    """A signed correction of one lot; never below its reserved and held units."""
+    if quantity == 0:
+        raise ValidationFailed.for_field("quantity", "An adjustment must not be zero.")
+    warehouse = warehouse_resolve(supplier, warehouse_code)
+    batch = batch_resolve(supplier, product, batch_number)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product, create=quantity > 0)
+        movement = work.movement(item=item, lots=lots, type=T.ADJUSTMENT, reason=reason, reference=reference,
+                                 idempotency_key=idempotency_key)
+        lot = lot_ensure(item=item, lots=lots, warehouse=warehouse, batch=batch) if quantity > 0 \
+            else lot_find(lots, warehouse, batch)
         if quantity < 0:
             free = (lot.on_hand - lot.reserved - lot.quarantined) if lot else 0
             if lot is None or free < -quantity:
-                raise _insufficient(item, -quantity, max(free, 0), "unreserved in that lot")
-        mv.change(lot, quantity=quantity, on_hand=quantity)
-        allocations = [(lot, quantity)]
-    elif type == T.TRANSFER:
-        sources = _select(lots, warehouse, batch)
-        plan = _take_unreserved(mv, sources, quantity, sellable_only=False, type=T.TRANSFER)
-        # _take_unreserved recorded the outgoing rows; add the incoming side per batch.
-        for row in mv.rows:
-            row.counterpart_warehouse = to_warehouse
-        for lot, take in plan:
-            # Quarantined units stay quarantined on arrival.
-            target = _lot_for(item, lots, to_warehouse, lot.batch, create=True)
-            mv.change(target, quantity=take, on_hand=take, quarantined=mv.held_taken.get(lot.pk, 0),
-                      counterpart=lot.warehouse)
-        allocations = plan
-    rows = mv.finish()
-    if type in (T.RECEIPT, T.RETURN, T.RELEASE, T.TRANSFER) or (type == T.ADJUSTMENT and quantity > 0):
-        _notify_arrival(item.pk)
-    return MovementResult(item=item, lots=lots, transactions=rows, allocations=allocations)
+                raise insufficient(item, -quantity, max(free, 0), "unreserved in that lot")
+        movement.change(lot, quantity=quantity, on_hand=quantity)
+    return _result(movement, lots, [(lot, quantity)])
 
 
-@transaction.atomic
+def stock_transfer(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+                   to_warehouse_code: str | None = None, warehouse_code: str | None = None,
+                   batch_number: str | None = None, reason: str = "", reference: str = "",
+                   idempotency_key: str = "") -> MovementResult:
+    """Unreserved units move between the supplier's warehouses; held units stay held."""
+    _positive(quantity)
+    warehouse = warehouse_resolve(supplier, warehouse_code)
+    to_warehouse = warehouse_resolve(supplier, to_warehouse_code, "toWarehouseLocation")
+    if to_warehouse.pk == warehouse.pk:
+        raise ValidationFailed.for_field("toWarehouseLocation", "A transfer must go to another warehouse.")
+    batch = batch_resolve(supplier, product, batch_number, required=False)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product)
+        movement = work.movement(item=item, lots=lots, type=T.TRANSFER, reason=reason, reference=reference,
+                                 idempotency_key=idempotency_key)
+        plan = _take_unreserved(movement, lots_select(lots, warehouse, batch), quantity, sellable_only=False)
+        for lot, take, held in plan:
+            movement.change(lot, quantity=take, on_hand=-take, quarantined=-held, counterpart=to_warehouse)
+        for lot, take, held in plan:
+            target = lot_ensure(item=item, lots=lots, warehouse=to_warehouse, batch=lot.batch)
+            movement.change(target, quantity=take, on_hand=take, quarantined=held, counterpart=lot.warehouse)
+    return _result(movement, lots, [(lot, take) for lot, take, _ in plan])
+
+
 def stock_count(*, supplier: Supplier, product: Product, counts: list[dict], actor: Principal | None,
                 if_match: int | None = None, version: int | None = None, reason: str = "",
                 idempotency_key: str = "") -> MovementResult:
     """Set absolute counted levels (a physical count); each changed lot writes a ``count`` row."""
-    item, lots = item_lock(supplier=supplier, product=product, create=False)
-    if if_match is not None and if_match != item.version:
-        raise PreconditionFailed(f"If-Match {if_match} does not match the current version {item.version}.")
-    if version is not None and version != item.version:
-        raise VersionConflict(
-            f"Body version {version} is stale; the item is at version {item.version}.",
-            errors=[{"field": "version", "message": f"Current version is {item.version}."}])
-    mv = _Movement(item=item, lots=lots, type=T.COUNT, actor=actor, retail_partner=None, reason=reason,
-                   reference="", idempotency_key=idempotency_key)
-    seen = set()
+    resolved = _counts_resolve(supplier, product, counts)
+    with stock_work(actor=actor) as work:
+        item, lots = item_locked(work, supplier=supplier, product=product)
+        if if_match is not None and if_match != item.version:
+            raise PreconditionFailed(f"If-Match {if_match} does not match the current version {item.version}.")
+        if version is not None and version != item.version:
+            raise VersionConflict(
+                f"Body version {version} is stale; the item is at version {item.version}.",
+                errors=[{"field": "version", "message": f"Current version is {item.version}."}])
+        movement = work.movement(item=item, lots=lots, type=T.COUNT, reason=reason, idempotency_key=idempotency_key)
+        for index, warehouse, batch, counted in resolved:
+            lot = lot_ensure(item=item, lots=lots, warehouse=warehouse, batch=batch) if counted > 0 \
+                else lot_find(lots, warehouse, batch)
+            if lot is None:
+                continue
+            if counted < lot.reserved:
+                raise InsufficientStock(
+                    f"Counted {counted} units of {batch.batch_number} in {warehouse.code}, below the {lot.reserved} "
+                    f"reserved; release reservations first.",
+                    errors=[{"field": f"lots[{index}].inventoryLevel",
+                             "message": f"{lot.reserved} units are reserved."}])
+            # A count below the lot's held units shrinks the hold with it.
+            movement.change(lot, quantity=counted - lot.on_hand, on_hand=counted - lot.on_hand,
+                            quarantined=min(0, (counted - lot.reserved) - lot.quarantined))
+    return _result(movement, lots)
+
+
+def _counts_resolve(supplier: Supplier, product: Product, counts: list[dict]) -> list[tuple]:
+    resolved, seen, errors = [], set(), []
     for index, entry in enumerate(counts):
-        warehouse = _warehouse(supplier, entry.get("warehouse_code"), f"lots[{index}].warehouseLocation")
+        try:
+            warehouse = warehouse_resolve(supplier, entry.get("warehouse_code"), f"lots[{index}].warehouseLocation")
+        except ValidationFailed as exc:
+            errors += exc.errors
+            continue
         batch = Batch.objects.filter(product=product, batch_number=entry.get("batch_number"),
                                      supplier=supplier).first()
         if batch is None:
-            raise ValidationFailed.for_field(f"lots[{index}].batchNumber",
-                                             f"{supplier.code} has no batch {entry.get('batch_number')!r}.")
-        if (warehouse.pk, batch.pk) in seen:
-            raise ValidationFailed.for_field(f"lots[{index}]", "The same lot is counted twice.")
-        seen.add((warehouse.pk, batch.pk))
-        counted = entry["inventory_level"]
-        lot = _lot_for(item, lots, warehouse, batch, create=counted > 0)
-        if lot is None:
-            continue
-        if counted < lot.reserved:
-            raise InsufficientStock(
-                f"Counted {counted} units of {batch.batch_number} in {warehouse.code}, below the {lot.reserved} "
-                f"reserved; release reservations first.",
-                errors=[{"field": f"lots[{index}].inventoryLevel", "message": f"{lot.reserved} units are reserved."}])
-        delta = counted - lot.on_hand
-        # A count below the lot's quarantined units shrinks the quarantine with it.
-        quarantine_delta = min(0, (counted - lot.reserved) - lot.quarantined)
-        mv.change(lot, quantity=delta, on_hand=delta, quarantined=quarantine_delta)
-    rows = mv.finish()
-    if any(row.on_hand_delta > 0 for row in rows):
-        _notify_arrival(item.pk)
-    return MovementResult(item=item, lots=lots, transactions=rows)
+            errors.append({"field": f"lots[{index}].batchNumber",
+                           "message": f"{supplier.code} has no batch {entry.get('batch_number')!r}."})
+        elif (warehouse.pk, batch.pk) in seen:
+            errors.append({"field": f"lots[{index}]", "message": "The same lot is counted twice."})
+        else:
+            seen.add((warehouse.pk, batch.pk))
+            resolved.append((index, warehouse, batch, entry["inventory_level"]))
+    if errors:
+        raise ValidationFailed("Some counted lots are invalid.", errors=errors)
+    return resolved
 
 
-# --- building blocks for orders, shipments, returns and recalls -----------------------
+# --- dispatch -------------------------------------------------------------------------
 
 
-def lots_reserve(*, item: InventoryItem, lots: list[StockLot], quantity: int, min_expiry: datetime | None,
-                 retail_partner: RetailPartner | None, actor: Principal | None, reference: str,
-                 reason: str = "") -> MovementResult:
-    """Reserve up to ``quantity`` FEFO on an item already locked; returns what was reserved."""
-    mv = _Movement(item=item, lots=lots, type=T.RESERVATION, actor=actor, retail_partner=retail_partner,
-                   reason=reason, reference=reference, idempotency_key="")
-    plan = _reserve(mv, fefo(lots), quantity, min_expiry=min_expiry, partial=True)
-    rows = mv.finish()
-    return MovementResult(item=item, lots=lots, transactions=rows, allocations=plan)
+@dataclass(frozen=True)
+class MovementSpec:
+    function: Callable[..., MovementResult]
+    #: keyword arguments the function takes besides supplier, product, quantity and actor
+    fields: tuple[str, ...]
 
 
-def lots_apply(*, item: InventoryItem, lots: list[StockLot], type: str, changes: list[tuple[int, int, int, int]],
-               actor: Principal | None, retail_partner: RetailPartner | None, reference: str,
-               reason: str = "") -> MovementResult:
-    """Apply ``(lot_id, on_hand, reserved, quarantined)`` deltas to an item already locked.
-
-    For releases, shipments and returns decided by the orders app; the rules that keep
-    quantities valid are the database's CheckConstraints plus the checks here.
-    """
-    by_id = {lot.pk: lot for lot in lots}
-    mv = _Movement(item=item, lots=lots, type=type, actor=actor, retail_partner=retail_partner, reason=reason,
-                   reference=reference, idempotency_key="")
-    for lot_id, on_hand, reserved, quarantined in changes:
-        lot = by_id[lot_id]
-        if lot.reserved + reserved < 0 or lot.on_hand + on_hand < lot.reserved + reserved + lot.quarantined \
-                + quarantined:
-            raise _insufficient(item, abs(on_hand or reserved), max(lot.reserved, 0), "reserved in that lot")
-        mv.change(lot, quantity=abs(on_hand) or abs(reserved) or abs(quarantined), on_hand=on_hand,
-                  reserved=reserved, quarantined=quarantined)
-    rows = mv.finish()
-    return MovementResult(item=item, lots=lots, transactions=rows)
+_COMMON = ("reason", "reference", "idempotency_key")
+MOVEMENTS: dict[str, MovementSpec] = {
+    T.RECEIPT: MovementSpec(stock_receive, ("warehouse_code", "batch_number", "expiration_date", "production_date",
+                                            *_COMMON)),
+    T.RETURN: MovementSpec(stock_return, ("warehouse_code", "batch_number", "retail_partner", *_COMMON)),
+    T.RESERVATION: MovementSpec(stock_reserve, ("warehouse_code", "batch_number", "retail_partner", "expires_at",
+                                                *_COMMON)),
+    T.RELEASE: MovementSpec(stock_release, ("reservation_code", "warehouse_code", "batch_number", *_COMMON)),
+    T.SALE: MovementSpec(stock_sell, ("reservation_code", "warehouse_code", "batch_number", "retail_partner",
+                                      *_COMMON)),
+    T.DAMAGE: MovementSpec(partial(stock_remove, type=T.DAMAGE), ("warehouse_code", "batch_number", *_COMMON)),
+    T.WRITE_OFF: MovementSpec(partial(stock_remove, type=T.WRITE_OFF), ("warehouse_code", "batch_number", *_COMMON)),
+    T.ADJUSTMENT: MovementSpec(stock_adjust, ("warehouse_code", "batch_number", *_COMMON)),
+    T.TRANSFER: MovementSpec(stock_transfer, ("warehouse_code", "to_warehouse_code", "batch_number", *_COMMON)),
+}
 
 
-def lot_ensure(*, item: InventoryItem, lots: list[StockLot], warehouse: Warehouse, batch: Batch) -> StockLot:
-    return _lot_for(item, lots, warehouse, batch, create=True)
-
-
-def lots_record(*, item: InventoryItem, lots: list[StockLot], type: str,
-                rows: list[tuple[int, int, int, int, int, str]], actor: Principal | None,
-                retail_partner: RetailPartner | None, reference: str, reason: str = "") -> MovementResult:
-    """Like ``lots_apply``, with ``(lot_id, quantity, on_hand, reserved, quarantined, reason)`` rows.
-
-    A row may leave every balance unchanged: a returned unit written off on arrival is
-    ledgered against its lot but never goes on hand, so reconciliation stays exact.
-    """
-    by_id = {lot.pk: lot for lot in lots}
-    mv = _Movement(item=item, lots=lots, type=type, actor=actor, retail_partner=retail_partner, reason=reason,
-                   reference=reference, idempotency_key="")
-    for lot_id, quantity, on_hand, reserved, quarantined, row_reason in rows:
-        lot = by_id[lot_id]
-        if lot.reserved + reserved < 0 or lot.on_hand + on_hand < lot.reserved + reserved + lot.quarantined \
-                + quarantined:
-            raise _insufficient(item, abs(on_hand or reserved), max(lot.reserved, 0), "reserved in that lot")
-        if on_hand or reserved or quarantined:
-            mv.change(lot, quantity=quantity, on_hand=on_hand, reserved=reserved, quarantined=quarantined)
-            mv.rows[-1].reason = (row_reason or reason)[:500]
-            continue
-        mv.rows.append(InventoryTransaction(
-            movement_id=mv.movement_id, item=item, lot=lot, type=type, quantity=quantity,
-            on_hand_after=lot.on_hand, reserved_after=lot.reserved, supplier_id=item.supplier_id,
-            product_id=item.product_id, warehouse=lot.warehouse, batch=lot.batch, retail_partner=retail_partner,
-            actor_client=getattr(actor, "client", None), actor_user=getattr(actor, "user", None),
-            reason=(row_reason or reason)[:500], reference=reference[:200], created_at=mv.now))
-    rows_written = mv.finish()
-    return MovementResult(item=item, lots=lots, transactions=rows_written)
+def movement_record(*, type: str, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
+                    movements: dict[str, MovementSpec] | None = None, **fields) -> MovementResult:
+    """Record one movement of ``type`` through its function; fields the type does not take are ignored."""
+    spec = (movements or MOVEMENTS).get(type)
+    if spec is None:
+        raise ValidationFailed.for_field("type", f"Must be one of {', '.join(sorted(MOVEMENTS))}.")
+    kwargs = {name: value for name, value in fields.items() if name in spec.fields and value is not None}
+    return spec.function(supplier=supplier, product=product, quantity=quantity, actor=actor, **kwargs)

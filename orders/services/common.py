@@ -1,36 +1,27 @@
-"""What the order services share: lock helpers, the order state machine, allocation of stock to lines.
+"""What the order services share: the order state machine, order locks, and allocation of stock to lines.
 
-Lock order (see ``inventory.locks``): inventory items, then their lots, then the batch row
-(recall, returns), then orders (all in primary-key order), and only then anything that
-emits an event. Allocations and order lines change only while the items they reserve on are
-locked, so every service that locks the items can trust what it reads about them; the order
-row lock serialises status changes (cancel against ship, deliver against deliver)."""
+A line's allocation is an inventory reservation (``OrderLine.reservation``, ``order_ref`` =
+the order id) whose holds are exactly the line's ``allocated_quantity``. Allocations and
+lines change only inside a ``stock_work`` that has locked the items they reserve on, so every
+service that locks the items can trust what it reads about them; the order row lock
+serialises status changes (cancel against ship, deliver against deliver). Lock order is
+``inventory.locks``'s: items, lots, batches, orders (``lock_orders``), returns, then events.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from functools import partial
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotsauce.errors import InvalidState
 from inventory import services as stock
-from inventory.locks import lock_items, lock_lots
-from inventory.models import InventoryItem, InventoryTransaction, StockLot
+from inventory.models import InventoryItem, InventoryTransaction, Reservation, StockLot
 from inventory.selectors import shelf_life_cutoff
-from orders.models import (
-    Allocation,
-    Order,
-    OrderLine,
-    Shipment,
-)
+from orders.models import Order, OrderLine, Shipment
 from orders.selectors import order_view
-from partners.models import Supplier
 from partners.principal import Principal
 from webhooks.services import event_emit
 
@@ -55,19 +46,34 @@ OPEN_STATUSES = (S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.PARTIALLY_
 CANCELLABLE = (S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED)
 
 
-# --- shared helpers -------------------------------------------------------------------
-
-
-def _client(actor: Principal | None):
+def client_of(actor: Principal | None):
     return getattr(actor, "client", None)
 
 
-def _assign_code(obj, prefix: str) -> None:
+def code_assign(obj, prefix: str) -> None:
     obj.code = f"{prefix}-{obj.pk:06d}"
     type(obj).objects.filter(pk=obj.pk).update(code=obj.code)
 
 
-def _min_expiry(order: Order, now: datetime) -> datetime:
+def lock_orders(order_ids: Iterable[int]) -> dict[int, Order]:
+    """Lock orders after the stock they touch (``inventory.locks``); NO KEY UPDATE lets rows
+    that merely reference an order (a return naming it) go on."""
+    qs = (Order.objects.filter(pk__in=set(order_ids)).select_related("supplier", "retail_partner")
+          .order_by("pk").select_for_update(of=("self",), no_key=True))
+    return {order.pk: order for order in qs}
+
+
+def order_item_ids(order: Order) -> dict[int, int]:
+    """product id -> inventory item id of the order's lines (created with the order)."""
+    product_ids = OrderLine.objects.filter(order=order).values_list("product_id", flat=True)
+    return stock_item_ids(order, product_ids)
+
+
+def stock_item_ids(order: Order, product_ids: Iterable[int]) -> dict[int, int]:
+    return stock.item_ids_ensure(supplier=order.supplier, products=list(product_ids))
+
+
+def min_expiry(order: Order, now: datetime) -> datetime:
     """Units must still have the retailer's minimum shelf life when they arrive."""
     arrival = now
     if order.requested_delivery_date:
@@ -75,51 +81,7 @@ def _min_expiry(order: Order, now: datetime) -> datetime:
     return shelf_life_cutoff(order.retail_partner.minimum_shelf_life_days, arrival)
 
 
-def _item_ids(supplier: Supplier, product_ids: Iterable[int], create: bool) -> dict[int, int]:
-    """product id -> inventory item id; a missing item is created so backorders have a row to wait on."""
-    product_ids = set(product_ids)
-    found = dict(InventoryItem.objects.filter(supplier=supplier, product_id__in=product_ids)
-                 .values_list("product_id", "pk"))
-    for product_id in product_ids - set(found):
-        if not create:
-            continue
-        try:
-            with transaction.atomic():
-                found[product_id] = InventoryItem.objects.create(supplier=supplier, product_id=product_id).pk
-        except IntegrityError:  # created concurrently
-            found[product_id] = InventoryItem.objects.get(supplier=supplier, product_id=product_id).pk
-    return found
-
-
-@dataclass
-class _Locked:
-    items: dict[int, InventoryItem]
-    lots: dict[int, list[StockLot]]
-
-
-def _lock_stock(item_ids: Iterable[int]) -> _Locked:
-    item_ids = set(item_ids)
-    items = lock_items(item_ids)
-    lots: dict[int, list[StockLot]] = {item_id: [] for item_id in items}
-    for lot in lock_lots(item_ids):
-        lots[lot.item_id].append(lot)
-    return _Locked(items=items, lots=lots)
-
-
-def _lock_orders(order_ids: Iterable[int]) -> dict[int, Order]:
-    # NO KEY UPDATE: rows that merely reference an order (a return naming it) need not wait.
-    qs = (Order.objects.filter(pk__in=set(order_ids)).select_related("supplier", "retail_partner")
-          .order_by("pk").select_for_update(of=("self",), no_key=True))
-    return {order.pk: order for order in qs}
-
-
-def _order_item_ids(order: Order) -> dict[int, int]:
-    # An order's products never change after creation, so this read needs no lock.
-    product_ids = OrderLine.objects.filter(order=order).values_list("product_id", flat=True)
-    return _item_ids(order.supplier, product_ids, create=True)
-
-
-def _derive_status(order: Order, lines: list[OrderLine]) -> str:
+def status_derive(order: Order, lines: list[OrderLine]) -> str:
     if order.status == S.CANCELLED:
         return S.CANCELLED
     ordered = sum(line.quantity for line in lines)
@@ -135,7 +97,7 @@ def _derive_status(order: Order, lines: list[OrderLine]) -> str:
     return S.PARTIALLY_ALLOCATED if allocated else S.BACKORDERED
 
 
-def _order_transition(order: Order, status: str) -> bool:
+def order_transition(order: Order, status: str) -> bool:
     """Move an order to ``status`` if that is a legal step; True when it changed."""
     if status == order.status:
         return False
@@ -148,63 +110,68 @@ def _order_transition(order: Order, status: str) -> bool:
     return True
 
 
-def _refresh_status(order: Order) -> bool:
-    lines = list(OrderLine.objects.filter(order=order))
-    return _order_transition(order, _derive_status(order, lines))
+def status_refresh(order: Order) -> bool:
+    return order_transition(order, status_derive(order, list(OrderLine.objects.filter(order=order))))
 
 
-def _touch(order: Order) -> None:
+def order_touch(order: Order) -> None:
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(updated_at=now)
     order.updated_at = now
 
 
-def _emit_order(order: Order, type: str = "order.updated") -> None:
-    event_emit(type=type, data=order_view(order), supplier_ids=[order.supplier_id],
-               retail_partner_ids=[order.retail_partner_id])
+def order_emit(order: Order, type: str = "order.updated", view: dict | None = None) -> dict:
+    """Tell the order's supplier and retailer; returns the view sent (callers answer with it)."""
+    view = view if view is not None else order_view(order)
+    event_emit(type=type, data=view, supplier_ids=[order.supplier_id], retail_partner_ids=[order.retail_partner_id])
+    return view
 
 
-def _allocate(*, line: OrderLine, order: Order, item: InventoryItem, lots: list[StockLot], quantity: int,
-              actor: Principal | None, now: datetime, reason: str) -> int:
-    """Reserve up to ``quantity`` for a line, first-expired-first-out; returns what was reserved."""
+def line_reservation(line: OrderLine, order: Order, item: InventoryItem, actor: Principal | None) -> Reservation:
+    """The line's reservation, opened the first time units are allocated to it."""
+    if line.reservation_id is None:
+        line.reservation = stock.reservation_open(item=item, actor=actor, retail_partner=order.retail_partner,
+                                                  order_ref=order.code, reason=f"order {order.code}",
+                                                  reference=order.reference)
+        OrderLine.objects.filter(pk=line.pk).update(reservation=line.reservation)
+    return line.reservation
+
+
+def line_allocate(*, work: stock.StockWork, line: OrderLine, order: Order, item: InventoryItem,
+                  lots: list[StockLot], quantity: int, actor: Principal | None, reason: str) -> int:
+    """Reserve up to ``quantity`` for a line (FEFO, the retailer's shelf life kept); returns what was reserved."""
     if quantity <= 0:
         return 0
-    result = stock.lots_reserve(item=item, lots=lots, quantity=quantity, min_expiry=_min_expiry(order, now),
-                                retail_partner=order.retail_partner, actor=actor, reference=order.code,
-                                reason=reason)
-    taken = 0
-    for lot, take in result.allocations:
-        allocation, created = Allocation.objects.get_or_create(line=line, lot=lot, defaults={"quantity": take})
-        if not created:
-            allocation.quantity += take
-            allocation.save(update_fields=["quantity"])
-        taken += take
+    reservation = line_reservation(line, order, item, actor)
+    movement = work.movement(item=item, lots=lots, type=T.RESERVATION, reason=reason, reference=order.code,
+                             retail_partner=order.retail_partner)
+    plan = stock.reservation_hold(movement=movement, reservation=reservation, candidates=stock.lots_select(lots, None,
+                                                                                                            None),
+                                  quantity=quantity, min_expiry=min_expiry(order, work.now), partial=True)
+    taken = sum(take for _, take in plan)
     if taken:
         line.allocated_quantity += taken
         OrderLine.objects.filter(pk=line.pk).update(allocated_quantity=line.allocated_quantity)
     return taken
 
 
-def _release(*, locked: _Locked, allocations: list[Allocation], order: Order, actor: Principal | None,
-             reference: str, reason: str) -> None:
-    """Give reserved units of ``allocations`` back to stock and forget them."""
-    by_item: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-    for allocation in allocations:
-        by_item[allocation.lot.item_id].append((allocation.lot_id, 0, -allocation.quantity, 0))
-    for item_id, changes in sorted(by_item.items()):
-        stock.lots_apply(item=locked.items[item_id], lots=locked.lots[item_id], type=T.RELEASE, changes=changes,
-                         actor=actor, retail_partner=order.retail_partner, reference=reference, reason=reason)
-    released: dict[int, int] = defaultdict(int)
-    for allocation in allocations:
-        released[allocation.line_id] += allocation.quantity
-    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
-    for line in OrderLine.objects.filter(pk__in=released):
-        OrderLine.objects.filter(pk=line.pk).update(allocated_quantity=line.allocated_quantity - released[line.pk])
+def line_release(*, work: stock.StockWork, line: OrderLine, order: Order, locked, reason: str,
+                 reference: str, only_batch_id: int | None = None) -> int:
+    """Give a line's reserved units back to stock (only those of one batch, for a recall)."""
+    if line.reservation_id is None or not line.allocated_quantity:
+        return 0
+    reservation = line.reservation
+    item = locked.item(reservation.item_id)
+    lots = locked.lots_of(item.pk)
+    only = [lot for lot in lots if lot.batch_id == only_batch_id] if only_batch_id is not None else None
+    movement = work.movement(item=item, lots=lots, type=T.RELEASE, reason=reason, reference=reference,
+                             retail_partner=order.retail_partner)
+    plan = stock.reservation_release(movement=movement, reservation=reservation, lots=lots, only=only)
+    released = sum(take for _, take in plan)
+    line.allocated_quantity -= released
+    OrderLine.objects.filter(pk=line.pk).update(allocated_quantity=line.allocated_quantity)
+    return released
 
 
-def _after_commit_allocate(item_ids: Iterable[int]) -> None:
-    """Units became free on these items: let waiting backorders have them once we commit."""
-    from orders.tasks import enqueue_backorder_allocation
-
-    for item_id in sorted(set(item_ids)):
-        transaction.on_commit(partial(enqueue_backorder_allocation, item_id))
+def lines_of(order: Order) -> list[OrderLine]:
+    return list(OrderLine.objects.filter(order=order).select_related("reservation", "product").order_by("pk"))

@@ -2,95 +2,97 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from hotsauce.errors import InvalidState, ValidationFailed
 from inventory import services as stock
-from inventory.models import Batch, StockLot
-from orders.models import (
-    Allocation,
-    OrderLine,
-    Recall,
-    RecallNotice,
-    ReturnLine,
-    ShipmentLine,
-)
+from inventory.models import Batch, Reservation, ReservationLot, StockLot
+from orders.models import Order, OrderLine, Recall, RecallNotice, ReturnLine, ShipmentLine
 from orders.selectors import notice_view, recall_view
 from orders.services.common import (
     T,
-    _allocate,
-    _client,
-    _emit_order,
-    _lock_orders,
-    _lock_stock,
-    _refresh_status,
-    _release,
-    _touch,
+    client_of,
+    line_allocate,
+    line_release,
+    lock_orders,
+    order_emit,
+    order_touch,
+    status_refresh,
 )
 from partners.principal import Principal
 from webhooks.services import event_emit
 
-# --- recall ---------------------------------------------------------------------------
 
-
-@transaction.atomic
 def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -> Recall:
-    """Put every lot of a batch on hold, free its reservations, re-allocate from other batches, tell retailers."""
+    """Put every lot of a batch on hold, free its reservations, re-allocate from other batches, tell retailers.
+
+    The batch goes on hold first, inside the same work: the re-allocation then skips it, and every
+    event of the transaction shows the lots held (the work emits them once, at the end).
+    """
     if not reason or not reason.strip():
         raise ValidationFailed.for_field("reason", "This field is required.")
     item_ids = set(StockLot.objects.filter(batch=batch).values_list("item_id", flat=True))
-    locked = _lock_stock(item_ids)
-    # The batch row too, before any event: return_create locks it and then emits.
-    batch = (Batch.objects.select_related("product", "supplier").select_for_update(of=("self",), no_key=True)
-             .get(pk=batch.pk))
-    if batch.status == Batch.Status.RECALLED:
-        raise InvalidState(f"Batch {batch.batch_number} of {batch.product.sku} is already recalled.")
-    batch_lot_ids = {lot.pk for lots in locked.lots.values() for lot in lots if lot.batch_id == batch.pk}
-    # Allocations on these lots change only under the item locks we hold: this read is final.
-    allocations = list(Allocation.objects.filter(lot_id__in=batch_lot_ids).select_related("lot", "line"))
-    orders = _lock_orders({allocation.line.order_id for allocation in allocations})
+    with stock.stock_work(actor=actor) as work:
+        locked = work.lock(item_ids)
+        batch = (Batch.objects.select_related("product", "supplier").select_for_update(of=("self",), no_key=True)
+                 .get(pk=batch.pk))
+        if batch.status == Batch.Status.RECALLED:
+            raise InvalidState(f"Batch {batch.batch_number} of {batch.product.sku} is already recalled.")
+        # Holds on these lots change only under the item locks we hold: this read is final.
+        holders = list(Reservation.objects.filter(
+            pk__in=ReservationLot.objects.filter(lot__batch=batch).values("reservation_id")).order_by("pk"))
+        lines = {line.reservation_id: line for line in OrderLine.objects.filter(
+            reservation__in=holders).select_related("reservation")}
+        orders = lock_orders({line.order_id for line in lines.values()})
+        recall = Recall.objects.create(batch=batch, reason=reason[:500], created_by=client_of(actor))
+        stock.batch_set_status(batch=batch, status=Batch.Status.RECALLED, reason=reason, actor=actor)
+        released = _release_holds(work, locked, batch, recall, holders, lines, orders)
+        _reallocate(work, locked, batch, lines, orders, released)
+        recall.units_on_hand = sum(lot.on_hand for lots in locked.lots.values() for lot in lots
+                                   if lot.batch_id == batch.pk)
+        recall.units_released = sum(released.values())
+        recall.save(update_fields=["units_on_hand", "units_released"])
+        _notify(recall, batch)
+    return recall
 
-    recall = Recall.objects.create(batch=batch, reason=reason[:500], created_by=_client(actor))
-    released_by_line: dict[int, int] = defaultdict(int)
-    for allocation in allocations:
-        released_by_line[allocation.line_id] += allocation.quantity
+
+def _release_holds(work, locked, batch: Batch, recall: Recall, holders: list[Reservation],
+                   lines: dict[int, OrderLine], orders: dict[int, Order]) -> dict[int, int]:
+    """Free every hold on the batch; returns units released per reservation id."""
+    released: dict[int, int] = {}
+    reference, why = f"RECALL-{recall.pk}", f"batch {batch.batch_number} recalled"
+    for reservation in holders:
+        line = lines.get(reservation.pk)
+        if line is not None:
+            released[reservation.pk] = line_release(work=work, line=line, order=orders[line.order_id],
+                                                    locked=locked, reason=why, reference=reference,
+                                                    only_batch_id=batch.pk)
+            continue
+        # A standalone hold goes too: nothing of the batch may ship.
+        item = locked.item(reservation.item_id)
+        lots = locked.lots_of(item.pk)
+        movement = work.movement(item=item, lots=lots, type=T.RELEASE, reason=why, reference=reference,
+                                 retail_partner=reservation.retail_partner)
+        plan = stock.reservation_release(movement=movement, reservation=reservation, lots=lots,
+                                         only=[lot for lot in lots if lot.batch_id == batch.pk])
+        released[reservation.pk] = sum(take for _, take in plan)
+    return released
+
+
+def _reallocate(work, locked, batch: Batch, lines: dict[int, OrderLine], orders: dict[int, Order],
+                released: dict[int, int]) -> None:
+    for reservation_id, line in sorted(lines.items(), key=lambda pair: (pair[1].order_id, pair[1].pk)):
+        item = locked.item(line.reservation.item_id)
+        line_allocate(work=work, line=line, order=orders[line.order_id], item=item, lots=locked.lots_of(item.pk),
+                      quantity=released.get(reservation_id, 0), actor=work.actor,
+                      reason=f"re-allocated after recall of {batch.batch_number}")
     for order in orders.values():
-        mine = [a for a in allocations if a.line.order_id == order.pk]
-        _release(locked=locked, allocations=mine, order=order, actor=actor, reference=f"RECALL-{recall.pk}",
-                 reason=f"batch {batch.batch_number} recalled")
-    # Reservations made directly on the stock (not by an order) go too: nothing of the batch may ship.
-    loose = 0
-    for item_id, lots in sorted(locked.lots.items()):
-        changes = [(lot.pk, 0, -lot.reserved, 0) for lot in lots if lot.batch_id == batch.pk and lot.reserved > 0]
-        if changes:
-            loose += sum(-change[2] for change in changes)
-            stock.lots_apply(item=locked.items[item_id], lots=lots, type=T.RELEASE, changes=changes, actor=actor,
-                             retail_partner=None, reference=f"RECALL-{recall.pk}",
-                             reason=f"batch {batch.batch_number} recalled")
-    stock.batch_set_status(batch=batch, status=Batch.Status.RECALLED, reason=reason)
-    for lots in locked.lots.values():
-        for lot in lots:
-            if lot.batch_id == batch.pk:
-                lot.batch.status = Batch.Status.RECALLED  # our locked copies must see the hold too
+        status_refresh(order)
+        order_touch(order)
+        order_emit(order)
 
-    now = timezone.now()
-    lines = OrderLine.objects.filter(pk__in=released_by_line).order_by("order_id", "pk")
-    for line in lines:
-        order = orders[line.order_id]
-        item_id = next(i for i, item in locked.items.items() if item.product_id == line.product_id)
-        _allocate(line=line, order=order, item=locked.items[item_id], lots=locked.lots[item_id],
-                  quantity=released_by_line[line.pk], actor=actor, now=now,
-                  reason=f"re-allocated after recall of {batch.batch_number}")
-    for order in orders.values():
-        _refresh_status(order)
-        _touch(order)
-        _emit_order(order)
 
-    batch_lots = [lot for lots in locked.lots.values() for lot in lots if lot.batch_id == batch.pk]
+def _notify(recall: Recall, batch: Batch) -> None:
     shipped = dict(ShipmentLine.objects.filter(batch=batch).values("shipment__retail_partner_id")
                    .annotate(n=Sum("quantity")).values_list("shipment__retail_partner_id", "n"))
     returned = dict(ReturnLine.objects.filter(batch=batch).values("ret__retail_partner_id")
@@ -99,10 +101,6 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
         RecallNotice.objects.create(recall=recall, retail_partner_id=retail_partner_id,
                                     shipped_quantity=shipped[retail_partner_id],
                                     returned_quantity=returned.get(retail_partner_id, 0))
-    recall.units_on_hand = sum(lot.on_hand for lot in batch_lots)
-    recall.units_released = sum(released_by_line.values()) + loose
-    recall.save(update_fields=["units_on_hand", "units_released"])
-
     view = recall_view(recall)
     summary = {key: value for key, value in view.items() if key != "retail_partners"}
     for notice in recall.notices.select_related("retail_partner"):
@@ -110,4 +108,3 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
         event_emit(type="batch.recalled", data={**summary, **notice_view(notice)},
                    retail_partner_ids=[notice.retail_partner_id])
     event_emit(type="batch.recalled", data=view, supplier_ids=[batch.supplier_id])
-    return recall

@@ -19,7 +19,7 @@ from orders.models import (
     ShipmentLine,
 )
 from orders.selectors import return_view
-from orders.services.common import T, _after_commit_allocate, _assign_code, _client, _item_ids, _lock_stock
+from orders.services.common import T, client_of, code_assign
 from partners.models import RetailPartner, Supplier
 from partners.principal import Principal
 from webhooks.services import event_emit
@@ -84,8 +84,8 @@ def return_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: l
                 f"{max(returnable, 0)} units of batch {batch.batch_number} were shipped to {retail_partner.code} "
                 f"and not yet returned; {requested[batch.pk]} requested.")
     ret = Return.objects.create(supplier=supplier, retail_partner=retail_partner, order=order,
-                                created_by=_client(actor))
-    _assign_code(ret, "RET")
+                                created_by=client_of(actor))
+    code_assign(ret, "RET")
     for number, (line, batch) in enumerate(zip(lines, batches, strict=True), start=1):
         ReturnLine.objects.create(code=f"{ret.code}-{number}", ret=ret, product=line.product, batch=batch,
                                   quantity=line.quantity, reason=line.reason)
@@ -118,7 +118,6 @@ def _return_warehouse(ret: Return, line: ReturnLine, code: str | None, field: st
     raise ValidationFailed.for_field(field, "This field is required.")
 
 
-@transaction.atomic
 def return_receive(*, ret: Return, lines: list[ReceiveLineRequest], actor: Principal | None = None) -> Return:
     """Take returned units back: restock (sellable), quarantine (on hold) or writeOff (never on hand)."""
     if not lines:
@@ -140,33 +139,42 @@ def return_receive(*, ret: Return, lines: list[ReceiveLineRequest], actor: Princ
         plan.append((line, request.disposition,
                      _return_warehouse(ret, line, request.warehouse_code, f"lines[{index}].warehouseLocation")))
 
-    item_by_product = _item_ids(ret.supplier, {line.product_id for line, _, _ in plan}, create=True)
-    locked = _lock_stock(item_by_product.values())
-    ret = (Return.objects.select_for_update(of=("self",), no_key=True).select_related("supplier", "retail_partner")
-           .get(pk=ret.pk))
-    received = set(ReturnLine.objects.filter(ret=ret, received_at__isnull=False).values_list("code", flat=True))
-    for index, (line, _, _) in enumerate(plan):
-        if line.code in received:
-            raise InvalidState(f"Line {line.code} of return {ret.code} was already received.",
-                               errors=[{"field": f"lines[{index}].lineId", "message": "Already received."}])
-    rows: dict[int, list[tuple[int, int, int, int, int, str]]] = defaultdict(list)
+    item_by_product = stock.item_ids_ensure(supplier=ret.supplier, products={line.product_id for line, _, _ in plan})
+    with stock.stock_work(actor=actor) as work:
+        locked = work.lock(item_by_product.values())
+        ret = (Return.objects.select_for_update(of=("self",), no_key=True)
+               .select_related("supplier", "retail_partner").get(pk=ret.pk))
+        received = set(ReturnLine.objects.filter(ret=ret, received_at__isnull=False).values_list("code", flat=True))
+        for index, (line, _, _) in enumerate(plan):
+            if line.code in received:
+                raise InvalidState(f"Line {line.code} of return {ret.code} was already received.",
+                                   errors=[{"field": f"lines[{index}].lineId", "message": "Already received."}])
+        _take_back(work, locked, ret, plan, item_by_product)
+        _receive_finish(ret, plan)
+    return ret
+
+
+def _take_back(work: stock.StockWork, locked, ret: Return, plan: list[tuple[ReturnLine, str, Warehouse]],
+               item_by_product: dict[int, int]) -> None:
+    movements = {}
     for line, disposition, warehouse in plan:
         item_id = item_by_product[line.product_id]
-        lot = stock.lot_ensure(item=locked.items[item_id], lots=locked.lots[item_id], warehouse=warehouse,
-                               batch=line.batch)
+        item, lots = locked.item(item_id), locked.lots_of(item_id)
+        if item_id not in movements:
+            movements[item_id] = work.movement(item=item, lots=lots, type=T.RETURN, reason=f"return {ret.code}",
+                                               reference=ret.code, retail_partner=ret.retail_partner)
+        lot = stock.lot_ensure(item=item, lots=lots, warehouse=warehouse, batch=line.batch)
         note = f"return {line.code} ({line.reason}): {disposition}"
         q = line.quantity
-        if disposition == ReturnLine.Disposition.RESTOCK:
-            rows[item_id].append((lot.pk, q, q, 0, 0, note))
-        elif disposition == ReturnLine.Disposition.QUARANTINE:
-            rows[item_id].append((lot.pk, q, q, 0, q, note))
-        else:
+        if disposition == ReturnLine.Disposition.WRITE_OFF:
             # Ledgered against the lot so the trace shows it came back, but never on hand.
-            rows[item_id].append((lot.pk, q, 0, 0, 0, note))
-    for item_id, item_rows in sorted(rows.items()):
-        stock.lots_record(item=locked.items[item_id], lots=locked.lots[item_id], type=T.RETURN, rows=item_rows,
-                          actor=actor, retail_partner=ret.retail_partner, reference=ret.code,
-                          reason=f"return {ret.code}")
+            movements[item_id].change(lot, quantity=q, reason=note)
+        else:
+            held = q if disposition == ReturnLine.Disposition.QUARANTINE else 0
+            movements[item_id].change(lot, quantity=q, on_hand=q, quarantined=held, reason=note)
+
+
+def _receive_finish(ret: Return, plan: list[tuple[ReturnLine, str, Warehouse]]) -> None:
     now = timezone.now()
     for line, disposition, warehouse in plan:
         ReturnLine.objects.filter(pk=line.pk).update(disposition=disposition, warehouse=warehouse, received_at=now)
@@ -176,7 +184,3 @@ def return_receive(*, ret: Return, lines: list[ReceiveLineRequest], actor: Princ
     Return.objects.filter(pk=ret.pk).update(status=ret.status, received_at=ret.received_at)
     event_emit(type="return.processed", data=return_view(ret), supplier_ids=[ret.supplier_id],
                retail_partner_ids=[ret.retail_partner_id])
-    restocked = {item_by_product[line.product_id] for line, disposition, _ in plan
-                 if disposition == ReturnLine.Disposition.RESTOCK}
-    _after_commit_allocate(restocked)
-    return ret

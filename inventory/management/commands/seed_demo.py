@@ -115,14 +115,14 @@ class Command(BaseCommand):
         sup = suppliers["SUP123"]
         if not InventoryItem.objects.filter(supplier=sup, product=products["HOTSAUCE789"]).exists():
             # The brief's item: 500 on hand, 50 reserved, 450 available.
-            services.stock_move(supplier=sup, product=products["HOTSAUCE789"], type="receipt", quantity=500,
-                                actor=None, warehouse_code="Warehouse_A", batch_number="BATCH202406",
-                                expiration_date=(now + timedelta(days=210)).replace(hour=0, minute=0, second=0,
-                                                                                   microsecond=0),
-                                reason="sandbox opening stock", reference="PO-881")
-            services.stock_move(supplier=sup, product=products["HOTSAUCE789"], type="reservation", quantity=50,
-                                actor=None, retail_partner=retailers["RETAIL456"], reason="sandbox reservation",
-                                reference="SANDBOX-RES-1")
+            services.stock_receive(supplier=sup, product=products["HOTSAUCE789"], quantity=500, actor=None,
+                                   warehouse_code="Warehouse_A", batch_number="BATCH202406",
+                                   expiration_date=(now + timedelta(days=210)).replace(hour=0, minute=0, second=0,
+                                                                                      microsecond=0),
+                                   reason="sandbox opening stock", reference="PO-881")
+            services.stock_reserve(supplier=sup, product=products["HOTSAUCE789"], quantity=50, actor=None,
+                                   retail_partner=retailers["RETAIL456"], reason="sandbox reservation",
+                                   reference="SANDBOX-RES-1")
         plan = [("HOTSAUCE101", "Warehouse_A", 320, 45), ("HOTSAUCE101", "Warehouse_B", 120, 160),
                 ("HOTSAUCE102", "Warehouse_A", 240, 25), ("HOTSAUCE103", "Warehouse_A", 60, 90),
                 ("HOTSAUCE104", "Warehouse_B", 18, 300), ("HOTSAUCE105", "Warehouse_A", 900, 120)]
@@ -131,20 +131,20 @@ class Command(BaseCommand):
             batch = f"B{sku[-3:]}-{index:02d}"
             if product.batches.filter(batch_number=batch).exists():
                 continue
-            services.stock_move(supplier=sup, product=product, type="receipt", quantity=qty, actor=None,
-                                warehouse_code=wh, batch_number=batch,
-                                expiration_date=(now + timedelta(days=days)).replace(microsecond=0),
-                                reason="sandbox opening stock", reference=f"PO-{900 + index}")
+            services.stock_receive(supplier=sup, product=product, quantity=qty, actor=None,
+                                   warehouse_code=wh, batch_number=batch,
+                                   expiration_date=(now + timedelta(days=days)).replace(microsecond=0),
+                                   reason="sandbox opening stock", reference=f"PO-{900 + index}")
         bayou = suppliers["SUP400"]
         for index, sku in enumerate(["HOTSAUCE106", "HOTSAUCE107", "HOTSAUCE108", "HOTSAUCE109"]):
             product = products[sku]
             batch = f"BY{sku[-3:]}-01"
             if product.batches.filter(batch_number=batch).exists():
                 continue
-            services.stock_move(supplier=bayou, product=product, type="receipt", quantity=150 + 50 * index,
-                                actor=None, warehouse_code="WH_BAYOU", batch_number=batch,
-                                expiration_date=(now + timedelta(days=180 + 30 * index)).replace(microsecond=0),
-                                reason="sandbox opening stock", reference=f"BY-PO-{index}")
+            services.stock_receive(supplier=bayou, product=product, quantity=150 + 50 * index, actor=None,
+                                   warehouse_code="WH_BAYOU", batch_number=batch,
+                                   expiration_date=(now + timedelta(days=180 + 30 * index)).replace(microsecond=0),
+                                   reason="sandbox opening stock", reference=f"BY-PO-{index}")
 
     def _clients(self):
         wanted = [("supplier", "SUP123"), ("retailer", "RETAIL456"), ("brand", None),

@@ -294,9 +294,9 @@ def _adjust(discrepancy: Discrepancy, request: ResolutionRequest, actor) -> dict
 def _stock_adjust(*, supplier: Supplier, product: Product, quantity: int, warehouse_code: str, batch_number: str,
                   reference: str, reason: str, actor: Principal | None) -> uuid.UUID:
     # The one call into the stock core from this app: a signed, ledgered adjustment of one lot.
-    result = stock.stock_move(supplier=supplier, product=product, type="adjustment", quantity=quantity,
-                              actor=actor, warehouse_code=warehouse_code, batch_number=batch_number,
-                              reason=reason, reference=reference)
+    result = stock.stock_adjust(supplier=supplier, product=product, quantity=quantity, actor=actor,
+                                warehouse_code=warehouse_code, batch_number=batch_number, reason=reason,
+                                reference=reference)
     return result.transactions[0].movement_id
 
 

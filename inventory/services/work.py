@@ -1,0 +1,232 @@
+"""The one write path of stock: every quantity change of a transaction goes through a ``StockWork``.
+
+A service opens ``stock_work(actor=...)``; nested services join the outermost one. Each
+movement (``work.movement(...)``) changes lots with ``F()`` under the locks of
+``inventory.locks`` and keeps the holds of reservations in step with ``reserved`` (a lot's
+reserved units are always the sum of its open holds: a reserved change without its owner
+raises). When the outermost block ends, the work writes the ledger rows, bumps each touched
+item's version once, and emits one ``inventory.updated`` per item showing the state the
+transaction commits as a whole — so no event ever shows a half-done change (a recalled lot
+is already held in the first event that mentions it). On commit, items where units may have
+become free are handed to the stock-arrival hook (the orders app serves backorders with it).
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.locks import LockedStock, lock_stock
+from inventory.models import (
+    InventoryItem,
+    InventoryTransaction,
+    Reservation,
+    ReservationLot,
+    StockLot,
+    Warehouse,
+)
+from inventory.services.events import item_updated_emit
+from partners.models import RetailPartner
+from partners.principal import Principal
+
+_current: ContextVar[StockWork | None] = ContextVar("stock_work", default=None)
+
+# The single trigger for "units may have become free on this item" (receipts, returns,
+# releases, positive counts and adjustments, cancellations): called on commit with the item id.
+_arrival_hook: Callable[[int], None] | None = None
+
+
+def stock_arrival_hook_set(hook: Callable[[int], None]) -> None:
+    """The orders app sets its backorder allocation here once (``OrdersConfig.ready``)."""
+    global _arrival_hook
+    _arrival_hook = hook
+
+
+@contextmanager
+def stock_work(*, actor: Principal | None = None) -> Iterator[StockWork]:
+    """The unit of work of one transaction that changes stock; nested calls join the outermost."""
+    current = _current.get()
+    if current is not None:
+        yield current
+        return
+    work = StockWork(actor=actor)
+    token = _current.set(work)
+    try:
+        with transaction.atomic():
+            yield work
+            work.flush()
+    finally:
+        _current.reset(token)
+
+
+@dataclass
+class _Touched:
+    item: InventoryItem
+    lots: list[StockLot]
+    before: list[StockLot]
+    movements: list[Movement] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+
+
+class StockWork:
+    def __init__(self, *, actor: Principal | None):
+        self.actor = actor
+        self.now = timezone.now()
+        self.rows: list[InventoryTransaction] = []
+        self._touched: dict[int, _Touched] = {}
+        self._locked = LockedStock(items={}, lots={})
+
+    def lock(self, item_ids: Iterable[int]) -> LockedStock:
+        """Lock items and their lots once per work: every service of the transaction sees the same
+        objects, so what one changes (a batch put on hold) the others and the final event see.
+
+        Lock everything a transaction needs in one call where possible: items locked by a later
+        call come after the earlier ones, whatever their primary keys (``inventory.locks``).
+        """
+        missing = set(item_ids) - set(self._locked.items)
+        if missing:
+            fresh = lock_stock(missing)
+            self._locked.items.update(fresh.items)
+            self._locked.lots.update(fresh.lots)
+        return self._locked
+
+    def touch(self, item: InventoryItem, lots: list[StockLot]) -> _Touched:
+        """Register an item whose lots this work may change; remembers how it looked before."""
+        touched = self._touched.get(item.pk)
+        if touched is None:
+            before = []
+            for lot in lots:
+                snapshot = copy.copy(lot)
+                snapshot.batch = copy.copy(lot.batch)
+                before.append(snapshot)
+            touched = self._touched[item.pk] = _Touched(item=item, lots=lots, before=before)
+        return touched
+
+    def movement(self, *, item: InventoryItem, lots: list[StockLot], type: str, reason: str = "",
+                 reference: str = "", retail_partner: RetailPartner | None = None,
+                 idempotency_key: str = "") -> Movement:
+        movement = Movement(work=self, item=item, type=type, reason=reason, reference=reference,
+                            retail_partner=retail_partner, idempotency_key=idempotency_key)
+        self.touch(item, lots).movements.append(movement)
+        return movement
+
+    def note(self, item: InventoryItem, lots: list[StockLot], change: dict) -> None:
+        """A change of an item's state that moves no units (a batch put on hold): it gets an event too."""
+        self.touch(item, lots).notes.append(change)
+
+    def flush(self) -> None:
+        if not self._touched:
+            return
+        items = [t for _, t in sorted(self._touched.items()) if any(m.rows for m in t.movements) or t.notes]
+        for touched in items:
+            # One change of the item per transaction: the version moves once.
+            InventoryItem.objects.filter(pk=touched.item.pk).update(version=F("version") + 1,
+                                                                       last_updated=self.now)
+            touched.item.version += 1
+            touched.item.last_updated = self.now
+            for movement in touched.movements:
+                for row in movement.rows:
+                    row.item_version = touched.item.version
+        InventoryTransaction.objects.bulk_create(self.rows)
+        for touched in items:
+            item_updated_emit(item=touched.item, lots=touched.lots, before=touched.before,
+                              rows=[row for m in touched.movements for row in m.rows], notes=touched.notes,
+                              now=self.now)
+            if _arrival_hook is not None and any(row.on_hand_delta > 0 or row.reserved_delta < 0
+                                                 for m in touched.movements for row in m.rows):
+                transaction.on_commit(partial(_arrival_hook, touched.item.pk))
+        self._touched = {}
+        self.rows = []
+
+
+class Movement:
+    """One movement of one item (one ``movementId`` in the ledger)."""
+
+    def __init__(self, *, work: StockWork, item: InventoryItem, type: str, reason: str, reference: str,
+                 retail_partner: RetailPartner | None, idempotency_key: str):
+        self.work = work
+        self.item = item
+        self.type = type
+        self.reason = reason[:500]
+        self.reference = reference[:200]
+        self.retail_partner = retail_partner
+        self.idempotency_key = idempotency_key[:255]
+        self.id = uuid.uuid4()
+        self.rows: list[InventoryTransaction] = []
+
+    @property
+    def now(self) -> datetime:
+        return self.work.now
+
+    def change(self, lot: StockLot, *, quantity: int, on_hand: int = 0, reserved: int = 0, quarantined: int = 0,
+               reservation: Reservation | None = None, type: str | None = None,
+               counterpart: Warehouse | None = None, reason: str | None = None) -> InventoryTransaction | None:
+        """Apply deltas to a locked lot and ledger them; a reserved delta moves its owner's hold too."""
+        if reserved and reservation is None:
+            raise ValueError("every reserved unit has an owner: pass the reservation whose hold changes")
+        if on_hand or reserved or quarantined:
+            # We hold the lot's row lock, so the in-memory values are current; the F() write
+            # keeps the database the authority, and the CheckConstraints catch any slip.
+            StockLot.objects.filter(pk=lot.pk).update(
+                on_hand=F("on_hand") + on_hand, reserved=F("reserved") + reserved,
+                quarantined=F("quarantined") + quarantined, updated_at=self.now)
+            lot.on_hand += on_hand
+            lot.reserved += reserved
+            lot.quarantined += quarantined
+            if reserved:
+                _hold_change(reservation, lot, reserved)
+        elif not quantity:
+            return None
+        row = InventoryTransaction(
+            movement_id=self.id, item=self.item, lot=lot, type=type or self.type, quantity=quantity,
+            on_hand_delta=on_hand, reserved_delta=reserved, quarantined_delta=quarantined,
+            on_hand_after=lot.on_hand, reserved_after=lot.reserved, item_version=self.item.version,
+            supplier=self.item.supplier, product=self.item.product, warehouse=lot.warehouse,
+            batch=lot.batch, counterpart_warehouse=counterpart, retail_partner=self.retail_partner,
+            reservation=reservation,
+            actor_client=getattr(self.work.actor, "client", None), actor_user=getattr(self.work.actor, "user", None),
+            reason=(self.reason if reason is None else reason)[:500], reference=self.reference,
+            idempotency_key=self.idempotency_key, created_at=self.now)
+        self.rows.append(row)
+        self.work.rows.append(row)
+        return row
+
+
+def _hold_change(reservation: Reservation, lot: StockLot, delta: int) -> None:
+    """Keep ``lot.reserved == Σ open holds``: the hold moves with every reserved delta."""
+    holds = _holds(reservation)
+    hold = holds.get(lot.pk)
+    current = hold.quantity if hold else 0
+    if current + delta < 0:
+        raise ValueError(f"{reservation} holds {current} units of lot {lot.pk}; cannot change by {delta}")
+    if hold is None:
+        holds[lot.pk] = ReservationLot.objects.create(reservation=reservation, lot=lot, quantity=delta)
+    elif current + delta == 0:
+        ReservationLot.objects.filter(pk=hold.pk).delete()
+        del holds[lot.pk]
+    else:
+        ReservationLot.objects.filter(pk=hold.pk).update(quantity=current + delta)
+        hold.quantity = current + delta
+
+
+def _holds(reservation: Reservation) -> dict[int, ReservationLot]:
+    holds = reservation.__dict__.get("_holds")
+    if holds is None:
+        holds = {hold.lot_id: hold for hold in ReservationLot.objects.filter(reservation=reservation)}
+        reservation.__dict__["_holds"] = holds
+    return holds
+
+
+def holds_of(reservation: Reservation) -> dict[int, int]:
+    """lot id -> units this reservation holds there (read under the item's lock)."""
+    return {lot_id: hold.quantity for lot_id, hold in _holds(reservation).items()}
