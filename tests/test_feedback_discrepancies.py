@@ -176,7 +176,6 @@ def test_filters_are_strict_and_overdue_is_flagged(retailer_caller, supplier_cal
 def test_bad_openings_are_400s_that_change_nothing(retailer_caller, supplier_caller, shipped):
     for body, field in (({"kind": "stockMismatch", "orderId": shipped["order"], "description": "x"}, "kind"),
                         ({"kind": "shortage", "description": "x"}, "supplierId"),
-                        ({"kind": "shortage", "orderId": shipped["order"]}, "description"),
                         ({"kind": "shortage", "orderId": shipped["order"], "description": "x", "quantity": -1},
                          "quantity"),
                         ({"kind": "shortage", "orderId": shipped["order"], "description": "x",
@@ -186,9 +185,18 @@ def test_bad_openings_are_400s_that_change_nothing(retailer_caller, supplier_cal
         response = retailer_caller.post("/api/v1/discrepancies", body, key=key())
         assert response.status_code == 400, body
         assert field in {e["field"] for e in problem(response)["errors"]}, (body, problem(response))
+    response = supplier_caller.post("/api/v1/discrepancies", {"kind": "other", "description": "x" * 5001}, key=key())
+    assert response.status_code == 400 and problem(response)["errors"][0]["field"] == "description"
     response = supplier_caller.post("/api/v1/discrepancies", {"kind": "other", "description": "x"}, key=key())
     assert response.status_code == 400 and problem(response)["errors"][0]["field"] == "retailPartnerId"
     assert not Discrepancy.objects.exists() and not Event.objects.filter(type__startswith="discrepancy").exists()
+
+
+def test_a_bare_report_gets_a_description(retailer_caller, shipped):
+    body = ok(retailer_caller.post("/api/v1/discrepancies", {"kind": "damage", "shipmentId": shipped["shipment"],
+                                                             "productId": "HOTSAUCE789", "quantity": 2}, key=key()))
+    assert body["description"] == f"Damage reported on order {shipped['order']}."
+    assert (body["orderId"], body["quantity"], body["batchNumber"]) == (shipped["order"], 2, None)
 
 
 def test_a_supplier_opens_one_for_a_retailer_it_trades_with(supplier_caller, retailer_caller):

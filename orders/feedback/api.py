@@ -178,7 +178,7 @@ def _opening_request(principal, data: dict) -> services.DiscrepancyRequest:
             raise ValidationFailed.for_field("productId", f"No product {data['product_id']}.")
     return services.DiscrepancyRequest(
         kind=data["kind"], retail_partner=retailer, supplier=supplier, order=order, shipment=shipment,
-        product=product, batch_number=data.get("batch_number") or "", description=data["description"],
+        product=product, batch_number=data.get("batch_number") or "", description=data.get("description", ""),
         expected_quantity=data.get("expected_quantity"), actual_quantity=data.get("actual_quantity"),
         quantity=data.get("quantity"))
 

@@ -30,7 +30,8 @@ class ReceiptInSerializer(StrictSerializer):
 
 class DiscrepancyInSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=[k for k in Discrepancy.Kind.values if k != "stockMismatch"])
-    description = serializers.CharField(max_length=5000)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="",
+                                        help_text="What happened (default: a line naming the kind and the order)")
     order_id = serializers.CharField(max_length=32, required=False, allow_null=True)
     shipment_id = serializers.CharField(max_length=32, required=False, allow_null=True)
     supplier_id = serializers.CharField(max_length=64, required=False, allow_null=True,

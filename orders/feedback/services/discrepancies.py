@@ -123,7 +123,8 @@ def discrepancy_open(*, request: DiscrepancyRequest, actor: Principal | None) ->
         if value is not None and value < 0:
             raise ValidationFailed.for_field(field, "Must not be negative.")
     _check_parties(request)
-    description = _text(request.description, "description", required=True)
+    description = _text(request.description, "description", required=False) or (
+        f"{K(request.kind).label} reported" + (f" on order {request.order.code}." if request.order else "."))
     return discrepancy_insert(
         actor=actor, kind=request.kind, supplier=request.supplier, retail_partner=request.retail_partner,
         order=request.order, shipment=request.shipment, product=request.product, batch=_batch_of(request),
