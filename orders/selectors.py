@@ -12,7 +12,8 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from inventory.models import Batch, ReservationLot, StockLot
-from inventory.selectors import lot_quantities, lot_status, ts
+from inventory.selectors import batch_view, lot_quantities, lot_status, ts
+from orders.edi.selectors import package_views, packages_prefetch
 from orders.models import Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
 from partners.principal import Principal
 
@@ -38,7 +39,7 @@ def _orders() -> QuerySet[Order]:
             Prefetch("reservation__holds", queryset=ReservationLot.objects.select_related(
                 "lot__batch", "lot__warehouse").order_by("lot__batch__expiration_date", "lot_id")))),
         Prefetch("shipments", queryset=Shipment.objects.select_related("order").prefetch_related(
-            _shipment_lines_prefetch())),
+            _shipment_lines_prefetch(), packages_prefetch())),
     )
 
 
@@ -129,7 +130,7 @@ def order_view(order: Order, *, fresh: bool = True) -> dict:
 
 def _shipments() -> QuerySet[Shipment]:
     return Shipment.objects.select_related("order", "supplier", "retail_partner").prefetch_related(
-        _shipment_lines_prefetch())
+        _shipment_lines_prefetch(), packages_prefetch())
 
 
 def shipment_list(*, principal: Principal) -> QuerySet[Shipment]:
@@ -154,6 +155,7 @@ def shipment_view(shipment: Shipment, *, with_order: bool = True) -> dict:
         "lines": [{"product_id": line.product.sku, "batch_number": line.batch.batch_number,
                    "warehouse_location": line.warehouse.code, "expiration_date": ts(line.batch.expiration_date),
                    "quantity": line.quantity} for line in shipment.lines.all()],
+        "packages": package_views(shipment),
     }
     if with_order:
         view["supplier_id"] = shipment.supplier.code
@@ -290,13 +292,7 @@ def batch_trace(*, principal: Principal, batch: Batch) -> dict:
     recalls = [recall_view(r, retail_partner_id=principal.retail_partner_id if principal.is_retailer else None)
                for r in Recall.objects.filter(batch=batch).select_related("batch__product", "batch__supplier")]
     return {
-        "product_id": batch.product.sku,
-        "supplier_id": batch.supplier.code,
-        "batch_number": batch.batch_number,
-        "production_date": batch.production_date.isoformat() if batch.production_date else None,
-        "expiration_date": ts(batch.expiration_date),
-        "status": batch.status,
-        "status_reason": batch.status_reason,
+        **batch_view(batch),
         "totals": {
             "received_quantity": received,
             "on_hand_quantity": sum(v["inventory_level"] for v in lot_views),

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from hotsauce import metrics
 from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory import services as stock
 from inventory.models import InventoryItem, Product
@@ -84,6 +85,7 @@ def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: li
             created.append(line)
         order.status = status_derive(order, created)
         Order.objects.filter(pk=order.pk).update(status=order.status)
+        metrics.order_status_changed("new", order.status)
         order.view = order_emit(order, "order.created")
     return order
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory import services as stock
 from inventory.models import Product, Reservation, StockLot
+from orders.edi import services as edi
 from orders.models import Order, OrderLine, Shipment, ShipmentLine
 from orders.selectors import shipment_view
 from orders.services.common import (
@@ -97,7 +98,8 @@ def _plan(order: Order, held: list[_Held], lines: list[OrderLine],
 
 
 def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "",
-                    lines: list[ShipLineRequest] | None = None, actor: Principal | None = None) -> Shipment:
+                    lines: list[ShipLineRequest] | None = None, actor: Principal | None = None,
+                    packages: list | None = None) -> Shipment:
     """Ship allocated units of an order (all of them by default): on hand and reserved both fall."""
     with stock.stock_work(actor=actor) as work:
         locked = work.lock(order_item_ids(order).values())
@@ -114,11 +116,17 @@ def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "
         code_assign(shipment, "SHP")
         _consume(work, locked, order, shipment, plan)
         status_refresh(order)
-        order_touch(order)
-        event_emit(type="shipment.created", data=shipment_view(shipment), supplier_ids=[order.supplier_id],
-                   retail_partner_ids=[order.retail_partner_id])
-        order_emit(order)
+        edi.shipment_paperwork_issue(shipment=shipment, packages=packages, actor=actor)  # SSCC packages and the 856
+        _shipment_emit(order, shipment, "shipment.created")
     return shipment
+
+
+def _shipment_emit(order: Order, shipment: Shipment, type: str) -> None:
+    """The shipment event, then the order as it now stands, to the order's two parties."""
+    order_touch(order)
+    event_emit(type=type, data=shipment_view(shipment), supplier_ids=[order.supplier_id],
+               retail_partner_ids=[order.retail_partner_id])
+    order_emit(order)
 
 
 def _consume(work: stock.StockWork, locked, order: Order, shipment: Shipment, plan: list[tuple[_Held, int]]) -> None:
@@ -163,8 +171,5 @@ def shipment_deliver(*, shipment: Shipment, actor: Principal | None = None) -> S
     shipment.status, shipment.delivered_at = Shipment.Status.DELIVERED, now
     if order.status == Order.Status.SHIPPED:
         status_refresh(order)
-    order_touch(order)
-    event_emit(type="shipment.delivered", data=shipment_view(shipment), supplier_ids=[order.supplier_id],
-               retail_partner_ids=[order.retail_partner_id])
-    order_emit(order)
+    _shipment_emit(order, shipment, "shipment.delivered")
     return shipment
