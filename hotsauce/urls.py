@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("partners.urls")),
     path("", include("inventory.urls")),
     path("", include("orders.urls")),
+    path("", include("orders.feedback.urls")),
     path("", include("orders.edi.urls")),
     path("", include("webhooks.urls")),
 ]

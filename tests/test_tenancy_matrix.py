@@ -160,6 +160,34 @@ ROUTES: dict[str, Route] = {
     "returns/<str:returnId>/receive": Route(
         args=lambda w: {"returnId": w.ids["return"]}, visible=SUP123_ONLY,
         bodies={"POST": lambda w: {"lines": [{"lineId": w.ids["return_line"], "disposition": "writeOff"}]}}),
+    # --- feedback: receipts, discrepancies, stock reports, scorecards ------------------------------
+    "shipments/<str:shipmentId>/receipt": Route(
+        args=lambda w: {"shipmentId": w.ids["shipment"]}, visible=SUP123_PARTIES,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "batchNumber": w.ids["batch"],
+                                              "receivedQuantity": 4}]}}),
+    "discrepancies": Route(bodies={"POST": lambda w: {"kind": "delay", "orderId": w.ids["order"],
+                                                      "description": "matrix"}}),
+    "discrepancies/<str:discrepancyId>": Route(args=lambda w: {"discrepancyId": w.ids["discrepancy"]},
+                                               visible=SUP123_PARTIES),
+    "discrepancies/<str:discrepancyId>/messages": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"body": "matrix"}}),
+    "discrepancies/<str:discrepancyId>/acknowledge": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES, bodies={"POST": {}}),
+    "discrepancies/<str:discrepancyId>/resolve": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"resolution": "noAction", "note": "matrix"}}),
+    "discrepancies/<str:discrepancyId>/reject": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"note": "matrix"}}),
+    "discrepancies/<str:discrepancyId>/reopen": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"note": "matrix"}}),
+    "retailPartners/<str:retailPartnerId>/stockReports": Route(
+        args={"retailPartnerId": "RETAIL456"}, visible=frozenset({RETAILER}),
+        bodies={"POST": lambda w: {"date": str(date.today()), "lines": [{"productId": "HOTSAUCE789",
+                                                                          "onHand": 3}]}}),
+    "analytics/scorecards": Route(),
     # --- GS1 and EDI (orders.edi, inventory.gs1) -----------------------------------------------------
     "inventory/<str:supplierId>/scan": Route(
         args={"supplierId": "SUP123"}, visible={"POST": SUP123_ONLY},
@@ -344,6 +372,14 @@ def world(sandbox, make_caller, settings):
                  "reason": "damaged"}]}, key=_key()), "a return")
             world.ids["return" + suffix] = ret["returnId"]
             world.ids["return_line" + suffix] = ret["lines"][0]["lineId"]
+            if "discrepancies" in routes:
+                # Counted after the carrier's delivery (3 of 4: a shortage), and a delay reported.
+                _ok(who.post(f"/api/v1/shipments/{shipment['shipmentId']}/receipt", {"lines": [
+                    {"productId": sku, "batchNumber": world.ids["batch" + suffix], "receivedQuantity": 3}]},
+                    key=_key()), "a receipt")
+                world.ids["discrepancy" + suffix] = _ok(who.post("/api/v1/discrepancies", {
+                    "kind": "delay", "orderId": order["orderId"], "description": "matrix"}, key=_key()),
+                    "a discrepancy")["discrepancyId"]
     if "edi/documents/<str:documentId>" in routes:
         from inventory.models import Product
         from orders.edi.models import EdiDocument

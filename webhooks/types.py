@@ -16,6 +16,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "return.created",
     "return.processed",
     "alert.restock",
+    "discrepancy.opened",
+    "discrepancy.updated",
+    "discrepancy.resolved",
     "webhook.test",
     # Staff only (no partner audience): an endpoint was switched off after failing for days.
     "webhook.endpoint_disabled",
