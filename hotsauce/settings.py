@@ -39,7 +39,11 @@ INSTALLED_APPS = [
     "hotsauce.api",
     "partners",
     "inventory",
+    "inventory.production",
+    "inventory.traceability",
+    "inventory.replenishment",
     "orders",
+    "orders.purchasing",
     "webhooks",
 ]
 
