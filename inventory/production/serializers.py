@@ -7,13 +7,13 @@ from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictIntegerField, Stri
 MAX_QUANTITY = 1_000_000_000
 
 
-class RunInputInSerializer(StrictSerializer):
+class ProductionRunInputInSerializer(StrictSerializer):
     product_id = serializers.CharField(max_length=64)
     batch_number = serializers.CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
-class RunOutputInSerializer(StrictSerializer):
+class ProductionRunOutputInSerializer(StrictSerializer):
     product_id = serializers.CharField(max_length=64)
     batch_number = serializers.CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
@@ -27,19 +27,19 @@ class ProductionRunCreateSerializer(StrictSerializer):
     warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True,
                                                help_text="Where the inputs are taken and the output put; "
                                                          "optional when the supplier has one warehouse")
-    inputs = RunInputInSerializer(many=True, allow_empty=False, max_length=100)
-    output = RunOutputInSerializer()
+    inputs = ProductionRunInputInSerializer(many=True, allow_empty=False, max_length=100)
+    output = ProductionRunOutputInSerializer()
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class RunLotSerializer(serializers.Serializer):
+class ProductionRunLotSerializer(serializers.Serializer):
     product_id = serializers.CharField()
     batch_number = serializers.CharField()
     expiration_date = serializers.CharField()
     quantity = serializers.IntegerField()
 
 
-class RunOutputSerializer(RunLotSerializer):
+class ProductionRunOutputSerializer(ProductionRunLotSerializer):
     production_date = serializers.DateField(allow_null=True)
 
 
@@ -49,5 +49,5 @@ class ProductionRunSerializer(serializers.Serializer):
     warehouse_location = serializers.CharField()
     produced_at = serializers.CharField()
     reference = serializers.CharField()
-    inputs = RunLotSerializer(many=True)
-    output = RunOutputSerializer()
+    inputs = ProductionRunLotSerializer(many=True)
+    output = ProductionRunOutputSerializer()

@@ -15,8 +15,8 @@ from inventory.replenishment import services
 from inventory.replenishment.serializers import (
     DemandHistoryResultSerializer,
     DemandHistorySerializer,
-    PolicyOutSerializer,
-    PolicySerializer,
+    ReplenishmentPolicyInSerializer,
+    ReplenishmentPolicySerializer,
 )
 from inventory.selectors import ts
 from partners.models import Supplier
@@ -74,7 +74,7 @@ def policy_view(supplier, product, policy: ReplenishmentPolicy | None, forecast:
 
 
 class ReplenishmentPolicyApi(GenericApiView):
-    serializer_class = PolicyOutSerializer
+    serializer_class = ReplenishmentPolicySerializer
     required_scopes = {"GET": "forecasts:read", "PUT": "inventory:write"}
     allowed_kinds = {"GET": {SUPPLIER, BRAND}, "PUT": {SUPPLIER, BRAND}}
 
@@ -95,13 +95,13 @@ class ReplenishmentPolicyApi(GenericApiView):
             "minimum order quantity, case pack and review period. The item's forecast and restock alert are "
             "recomputed before the answer, which carries the new forecast. `purchaseFromSupplierId` names who "
             "purchase orders made from the item's restock alerts go to (default: the supplier holding it)."),
-        request=PolicySerializer, responses={200: PolicyOutSerializer},
+        request=ReplenishmentPolicyInSerializer, responses={200: ReplenishmentPolicySerializer},
         examples=[OpenApiExample("two-week lead time", request_only=True, value={
             "leadTimeDays": 14, "leadTimeStdDevDays": 2, "serviceLevel": 0.98, "minimumOrderQuantity": 240,
             "casePack": 24, "reviewPeriodDays": 7, "purchaseFromSupplierId": None})])
     def put(self, request, supplier_id: str, product_id: str):
         supplier, product = self._target(supplier_id, product_id)
-        serializer = PolicySerializer(data=request.data)
+        serializer = ReplenishmentPolicyInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         vendor_code = data.pop("purchase_from_supplier_id", None)

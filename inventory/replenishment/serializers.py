@@ -9,7 +9,7 @@ from inventory.forecast_serializers import ForecastSerializer
 from inventory.replenishment.services import MAX_DAYS_PER_CALL
 
 
-class HistoryDaySerializer(StrictSerializer):
+class DemandHistoryDaySerializer(StrictSerializer):
     date = serializers.DateField()
     quantity = StrictIntegerField(min_value=0, max_value=1_000_000_000, help_text="Units that left that day")
 
@@ -17,7 +17,7 @@ class HistoryDaySerializer(StrictSerializer):
 class DemandHistorySerializer(StrictSerializer):
     supplier_id = serializers.CharField(max_length=64)
     product_id = serializers.CharField(max_length=64)
-    days = HistoryDaySerializer(many=True, allow_empty=False, max_length=MAX_DAYS_PER_CALL)
+    days = DemandHistoryDaySerializer(many=True, allow_empty=False, max_length=MAX_DAYS_PER_CALL)
     source = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
                                    help_text="Where the figures come from, e.g. the old ERP's name")
 
@@ -35,7 +35,7 @@ def _decimal(**kw):
     return serializers.DecimalField(coerce_to_string=False, **kw)
 
 
-class PolicySerializer(StrictSerializer):
+class ReplenishmentPolicyInSerializer(StrictSerializer):
     lead_time_days = _decimal(max_digits=6, decimal_places=2, min_value=Decimal(0), max_value=Decimal("9999.99"),
                               help_text="Average days from ordering to having the goods (L)")
     lead_time_std_dev_days = _decimal(max_digits=6, decimal_places=2, min_value=Decimal(0),
@@ -52,7 +52,7 @@ class PolicySerializer(StrictSerializer):
                   "holding the item")
 
 
-class PolicyOutSerializer(serializers.Serializer):
+class ReplenishmentPolicySerializer(serializers.Serializer):
     supplier_id = serializers.CharField()
     product_id = serializers.CharField()
     lead_time_days = serializers.FloatField()

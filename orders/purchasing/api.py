@@ -19,12 +19,12 @@ from orders.purchasing import selectors, services
 from orders.purchasing.filters import PurchaseOrderFilter
 from orders.purchasing.models import PurchaseOrder
 from orders.purchasing.serializers import (
-    AcknowledgeSerializer,
-    EmptySerializer,
+    PurchaseOrderAcknowledgeSerializer,
+    PurchaseOrderActionSerializer,
     PurchaseOrderCreateSerializer,
+    PurchaseOrderReceiveSerializer,
     PurchaseOrderSerializer,
-    ReceiveSerializer,
-    ShipSerializer,
+    PurchaseOrderShipSerializer,
 )
 from partners.scopes import BRAND, SUPPLIER
 
@@ -129,10 +129,10 @@ class PurchaseOrderSubmitApi(GenericApiView):
     allowed_kinds = {"POST": {BRAND}}
 
     @extend_schema(summary="Submit a draft purchase order to its supplier (event purchaseOrder.submitted)",
-                   request=EmptySerializer, responses=PurchaseOrderSerializer)
+                   request=PurchaseOrderActionSerializer, responses=PurchaseOrderSerializer)
     def post(self, request, purchase_order_id: str):
         po = _po_or_404(self, purchase_order_id)
-        EmptySerializer(data=request.data or {}).is_valid(raise_exception=True)
+        PurchaseOrderActionSerializer(data=request.data or {}).is_valid(raise_exception=True)
         return Response(services.purchase_order_submit(po=po, actor=self.principal).view)
 
 
@@ -147,13 +147,13 @@ class PurchaseOrderAcknowledgeApi(GenericApiView):
                     "acknowledged, a line's outstanding units count as inbound at the ship-to supplier from "
                     "their promised date (`inboundQuantity` of `GET inventory/{supplierId}/{productId}?asOf=`). "
                     "Acknowledging again re-promises. Event `purchaseOrder.acknowledged`.",
-        request=AcknowledgeSerializer, responses=PurchaseOrderSerializer,
+        request=PurchaseOrderAcknowledgeSerializer, responses=PurchaseOrderSerializer,
         examples=[OpenApiExample("promise", request_only=True, value={
             "lines": [{"productId": "ING-HABANERO-MASH", "promisedDate": "2026-12-08"}], "note": "harvest is in"})])
     def post(self, request, purchase_order_id: str):
         po = _po_or_404(self, purchase_order_id)
         _party(self, po, "vendor")
-        serializer = AcknowledgeSerializer(data=request.data)
+        serializer = PurchaseOrderAcknowledgeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         products = _products(data["lines"])
@@ -173,7 +173,7 @@ class PurchaseOrderShipApi(GenericApiView):
         description="Records an inbound shipment (`ASN-…`) with the lots on their way, their quantities and "
                     "expiration dates; the receiver counts them in with `/receive`. The order must be "
                     "acknowledged. Event `purchaseOrder.shipped`.",
-        request=ShipSerializer, responses=PurchaseOrderSerializer,
+        request=PurchaseOrderShipSerializer, responses=PurchaseOrderSerializer,
         examples=[OpenApiExample("one lot", request_only=True, value={
             "carrier": "Estafeta", "trackingNumber": "EST123", "expectedDate": "2026-12-08",
             "lines": [{"productId": "ING-HABANERO-MASH", "batchNumber": "PEP-2411-07", "quantity": 400,
@@ -181,7 +181,7 @@ class PurchaseOrderShipApi(GenericApiView):
     def post(self, request, purchase_order_id: str):
         po = _po_or_404(self, purchase_order_id)
         _party(self, po, "vendor")
-        serializer = ShipSerializer(data=request.data)
+        serializer = PurchaseOrderShipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         products = _products(data["lines"])
@@ -211,14 +211,14 @@ class PurchaseOrderReceiveApi(GenericApiView):
             "when every line is in full, or with `closeShort`; otherwise `partially_received`. The item's "
             "forecast and restock alert are recomputed at once (the alert resolves when stock is back). Event "
             "`purchaseOrder.received`."),
-        request=ReceiveSerializer, responses=PurchaseOrderSerializer,
+        request=PurchaseOrderReceiveSerializer, responses=PurchaseOrderSerializer,
         examples=[OpenApiExample("five short", request_only=True, value={
             "inboundShipmentId": "ASN-000001", "closeShort": True,
             "lines": [{"productId": "ING-HABANERO-MASH", "batchNumber": "PEP-2411-07", "receivedQuantity": 395}]})])
     def post(self, request, purchase_order_id: str):
         po = _po_or_404(self, purchase_order_id)
         _party(self, po, "receiver")
-        serializer = ReceiveSerializer(data=request.data)
+        serializer = PurchaseOrderReceiveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         products = _products(data["lines"])
@@ -237,8 +237,8 @@ class PurchaseOrderCancelApi(GenericApiView):
     allowed_kinds = {"POST": {BRAND}}
 
     @extend_schema(summary="Cancel a purchase order nothing was shipped or received against",
-                   request=EmptySerializer, responses=PurchaseOrderSerializer)
+                   request=PurchaseOrderActionSerializer, responses=PurchaseOrderSerializer)
     def post(self, request, purchase_order_id: str):
         po = _po_or_404(self, purchase_order_id)
-        EmptySerializer(data=request.data or {}).is_valid(raise_exception=True)
+        PurchaseOrderActionSerializer(data=request.data or {}).is_valid(raise_exception=True)
         return Response(services.purchase_order_cancel(po=po, actor=self.principal).view)

@@ -8,7 +8,7 @@ from orders.purchasing.models import InboundShipment, PurchaseOrder, PurchaseOrd
 MAX_QUANTITY = 1_000_000_000
 
 
-class POLineInSerializer(StrictSerializer):
+class PurchaseOrderLineInSerializer(StrictSerializer):
     product_id = serializers.CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY,
                                   help_text="In the unit of measure; a whole number of case packs")
@@ -30,7 +30,7 @@ class PurchaseOrderCreateSerializer(StrictSerializer):
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     draft = serializers.BooleanField(required=False, default=False,
                                      help_text="Keep it as the brand's draft (submit later); always true with alertId")
-    lines = POLineInSerializer(many=True, required=False, max_length=500)
+    lines = PurchaseOrderLineInSerializer(many=True, required=False, max_length=500)
 
     def validate(self, attrs):
         if attrs.get("alert_id"):
@@ -47,19 +47,19 @@ class PurchaseOrderCreateSerializer(StrictSerializer):
         return attrs
 
 
-class AckLineInSerializer(StrictSerializer):
+class PurchaseOrderAckLineInSerializer(StrictSerializer):
     product_id = serializers.CharField(max_length=64)
     promised_date = serializers.DateField()
     promised_quantity = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_QUANTITY,
                                            help_text="When less than ordered")
 
 
-class AcknowledgeSerializer(StrictSerializer):
-    lines = AckLineInSerializer(many=True, allow_empty=False, max_length=500)
+class PurchaseOrderAcknowledgeSerializer(StrictSerializer):
+    lines = PurchaseOrderAckLineInSerializer(many=True, allow_empty=False, max_length=500)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class ShipLineInSerializer(StrictSerializer):
+class PurchaseOrderShipLineInSerializer(StrictSerializer):
     product_id = serializers.CharField(max_length=64)
     batch_number = serializers.CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
@@ -67,15 +67,15 @@ class ShipLineInSerializer(StrictSerializer):
     production_date = serializers.DateField(required=False, allow_null=True)
 
 
-class ShipSerializer(StrictSerializer):
+class PurchaseOrderShipSerializer(StrictSerializer):
     carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     expected_date = serializers.DateField(required=False, allow_null=True)
     ship_from_warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True)
-    lines = ShipLineInSerializer(many=True, allow_empty=False, max_length=500)
+    lines = PurchaseOrderShipLineInSerializer(many=True, allow_empty=False, max_length=500)
 
 
-class ReceiveLineInSerializer(StrictSerializer):
+class PurchaseOrderReceiveLineInSerializer(StrictSerializer):
     product_id = serializers.CharField(max_length=64)
     batch_number = serializers.CharField(max_length=64)
     received_quantity = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY, help_text="Units counted in")
@@ -85,24 +85,24 @@ class ReceiveLineInSerializer(StrictSerializer):
     production_date = serializers.DateField(required=False, allow_null=True)
 
 
-class ReceiveSerializer(StrictSerializer):
+class PurchaseOrderReceiveSerializer(StrictSerializer):
     inbound_shipment_id = serializers.CharField(max_length=32, required=False, allow_null=True,
                                                 help_text="The advance ship notice this delivery answers")
     warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True,
                                                help_text="Default: the order's ship-to warehouse")
     close_short = serializers.BooleanField(required=False, default=False,
                                            help_text="Close the order: what is still short will not come")
-    lines = ReceiveLineInSerializer(many=True, allow_empty=False, max_length=500)
+    lines = PurchaseOrderReceiveLineInSerializer(many=True, allow_empty=False, max_length=500)
 
 
-class EmptySerializer(StrictSerializer):
+class PurchaseOrderActionSerializer(StrictSerializer):
     pass
 
 
 # --- responses ---------------------------------------------------------------------------
 
 
-class POLineSerializer(serializers.Serializer):
+class PurchaseOrderLineSerializer(serializers.Serializer):
     line_number = serializers.IntegerField()
     product_id = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -119,7 +119,7 @@ class POLineSerializer(serializers.Serializer):
     short_quantity = serializers.IntegerField(help_text="Ordered and not received")
 
 
-class InboundLineSerializer(serializers.Serializer):
+class InboundShipmentLineSerializer(serializers.Serializer):
     product_id = serializers.CharField()
     batch_number = serializers.CharField()
     expiration_date = serializers.CharField()
@@ -138,10 +138,10 @@ class InboundShipmentSerializer(serializers.Serializer):
     ship_from_warehouse_location = serializers.CharField(allow_null=True)
     shipped_at = serializers.CharField()
     received_at = serializers.CharField(allow_null=True)
-    lines = InboundLineSerializer(many=True)
+    lines = InboundShipmentLineSerializer(many=True)
 
 
-class ReceiptLineSerializer(serializers.Serializer):
+class PurchaseReceiptLineSerializer(serializers.Serializer):
     product_id = serializers.CharField()
     batch_number = serializers.CharField()
     expected_quantity = serializers.IntegerField(allow_null=True)
@@ -149,13 +149,13 @@ class ReceiptLineSerializer(serializers.Serializer):
     variance_quantity = serializers.IntegerField(allow_null=True, help_text="received − expected; negative: short")
 
 
-class ReceiptSerializer(serializers.Serializer):
+class PurchaseReceiptSerializer(serializers.Serializer):
     receipt_id = serializers.CharField()
     inbound_shipment_id = serializers.CharField(allow_null=True)
     warehouse_location = serializers.CharField()
     received_at = serializers.CharField()
     closed_short = serializers.BooleanField()
-    lines = ReceiptLineSerializer(many=True)
+    lines = PurchaseReceiptLineSerializer(many=True)
 
 
 class PurchaseOrderSerializer(serializers.Serializer):
@@ -167,10 +167,10 @@ class PurchaseOrderSerializer(serializers.Serializer):
     alert_id = serializers.IntegerField(allow_null=True)
     reference = serializers.CharField()
     note = serializers.CharField()
-    lines = POLineSerializer(many=True)
+    lines = PurchaseOrderLineSerializer(many=True)
     totals = serializers.DictField(child=serializers.IntegerField())
     inbound_shipments = InboundShipmentSerializer(many=True)
-    receipts = ReceiptSerializer(many=True)
+    receipts = PurchaseReceiptSerializer(many=True)
     created_at = serializers.CharField()
     submitted_at = serializers.CharField(allow_null=True)
     acknowledged_at = serializers.CharField(allow_null=True)
