@@ -233,3 +233,16 @@ def reservation_view(reservation: Reservation) -> dict:
         "updated_at": ts(reservation.updated_at),
         "closed_at": ts(reservation.closed_at),
     }
+
+
+def batch_view(batch: Batch) -> dict:
+    """A batch's identity and status (``batch.quarantined`` events, traces)."""
+    return {
+        "product_id": batch.product.sku,
+        "supplier_id": batch.supplier.code,
+        "batch_number": batch.batch_number,
+        "production_date": batch.production_date.isoformat() if batch.production_date else None,
+        "expiration_date": ts(batch.expiration_date),
+        "status": batch.status,
+        "status_reason": batch.status_reason,
+    }

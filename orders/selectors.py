@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from inventory.models import Batch, ReservationLot, StockLot
-from inventory.selectors import lot_quantities, lot_status, ts
+from inventory.selectors import batch_view, lot_quantities, lot_status, ts
 from orders import genealogy
 from orders.models import Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
 from partners.principal import Principal
@@ -293,13 +293,7 @@ def batch_trace(*, principal: Principal, batch: Batch) -> dict:
     recalls = [recall_view(r, retail_partner_id=principal.retail_partner_id if principal.is_retailer else None)
                for r in Recall.objects.filter(batch=batch).select_related("batch__product", "batch__supplier")]
     return {
-        "product_id": batch.product.sku,
-        "supplier_id": batch.supplier.code,
-        "batch_number": batch.batch_number,
-        "production_date": batch.production_date.isoformat() if batch.production_date else None,
-        "expiration_date": ts(batch.expiration_date),
-        "status": batch.status,
-        "status_reason": batch.status_reason,
+        **batch_view(batch),
         "totals": {
             "received_quantity": received,
             "on_hand_quantity": sum(v["inventory_level"] for v in lot_views),

@@ -11,7 +11,8 @@
 Other apps import from here (``from inventory import services as stock``), never from the modules.
 """
 
-from inventory.services.batches import batch_set_status, batch_view
+from inventory.selectors import batch_view
+from inventory.services.batches import batch_set_status
 from inventory.services.catalogue import gtin_validate, product_create, product_update, warehouse_create
 from inventory.services.events import transaction_view
 from inventory.services.lots import (

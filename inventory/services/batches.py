@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from hotsauce.errors import ValidationFailed
 from inventory.models import Batch, StockLot
-from inventory.selectors import ts
+from inventory.selectors import batch_view
 from inventory.services.work import stock_work
 from partners.principal import Principal
 from webhooks.services import event_emit
@@ -35,15 +35,3 @@ def batch_set_status(*, batch: Batch, status: str, reason: str = "", actor: Prin
         if status == Batch.Status.QUARANTINED:
             event_emit(type="batch.quarantined", data=batch_view(batch), supplier_ids=[batch.supplier_id])
     return batch
-
-
-def batch_view(batch: Batch) -> dict:
-    return {
-        "product_id": batch.product.sku,
-        "supplier_id": batch.supplier.code,
-        "batch_number": batch.batch_number,
-        "production_date": batch.production_date.isoformat() if batch.production_date else None,
-        "expiration_date": ts(batch.expiration_date),
-        "status": batch.status,
-        "status_reason": batch.status_reason,
-    }

@@ -117,11 +117,16 @@ def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "
         # Supply-side hook (issue 18): the FSMA 204 shipping record of every lot that left.
         shipment_trace_record(order=order, shipment=shipment, plan=plan, occurred_at=work.now)
         status_refresh(order)
-        order_touch(order)
-        event_emit(type="shipment.created", data=shipment_view(shipment), supplier_ids=[order.supplier_id],
-                   retail_partner_ids=[order.retail_partner_id])
-        order_emit(order)
+        _shipment_emit(order, shipment, "shipment.created")
     return shipment
+
+
+def _shipment_emit(order: Order, shipment: Shipment, type: str) -> None:
+    """The shipment event, then the order as it now stands, to the order's two parties."""
+    order_touch(order)
+    event_emit(type=type, data=shipment_view(shipment), supplier_ids=[order.supplier_id],
+               retail_partner_ids=[order.retail_partner_id])
+    order_emit(order)
 
 
 def _consume(work: stock.StockWork, locked, order: Order, shipment: Shipment, plan: list[tuple[_Held, int]]) -> None:
@@ -166,8 +171,5 @@ def shipment_deliver(*, shipment: Shipment, actor: Principal | None = None) -> S
     shipment.status, shipment.delivered_at = Shipment.Status.DELIVERED, now
     if order.status == Order.Status.SHIPPED:
         status_refresh(order)
-    order_touch(order)
-    event_emit(type="shipment.delivered", data=shipment_view(shipment), supplier_ids=[order.supplier_id],
-               retail_partner_ids=[order.retail_partner_id])
-    order_emit(order)
+    _shipment_emit(order, shipment, "shipment.delivered")
     return shipment
