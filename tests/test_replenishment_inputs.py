@@ -278,3 +278,16 @@ def test_the_portable_statistics_equal_the_postgresql_query_with_every_source(wo
         assert got[3:] == tuple(want[3:])
     bottle = next(row for row in actual if row[0] == InventoryItem.objects.get(product__sku="BOTTLE").pk)
     assert bottle[3] == forecasting.WINDOW_DAYS  # history older than the window: the window is full
+
+
+def test_the_suggested_quantity_orders_what_backorders_wait_for():
+    suggest = forecasting.suggested_order_quantity
+    # No demand history, nothing available, 85 waiting: at least 85, in whole cases of 12.
+    assert suggest(available=0, reorder_point=0, demand=0, review_period_days=7, minimum_order_quantity=1,
+                   case_pack=12, backordered=85) == 96
+    # With demand: up to the reorder point plus a review period, from the position available − waiting.
+    assert suggest(available=10, reorder_point=70, demand=10, review_period_days=7, minimum_order_quantity=1,
+                   case_pack=1, backordered=30) == 70 + 70 - (10 - 30)
+    # Enough on hand for everything waiting and the reorder point: nothing.
+    assert suggest(available=200, reorder_point=70, demand=10, review_period_days=7, minimum_order_quantity=1,
+                   case_pack=1, backordered=30) == 0
