@@ -243,3 +243,17 @@ def test_a_bad_receipt_line_changes_nothing(db, make_caller):
     assert bad["errors"] == [{"field": "lines[1].expirationDate", "message": "Required when receiving a new batch."}]
     assert ok(sup.get(f"/api/v1/purchaseOrders/{po['purchaseOrderId']}"))["lines"][0]["receivedQuantity"] == 0
     assert not InventoryItem.objects.filter(lots__on_hand__gt=0, product__sku="SAUCE").exists()
+
+
+def test_an_alert_without_a_suggestion_drafts_the_live_one(low):
+    RestockAlert.objects.filter(pk=low["alert"].pk).update(suggested_order_quantity=0)
+    live = ok(low["sup"].get("/api/v1/forecasts/SUPX/SAUCE"))["suggestedOrderQuantity"]
+    assert live > 0
+    draft = ok(low["brand"].post("/api/v1/purchaseOrders", {"alertId": low["alert"].pk}, key=key()), 201)
+    assert draft["lines"][0]["quantity"] == live
+    resolved = RestockAlert.objects.create(item=low["alert"].item, status="resolved", available_quantity=0,
+                                           reorder_point=1, opened_at=timezone.now())
+    assert problem(low["brand"].post("/api/v1/purchaseOrders", {"alertId": resolved.pk}, key=key()))[
+        "code"] == "invalid_state"
+    assert problem(low["brand"].post("/api/v1/purchaseOrders", {"alertId": 999999}, key=key()))["errors"][0][
+        "field"] == "alertId"

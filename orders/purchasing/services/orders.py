@@ -13,7 +13,8 @@ from django.utils import timezone
 from hotsauce.errors import InvalidState, ValidationFailed
 from inventory import forecast_selectors
 from inventory import services as stock
-from inventory.models import Product, ReplenishmentPolicy, RestockAlert, StockLot, Warehouse
+from inventory.models import InventoryItem, Product, ReplenishmentPolicy, RestockAlert, StockLot, Warehouse
+from inventory.selectors import item_available_subquery
 from orders.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from orders.purchasing.services.common import P, client_of, lock_purchase_order, po_emit, require, transition
 from partners.models import Supplier
@@ -106,8 +107,8 @@ def _suggested(alert: RestockAlert) -> int:
     """The alert's suggested quantity; for an alert opened without one, the item's live suggestion."""
     if alert.suggested_order_quantity:
         return alert.suggested_order_quantity
-    item = forecast_selectors.forecast_list(principal=Principal(kind="brand", scopes=frozenset())).get(
-        pk=alert.item_id)
+    item = (InventoryItem.objects.select_related("supplier", "product", "forecast")
+            .annotate(available=item_available_subquery(timezone.now())).get(pk=alert.item_id))
     return forecast_selectors.forecast_views([item])[0]["suggested_order_quantity"]
 
 
