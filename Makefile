@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+METRICS_DIR := $(or $(PROMETHEUS_MULTIPROC_DIR),$(or $(HOTSAUCE_VAR_DIR),$(CURDIR)/var)/metrics)
 
-.PHONY: run test setup lint migrations-check bench clean
+.PHONY: run test setup lint migrations-check bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +30,9 @@ run: $(STAMP)
 	@echo "  Dashboard    http://127.0.0.1:$(PORT)/admin/dashboard/"
 	@echo "  Sandbox API credentials: var/sandbox-credentials.json"
 	@echo ""
-	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@# Metrics files belong to the processes about to start: empty the directory first.
+	rm -rf "$(METRICS_DIR)" && mkdir -p "$(METRICS_DIR)"
+	PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,6 +45,10 @@ migrations-check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# Production-like stack on this machine + Locust + invariant checks (bench/README.md).
+loadtest: $(STAMP)
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

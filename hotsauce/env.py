@@ -70,3 +70,24 @@ def env_rate(name: str, default: str) -> str:
     if not _RATE.match(value):
         raise ImproperlyConfigured(f"{name}={value!r} is not a rate like '600/min'.")
     return value.strip()
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env_str(name, default).strip().lower()
+    for choice in choices:
+        if value == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} must be one of {', '.join(choices)}.")
+
+
+def env_networks(name: str, default: list[str]) -> list:
+    """Comma-separated IP addresses or CIDRs, as ``ipaddress`` networks."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or CIDR.") from None
+    return networks

@@ -5,15 +5,31 @@ and is parsed strictly by ``hotsauce.env``. With nothing set, the project runs o
 embedded SQLite file and a filesystem Celery broker, so ``make run`` needs only Python.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hotsauce.env import env_bool, env_int, env_int_list, env_list, env_rate, env_str
+from hotsauce.env import env_bool, env_choice, env_int, env_int_list, env_list, env_networks, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOTSAUCE_VAR_DIR", str(BASE_DIR / "var")))
+
+# --- Metrics (before anything imports prometheus_client, which reads this once) --------
+# Every web and worker process writes its metrics to files here and /metrics merges them
+# (prometheus_client's multiprocess mode). Empty it before starting the processes
+# (`make run` does; see README), never while they run.
+PROMETHEUS_MULTIPROC_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+if not PROMETHEUS_MULTIPROC_DIR.is_dir():
+    if PROMETHEUS_MULTIPROC_DIR.exists():
+        raise ImproperlyConfigured(f"PROMETHEUS_MULTIPROC_DIR={str(PROMETHEUS_MULTIPROC_DIR)!r} is not a directory.")
+    PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+# Who may read /metrics: these networks (contract section 7), or a caller sending
+# `Authorization: Bearer <METRICS_BEARER_TOKEN>` when that is set.
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS", ["127.0.0.0/8", "::1/128"])
+METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN")
+PROMETHEUS_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))
 
 DEBUG = env_bool("DEBUG", True)
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
@@ -36,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "oauth2_provider",
+    "django_prometheus",
     "hotsauce.api",
     "partners",
     "inventory",
@@ -43,12 +60,16 @@ INSTALLED_APPS = [
     "inventory.traceability",
     "inventory.replenishment",
     "orders",
+    "orders.edi",
     "orders.purchasing",
     "webhooks",
+    "webhooks.relay",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "hotsauce.api.middleware.RequestIdMiddleware",
+    "hotsauce.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hotsauce.api.middleware.AdminLoginThrottleMiddleware",
     "hotsauce.api.middleware.StaffStockAuditMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "hotsauce.urls"
@@ -274,6 +296,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
 }
 
+# --- GS1 and EDI (docs/edi-gs1.md) ---------------------------------------------------
+# SSCCs are extension digit + this GS1 company prefix + a serial from a database sequence.
+GS1_COMPANY_PREFIX = env_str("GS1_COMPANY_PREFIX", "0860001")
+if not (GS1_COMPANY_PREFIX.isdigit() and 6 <= len(GS1_COMPANY_PREFIX) <= 12):
+    raise ImproperlyConfigured(f"GS1_COMPANY_PREFIX={GS1_COMPANY_PREFIX!r} must be 6 to 12 digits.")
+GS1_SSCC_EXTENSION_DIGIT = env_int("GS1_SSCC_EXTENSION_DIGIT", 0)
+if not 0 <= GS1_SSCC_EXTENSION_DIGIT <= 9:
+    raise ImproperlyConfigured("GS1_SSCC_EXTENSION_DIGIT must be one digit (0-9).")
+# The X12 version new trading-partner profiles get (005010, or 004010 for older partners).
+EDI_DEFAULT_VERSION = env_str("EDI_DEFAULT_VERSION", "005010")
+if EDI_DEFAULT_VERSION not in ("005010", "004010"):
+    raise ImproperlyConfigured(f"EDI_DEFAULT_VERSION={EDI_DEFAULT_VERSION!r} must be 005010 or 004010.")
+EDI_INVENTORY_ADVICE_SECONDS = env_int("EDI_INVENTORY_ADVICE_SECONDS", 86400)
+
 # --- Webhooks -------------------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_RETRY_SCHEDULE = env_int_list(
@@ -283,7 +319,7 @@ EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 
 # --- Production hardening -------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -307,16 +343,42 @@ ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
 TOKEN_FAILURE_WINDOW_SECONDS = env_int("TOKEN_FAILURE_WINDOW_SECONDS", 300)
 
+# One line per log record; with LOG_FORMAT=json (production) a JSON object per line, with
+# the request and task fields (hotsauce.observability) as keys.
+LOG_FORMAT = env_choice("LOG_FORMAT", ("text", "json"), "text")
+LOG_LEVEL = env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s",
+                 "timestamp": True, "rename_fields": {"levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "plain" if LOG_FORMAT == "text" else "json"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-oauth-toolkit logs a rejected client secret verbatim at DEBUG: never below INFO.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "oauth2_provider": {"level": "INFO"},
                 "oauthlib": {"level": "INFO"}},
 }
+if LOG_FORMAT == "json":
+    # The servers' own loggers write through ours too, and the per-request and per-task
+    # lines replace uvicorn's access log and Celery's "received"/"succeeded" lines.
+    LOGGING["loggers"] |= {
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.error": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+    }
+# Text (make run): Celery formats its own console as before. JSON: Celery keeps ours.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
+
+# --- Events on RabbitMQ (python manage.py relay_events) -----------------------------------
+EVENTS_AMQP_URL = env_str("EVENTS_AMQP_URL")
+# Pinned by the contract (section 7); consumers bind their queues to it.
+EVENTS_AMQP_EXCHANGE = "hotsauce.events"
 
 # --- Celery beat ---------------------------------------------------------------------
 CELERY_BEAT_SCHEDULE = {
@@ -335,4 +397,6 @@ CELERY_BEAT_SCHEDULE = {
     # The ledger is the truth: prove every balance from it and log any drift loudly.
     "inventory-reconcile": {"task": "inventory.reconcile", "schedule": 3600.0},
     "api-idempotency-purge": {"task": "api.idempotency_purge", "schedule": 3600.0},
+    # An 846 inventory advice to every retailer whose profile asks for one (default daily).
+    "edi-inventory-advice": {"task": "edi.inventory_advice_all", "schedule": float(EDI_INVENTORY_ADVICE_SECONDS)},
 }

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from hotsauce import dashboard, health
+from hotsauce import dashboard, health, observability
 from partners import oauth_views
 
 api_v1 = [
     path("", include("partners.urls")),
     path("", include("inventory.urls")),
     path("", include("orders.urls")),
+    path("", include("orders.edi.urls")),
     # The supply side (issue 18): production, FSMA 204 records, replenishment inputs, purchasing.
     path("", include("inventory.production.urls")),
     path("", include("inventory.traceability.urls")),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("oauth/introspect/", oauth_views.IntrospectTokenView.as_view(), name="oauth-introspect"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics_view, name="metrics"),
     path("admin/dashboard/", dashboard.staff_dashboard_view, name="staff-dashboard"),
     path("admin/", admin.site.urls),
     # Anything else under /api/ is a problem-details 404, whatever DEBUG says.

@@ -30,6 +30,7 @@ from inventory.admin_stock import (
     can_change_stock,
     staff_change,
 )
+from inventory.gs1.admin import scan_view
 from inventory.models import (
     Batch,
     Forecast,
@@ -353,6 +354,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
             path("move/", self.admin_site.admin_view(self.movement_view), name=f"{prefix}_move"),
+            path("scan/", self.admin_site.admin_view(lambda request: scan_view(self, request)), name=f"{prefix}_scan"),
             path("<path:object_id>/count/", self.admin_site.admin_view(self.count_view), name=f"{prefix}_count"),
         ] + super().get_urls()
 

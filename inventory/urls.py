@@ -1,6 +1,7 @@
 from django.urls import path
 
 from inventory import api, forecast_api
+from inventory.gs1 import api as gs1_api
 
 urlpatterns = [
     path("products", api.ProductListApi.as_view(), name="product-list"),
@@ -9,6 +10,8 @@ urlpatterns = [
     path("products/<str:productId>/batches/<str:batchNumber>", api.BatchDetailApi.as_view(), name="batch-detail"),
     path("warehouses", api.WarehouseListApi.as_view(), name="warehouse-list"),
     path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
+    # Before orders/urls.py's inventory/{supplierId}/{productId}: "scan" is not a product id here.
+    path("inventory/<str:supplierId>/scan", gs1_api.ScanApi.as_view(), name="inventory-scan"),
     # inventory/transactions and inventory/{supplierId}/{productId} are served from orders/urls.py with
     # the orders app's movement table: a reservation there may name an order (the brief's step 4).
     path("reservations", api.ReservationListApi.as_view(), name="reservation-list"),

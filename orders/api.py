@@ -18,6 +18,7 @@ from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound, ValidationFailed
 from inventory.models import Product
 from orders import selectors, services
+from orders.edi import services as edi
 from orders.filters import OrderFilter, ReturnFilter, ShipmentFilter
 from orders.models import Order, Return, Shipment
 from orders.purchasing.selectors import order_view_with_inbound
@@ -199,9 +200,14 @@ class ShipmentListApi(GenericApiView):
                                               batch_number=line.get("batch_number"),
                                               warehouse_code=line.get("warehouse_location"))
                      for line in data["lines"]]
+        packages = None
+        if data.get("packages"):
+            packages = [edi.PackRequest(sscc=package.get("sscc"), lines=[
+                edi.PackLine(product_id=line["product_id"], batch_number=line.get("batch_number"),
+                             quantity=line["quantity"]) for line in package["lines"]]) for package in data["packages"]]
         shipment = services.shipment_create(order=order, carrier=data.get("carrier", ""),
                                             tracking_number=data.get("tracking_number", ""), lines=lines,
-                                            actor=self.principal)
+                                            actor=self.principal, packages=packages)
         return Response(selectors.shipment_view(shipment), status=201)
 
 

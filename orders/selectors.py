@@ -14,6 +14,7 @@ from django.utils import timezone
 from inventory.models import Batch, ReservationLot, StockLot
 from inventory.selectors import batch_view, lot_quantities, lot_status, ts
 from orders import genealogy
+from orders.edi.selectors import package_views, packages_prefetch
 from orders.models import Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
 from partners.principal import Principal
 
@@ -39,7 +40,7 @@ def _orders() -> QuerySet[Order]:
             Prefetch("reservation__holds", queryset=ReservationLot.objects.select_related(
                 "lot__batch", "lot__warehouse").order_by("lot__batch__expiration_date", "lot_id")))),
         Prefetch("shipments", queryset=Shipment.objects.select_related("order").prefetch_related(
-            _shipment_lines_prefetch())),
+            _shipment_lines_prefetch(), packages_prefetch())),
     )
 
 
@@ -130,7 +131,7 @@ def order_view(order: Order, *, fresh: bool = True) -> dict:
 
 def _shipments() -> QuerySet[Shipment]:
     return Shipment.objects.select_related("order", "supplier", "retail_partner").prefetch_related(
-        _shipment_lines_prefetch())
+        _shipment_lines_prefetch(), packages_prefetch())
 
 
 def shipment_list(*, principal: Principal) -> QuerySet[Shipment]:
@@ -155,6 +156,7 @@ def shipment_view(shipment: Shipment, *, with_order: bool = True) -> dict:
         "lines": [{"product_id": line.product.sku, "batch_number": line.batch.batch_number,
                    "warehouse_location": line.warehouse.code, "expiration_date": ts(line.batch.expiration_date),
                    "quantity": line.quantity} for line in shipment.lines.all()],
+        "packages": package_views(shipment),
     }
     if with_order:
         view["supplier_id"] = shipment.supplier.code

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from hotsauce.api.fields import StrictIntegerField, StrictSerializer
+from orders.edi.serializers import PackageSerializer
 from orders.models import Order, Return, ReturnLine, Shipment
 
 MAX_QUANTITY = 1_000_000_000
@@ -48,12 +49,27 @@ class ShipmentLineInSerializer(StrictSerializer):
     warehouse_location = serializers.CharField(max_length=64, required=False, allow_null=True)
 
 
+class PackageLineInSerializer(StrictSerializer):
+    product_id = serializers.CharField(max_length=64)
+    batch_number = serializers.CharField(max_length=64, required=False, allow_null=True)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class PackageInSerializer(StrictSerializer):
+    sscc = serializers.CharField(max_length=18, required=False, allow_null=True,
+                                 help_text="The supplier's own SSCC-18; omit to get one made")
+    lines = PackageLineInSerializer(many=True, allow_empty=False, max_length=500)
+
+
 class ShipmentCreateSerializer(StrictSerializer):
     order_id = serializers.CharField(max_length=32)
     carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     lines = ShipmentLineInSerializer(many=True, required=False, allow_null=True, allow_empty=False,
                                      max_length=500, help_text="Omit to ship everything allocated")
+    packages = PackageInSerializer(many=True, required=False, allow_null=True, allow_empty=False, max_length=500,
+                                   help_text="How the shipped units are packed, every unit in exactly one package; "
+                                             "omit for one package holding the whole shipment")
 
 
 class EmptySerializer(StrictSerializer):
@@ -139,6 +155,7 @@ class ShipmentSerializer(serializers.Serializer):
     delivered_at = serializers.CharField(allow_null=True)
     quantity = serializers.IntegerField()
     lines = ShipmentLineSerializer(many=True)
+    packages = PackageSerializer(many=True, help_text="Logistic units, each with its SSCC (labels.pdf / labels.png)")
 
 
 class ProgressSerializer(serializers.Serializer):

@@ -25,6 +25,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+
+@schemathesis.serializer("application/edi-x12")
+def _x12(ctx, value):
+    """Raw X12 bodies (POST edi/inbound) are text; generated values are sent as their text."""
+    return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else str(value).encode()
+
+
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]

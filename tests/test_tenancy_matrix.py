@@ -78,6 +78,12 @@ class Route:
         return self.visible
 
 
+def _x12_850(n: int) -> str:
+    return ("ISA*00*          *00*          *ZZ*RETAIL456      *ZZ*SUP123         *260601*1200*^*00501*"
+            f"{n:09d}*0*T*>~GS*PO*RETAIL456*SUP123*20260601*1200*{n}*X*005010~ST*850*0001~BEG*00*SA*PO-M{n}**20260601~"
+            f"PO1*1*1*EA***VN*HOTSAUCE789~CTT*1~SE*5*0001~GE*1*{n}~IEA*1*{n:09d}~")
+
+
 def _w(name):
     return lambda world: world.ids[name]
 
@@ -167,6 +173,27 @@ ROUTES: dict[str, Route] = {
     "returns/<str:returnId>/receive": Route(
         args=lambda w: {"returnId": w.ids["return"]}, visible=SUP123_ONLY,
         bodies={"POST": lambda w: {"lines": [{"lineId": w.ids["return_line"], "disposition": "writeOff"}]}}),
+    # --- GS1 and EDI (orders.edi, inventory.gs1) -----------------------------------------------------
+    "inventory/<str:supplierId>/scan": Route(
+        args={"supplierId": "SUP123"}, visible={"POST": SUP123_ONLY},
+        bodies={"POST": lambda w: {"scan": f"(01){w.ids['gtin']}(10)BATCH202406(37)1", "type": "receipt",
+                                   "warehouseLocation": "Warehouse_A"}}),
+    "shipments/<str:shipmentId>/labels.pdf": Route(args=lambda w: {"shipmentId": w.ids["shipment"]},
+                                                    visible=SUP123_PARTIES),
+    "shipments/<str:shipmentId>/labels.png": Route(args=lambda w: {"shipmentId": w.ids["shipment"]},
+                                                    visible=SUP123_PARTIES),
+    "orders/<str:orderId>/acknowledge": Route(args=lambda w: {"orderId": w.ids["open_order"]},
+                                               visible={"POST": SUP123_ONLY}, bodies={"POST": {"decision": "accept"}}),
+    # Raw X12 (a str body is sent as application/edi-x12): RETAIL456's own 850 to SUP123; another
+    # retailer may not send it as RETAIL456 (403, as the sender ISA06 is named in the body).
+    "edi/inbound": Route(visible={"POST": frozenset({RETAILER, BRAND})},
+                         bodies={"POST": lambda w: _x12_850(w.n())}, expect={("POST", UNRELATED): {403}}),
+    "edi/documents": Route(
+        visible={"POST": SUP123_PARTIES},
+        bodies={"POST": {"transactionSet": "846", "supplierId": "SUP123", "retailPartnerId": "RETAIL456"}},
+        expect={("POST", OTHER_SUPPLIER): {400, 404}, ("POST", UNRELATED): {400, 404}}),
+    "edi/documents/<str:documentId>": Route(args=lambda w: {"documentId": w.ids["edi_document"]},
+                                             visible=SUP123_PARTIES),
     # --- the supply side (docs/supply.md) -----------------------------------------------------------
     "purchaseOrders": Route(
         bodies={"POST": lambda w: {"supplierId": "SUP123", "lines": [
@@ -388,6 +415,13 @@ def world(sandbox, make_caller, settings):
                  "reason": "damaged"}]}, key=_key()), "a return")
             world.ids["return" + suffix] = ret["returnId"]
             world.ids["return_line" + suffix] = ret["lines"][0]["lineId"]
+    if "edi/documents/<str:documentId>" in routes:
+        from inventory.models import Product
+        from orders.edi.models import EdiDocument
+
+        world.ids["gtin"] = Product.objects.get(sku="HOTSAUCE789").gtin.zfill(14)
+        # Every shipment above sent its 856: RETAIL456's is the one named in the path.
+        world.ids["edi_document"] = EdiDocument.objects.get(shipment__code=world.ids["shipment"]).code
     if "webhooks" in routes:
         for name, caller in callers.items():
             hook = _ok(caller.post("/api/v1/webhooks", {"url": f"http://127.0.0.1:9/{name}", "eventTypes": ["*"]},
@@ -499,6 +533,9 @@ def call(world: World, caller_name: str, method: str, url: str, body):
     if method in ("POST", "PATCH", "PUT"):
         headers["Idempotency-Key"] = _key()
     kwargs = {"format": "json"} if method in ("POST", "PATCH", "PUT") else {}
+    if isinstance(body, str):  # a raw document (X12), not JSON
+        kwargs = {"content_type": "application/edi-x12"}
+        body = body.encode()
     return getattr(http, method.lower())(url, body, headers=headers, **kwargs) if method != "GET" else \
         http.get(url, headers=headers)
 
@@ -532,7 +569,7 @@ def test_tenancy_matrix(route, method, world):
         else:
             response = call(world, caller_name, method, url, payload)
             status, content = response.status_code, response.content
-            data = response.json() if content and response["Content-Type"].startswith("application/") else None
+            data = response.json() if content and "json" in response["Content-Type"] else None
         if want == WRITE_OK:
             ok = status < 500 and status not in (401, 403, 404)
         else:

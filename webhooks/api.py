@@ -16,6 +16,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from hotsauce import metrics
 from hotsauce.api.auth import ApiKeyAuthentication, BearerTokenAuthentication
 from hotsauce.api.permissions import ScopePermission
 from hotsauce.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
@@ -201,7 +202,8 @@ async def event_stream(request):
     # Under WSGI, Django would try to drain an async iterator into a list before sending:
     # an endless stream would never start, so WSGI gets the blocking generator.
     frames = _event_frames if isinstance(request, ASGIRequest) else _event_frames_sync
-    response = StreamingHttpResponse(frames(principal, after, types), content_type="text/event-stream")
+    response = StreamingHttpResponse(metrics.stream_tracked(frames(principal, after, types)),
+                                     content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx would otherwise buffer the stream
     return response

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from hotsauce import metrics
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
 from webhooks.selectors import event_for_endpoint
 from webhooks.urlguard import UnsafeUrlError, url_check
@@ -230,10 +231,18 @@ def delivery_attempt(*, delivery_id: int) -> DeliveryAttempt | None:
     return _record(delivery, status_code, latency, error, excerpt)
 
 
+def _outcome(status_code: int | None, error: str) -> str:
+    if status_code is not None:
+        return "succeeded" if 200 <= status_code < 300 else "http_error"
+    return "refused" if error.startswith("Refused") else "network_error"
+
+
 def _record(delivery: Delivery, status_code: int | None, latency: int, error: str,
             excerpt: str) -> DeliveryAttempt | None:
     now = timezone.now()
     success = status_code is not None and 200 <= status_code < 300
+    metrics.webhook_attempted(_outcome(status_code, error),
+                              delivered_after=(now - delivery.event.timestamp).total_seconds() if success else None)
     retry_in: float | None = None
     with transaction.atomic():
         # NO KEY UPDATE: emitting transactions insert deliveries (a KEY SHARE lock on this

@@ -41,7 +41,16 @@ def cursor_check(*, after: int) -> None:
 def event_page(*, principal: Principal, after: int, types: list[str] | None = None,
                limit: int = 100) -> tuple[list[Event], bool]:
     """Up to ``limit`` events after ``after`` the principal may see, ascending; and whether more exist."""
-    audience = audience_of(principal)
+    return feed_page(audience=audience_of(principal), after=after, types=types, limit=limit)
+
+
+def feed_page(*, audience: tuple[str, int] | None, after: int, types: list[str] | None = None,
+              limit: int = 100) -> tuple[list[Event], bool]:
+    """The feed as one audience reads it (None: every event, as the brand and the AMQP relay read it).
+
+    Every reader of the outbox in sequence order comes through here, so a visibility rule
+    (which events a cursor may pass yet) is written once.
+    """
     if audience is None:
         qs = Event.objects.filter(sequence__gt=after).order_by("sequence")
         if types:

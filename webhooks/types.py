@@ -9,6 +9,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "batch.recalled",
     "order.created",
     "order.updated",
+    # The supplier accepted, rejected or partly accepted an order (orders.edi).
+    "order.acknowledged",
     "shipment.created",
     "shipment.delivered",
     "return.created",

@@ -7,4 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API plumbing"
 
     def ready(self) -> None:
+        from hotsauce import observability
         from hotsauce.api import schema  # noqa: F401  registers the OpenAPI auth extensions
+
+        observability.install()

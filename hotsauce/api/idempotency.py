@@ -24,6 +24,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from hotsauce import metrics
 from hotsauce.api.models import IdempotencyRecord
 from hotsauce.errors import (
     IdempotencyKeyInUse,
@@ -63,6 +64,7 @@ def _replay(record: IdempotencyRecord) -> Response:
     headers = dict(record.response_headers or {})
     content_type = headers.pop("Content-Type", None)
     headers[REPLAYED_HEADER] = "true"
+    metrics.idempotent_replayed()
     body = json.loads(record.response_body) if record.response_body is not None else None
     return Response(body, status=record.status_code, headers=headers, content_type=content_type)
 

@@ -17,7 +17,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from hotsauce import errors
+from hotsauce import errors, metrics
 
 logger = logging.getLogger("hotsauce.api")
 
@@ -153,6 +153,7 @@ def exception_handler(exc, context):
         status, code, detail, title, errs, headers, extra = (
             500, "internal_error", "An unexpected error occurred; it has been logged.", None, [], {}, {})
     set_rollback()
+    metrics.problem_answered(code, status)
     body = problem_body(status=status, code=code, detail=detail, request=request, title=title,
                         errors_list=errs, extra=extra)
     return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)

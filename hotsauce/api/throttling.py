@@ -23,6 +23,7 @@ from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
+from hotsauce import metrics
 from partners.principal import Principal
 
 _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
@@ -98,7 +99,16 @@ def _check(request, identity: str, rate: str, policy: str) -> dict:
         "reset": max(1, min(window, int(start + window - now + 0.999))), "allowed": count <= limit,
     }
     request._ratelimit = state
+    if not state["allowed"]:
+        metrics.rate_limited(_who(request, policy))
     return state
+
+
+def _who(request, policy: str) -> str:
+    principal = request.__dict__.get("_user")
+    if policy != "default" or not isinstance(principal, Principal):
+        return "anonymous"  # never the address: one label per attacking IP would flood Prometheus
+    return principal.client.client_id if principal.client is not None else f"staff:{principal.user.pk}"
 
 
 def rate_limit_state(request) -> dict:

@@ -14,6 +14,7 @@ import logging
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
+from hotsauce import metrics
 from inventory.models import InventoryTransaction, ReservationLot, StockLot
 
 logger = logging.getLogger("hotsauce.reconcile")
@@ -22,6 +23,7 @@ logger = logging.getLogger("hotsauce.reconcile")
 def reconcile() -> list[dict]:
     """Every difference found, by lot (and by holder for holds); empty when the books balance."""
     drift = _balances() + _holds_vs_reserved() + _holds_vs_ledger()
+    metrics.reconciled(len(drift))
     if drift:
         logger.error("Inventory drift in %d places: %s", len(drift), drift[:20])
     return drift

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hotsauce import metrics
 from inventory.locks import LockedStock, lock_stock
 from inventory.models import (
     InventoryItem,
@@ -138,6 +139,7 @@ class StockWork:
                 for row in movement.rows:
                     row.item_version = touched.item.version
         InventoryTransaction.objects.bulk_create(self.rows)
+        metrics.movements_recorded([m.type for t in items for m in t.movements if m.rows])
         for touched in items:
             item_updated_emit(item=touched.item, lots=touched.lots, before=touched.before,
                               rows=[row for m in touched.movements for row in m.rows], notes=touched.notes,

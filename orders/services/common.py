@@ -16,6 +16,7 @@ from datetime import UTC, datetime, time
 
 from django.utils import timezone
 
+from hotsauce import metrics
 from hotsauce.errors import InvalidState
 from inventory import services as stock
 from inventory.models import InventoryItem, InventoryTransaction, Reservation, StockLot
@@ -106,6 +107,7 @@ def order_transition(order: Order, status: str) -> bool:
                            extra={"orderStatus": order.status})
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(status=status, updated_at=now)
+    metrics.order_status_changed(order.status, status)
     order.status, order.updated_at = status, now
     return True
 

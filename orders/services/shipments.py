@@ -11,6 +11,7 @@ from django.utils import timezone
 from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory import services as stock
 from inventory.models import Product, Reservation, StockLot
+from orders.edi import services as edi
 from orders.models import Order, OrderLine, Shipment, ShipmentLine
 from orders.selectors import shipment_view
 from orders.services.common import (
@@ -98,7 +99,8 @@ def _plan(order: Order, held: list[_Held], lines: list[OrderLine],
 
 
 def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "",
-                    lines: list[ShipLineRequest] | None = None, actor: Principal | None = None) -> Shipment:
+                    lines: list[ShipLineRequest] | None = None, actor: Principal | None = None,
+                    packages: list | None = None) -> Shipment:
     """Ship allocated units of an order (all of them by default): on hand and reserved both fall."""
     with stock.stock_work(actor=actor) as work:
         locked = work.lock(order_item_ids(order).values())
@@ -117,6 +119,7 @@ def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "
         # Supply-side hook (issue 18): the FSMA 204 shipping record of every lot that left.
         shipment_trace_record(order=order, shipment=shipment, plan=plan, occurred_at=work.now)
         status_refresh(order)
+        edi.shipment_paperwork_issue(shipment=shipment, packages=packages, actor=actor)  # SSCC packages and the 856
         _shipment_emit(order, shipment, "shipment.created")
     return shipment
 

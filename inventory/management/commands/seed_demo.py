@@ -9,6 +9,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -98,6 +100,9 @@ class Command(BaseCommand):
                                 ("PKG-WOOZY-148", "Woozy bottle 148 ml (case of 24)", "packaging")]:
             products[sku], _ = Product.objects.get_or_create(sku=sku, defaults={"name": name, "kind": kind})
         self._seed_stock(suppliers, retailers, products)
+        if apps.is_installed("orders.edi"):
+            # The sandbox's X12 profiles (ZZ / partner code), kept by the EDI app (inventory never imports orders).
+            call_command("edi_seed_profiles", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Sandbox: {len(suppliers)} suppliers, {len(retailers)} retail partners, {len(products)} products."))
         creds = self._clients()
