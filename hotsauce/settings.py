@@ -66,9 +66,13 @@ INSTALLED_APPS = [
     "hotsauce.api",
     "partners",
     "inventory",
+    "inventory.production",
+    "inventory.traceability",
+    "inventory.replenishment",
     "orders",
     "orders.feedback",
     "orders.edi",
+    "orders.purchasing",
     "webhooks",
     "webhooks.relay",
 ]

@@ -65,6 +65,8 @@ class Route:
     bodies: dict = field(default_factory=dict)
     expect: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
+    # A query string the route needs to answer at all (e.g. the FSMA sheet's lotCode).
+    query: str = ""
     # Non-DRF views state their methods and scopes here.
     scopes: dict | None = None
     allowed_kinds: dict | None = None
@@ -84,6 +86,17 @@ def _x12_850(n: int) -> str:
 
 def _w(name):
     return lambda world: world.ids[name]
+
+
+def _in_days(days: int) -> str:
+    return str(date.today() + timedelta(days=days))
+
+
+def _run_body(supplier: str, warehouse: str, input_sku: str, input_batch: str, output_sku: str, output_batch: str):
+    return {"supplierId": supplier, "warehouseLocation": warehouse,
+            "inputs": [{"productId": input_sku, "batchNumber": input_batch, "quantity": 1}],
+            "output": {"productId": output_sku, "batchNumber": output_batch, "quantity": 1,
+                       "expirationDate": "2030-01-01T00:00:00Z"}}
 
 
 ROUTES: dict[str, Route] = {
@@ -209,6 +222,41 @@ ROUTES: dict[str, Route] = {
         expect={("POST", OTHER_SUPPLIER): {400, 404}, ("POST", UNRELATED): {400, 404}}),
     "edi/documents/<str:documentId>": Route(args=lambda w: {"documentId": w.ids["edi_document"]},
                                              visible=SUP123_PARTIES),
+    # --- the supply side (docs/supply.md) -----------------------------------------------------------
+    "purchaseOrders": Route(
+        bodies={"POST": lambda w: {"supplierId": "SUP123", "lines": [
+            {"productId": "HOTSAUCE789", "quantity": 24, "casePack": 12, "requestedDate": _in_days(7)}]}}),
+    "purchaseOrders/<str:purchaseOrderId>": Route(args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]},
+                                                  visible=SUP123_ONLY),
+    "purchaseOrders/<str:purchaseOrderId>/submit": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY, bodies={"POST": {}}),
+    "purchaseOrders/<str:purchaseOrderId>/acknowledge": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "promisedDate": _in_days(5)}]}}),
+    "purchaseOrders/<str:purchaseOrderId>/ship": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "batchNumber": f"MXASN{w.n()}",
+                                              "quantity": 12, "expirationDate": "2030-01-01T00:00:00Z"}]}}),
+    "purchaseOrders/<str:purchaseOrderId>/receive": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "batchNumber": f"MXIN{w.n()}",
+                                              "receivedQuantity": 12, "expirationDate": "2030-01-01T00:00:00Z"}]}}),
+    "purchaseOrders/<str:purchaseOrderId>/cancel": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY, bodies={"POST": {}}),
+    "productionRuns": Route(
+        visible={"POST": SUP123_ONLY},
+        bodies={"POST": lambda w: _run_body("SUP123", "Warehouse_A", "HOTSAUCE789", "BATCH202406", "HOTSAUCE101",
+                                            f"MXRUN{w.n()}")}),
+    "productionRuns/<str:productionRunId>": Route(args=lambda w: {"productionRunId": w.ids["production_run"]},
+                                                  visible=SUP123_ONLY),
+    # The records each firm keeps: another supplier gets an empty sheet (tests/test_supply_genealogy.py).
+    "traceability/fsma204": Route(query="lotCode=BATCH202406"),
+    "demandHistory": Route(visible=SUP123_ONLY, bodies={"POST": lambda w: {
+        "supplierId": "SUP123", "productId": "HOTSAUCE789", "days": [{"date": _in_days(-1), "quantity": 5}]}}),
+    "replenishmentPolicies/<str:supplierId>/<str:productId>": Route(
+        args={"supplierId": "SUP123", "productId": "HOTSAUCE789"}, visible=SUP123_ONLY,
+        bodies={"PUT": {"leadTimeDays": 7, "leadTimeStdDevDays": 1, "serviceLevel": 0.95, "minimumOrderQuantity": 1,
+                        "casePack": 1, "reviewPeriodDays": 7}}),
     # --- events and webhooks (subscriptions belong to the partner that made them) ----------------
     "events": Route(),
     "events/stream": Route(scopes={"GET": "events:read"}, stream=True),
@@ -327,6 +375,29 @@ def _key() -> str:
     return uuid.uuid4().hex
 
 
+def _supply_side(world: World, routes: dict) -> None:
+    """One acknowledged purchase order and one production run per supplier (docs/supply.md)."""
+    callers = world.callers
+    owner, other = callers[OWNER], callers[OTHER_SUPPLIER]
+    if "purchaseOrders" in routes:
+        # One acknowledged purchase order per supplier, each its own vendor and receiver.
+        for who, supplier, sku, name in ((owner, "SUP123", "HOTSAUCE789", "purchase_order"),
+                                         (other, "SUP400", "HOTSAUCE106", "purchase_order_foreign")):
+            po = _ok(callers[BRAND].post("/api/v1/purchaseOrders", {"supplierId": supplier, "lines": [
+                {"productId": sku, "quantity": 24, "casePack": 12, "requestedDate": _in_days(7)}]}, key=_key()),
+                "a purchase order")
+            world.ids[name] = po["purchaseOrderId"]
+            _ok(who.post(f"/api/v1/purchaseOrders/{po['purchaseOrderId']}/acknowledge", {"lines": [
+                {"productId": sku, "promisedDate": _in_days(5)}]}, key=_key()), "an acknowledgement")
+    if "productionRuns" in routes:
+        for who, args, name in ((owner, ("SUP123", "Warehouse_A", "HOTSAUCE789", "BATCH202406", "HOTSAUCE101",
+                                         "MXRUN0"), "production_run"),
+                                (other, ("SUP400", "WH_BAYOU", "HOTSAUCE106", "BY106-01", "HOTSAUCE107", "MXRUNF"),
+                                 "production_run_foreign")):
+            world.ids[name] = _ok(who.post("/api/v1/productionRuns", _run_body(*args), key=_key()),
+                                  "a production run")["productionRunId"]
+
+
 @pytest.fixture
 def world(sandbox, make_caller, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
@@ -398,6 +469,7 @@ def world(sandbox, make_caller, settings):
             _ok(who.post(f"/api/v1/retailPartners/{code}/sellThrough", {
                 "date": str(date.today() - timedelta(days=2)),
                 "lines": [{"productId": sku, "unitsSold": 5, "onHand": 20}]}, key=_key()), "a sell-through report")
+    _supply_side(world, routes)
     if "alerts" in routes:
         from inventory.models import InventoryItem, RestockAlert
 
@@ -518,6 +590,8 @@ def test_tenancy_matrix(route, method, world):
     for name, value in args.items():
         url = url.replace(f"<{[p for p in route.split('/') if p.endswith(f':{name}>')][0].strip('<>')}>", str(value))
     assert "<" not in url, f"unfilled path argument in {url}: fix ROUTES[{route!r}].args"
+    if entry.query:
+        url += "?" + entry.query
     body = entry.bodies.get(method)
     secrets = world.ids.get("secrets", []) + [c.creds["clientSecret"] for c in world.callers.values()]
     failures = []
