@@ -21,7 +21,10 @@ from django.utils.safestring import SafeString
 
 from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot
 from inventory.selectors import available_units
+from orders.feedback.scorecards import scorecards
 from orders.models import Recall, Return
+from partners.principal import Principal
+from partners.scopes import BRAND
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint
 
 admin.site.site_header = "Hot sauce operations"
@@ -30,6 +33,7 @@ admin.site.index_title = "Staff portal"
 
 WEEKS_AHEAD = 12
 LEDGER_DAYS = 14
+SCORECARD_DAYS = 30
 LOW_STOCK_UNITS = 50
 LIST_LIMIT = 15
 
@@ -201,6 +205,43 @@ def webhook_health(*, now: datetime) -> dict:
     }
 
 
+def _percent(rate: float | None) -> int:
+    return round(rate * 100) if rate is not None else 0
+
+
+def partner_scorecards(*, now: datetime, days: int = SCORECARD_DAYS, limit: int = LIST_LIMIT) -> dict:
+    """The API's scorecards (brand view, orders of the last ``days``) as charts, weakest suppliers first."""
+    today = now.date()
+    cards = scorecards(principal=Principal(kind=BRAND, scopes=frozenset()), date_from=today - timedelta(days=days - 1),
+                       date_to=today, now=now)
+    suppliers = sorted(cards["suppliers"], key=lambda c: (c["fill_rate"] is None, c["fill_rate"] or 0,
+                                                          c["supplier_id"]))[:limit]
+    retailers = sorted(cards["retail_partners"], key=lambda c: (-(c["discrepancy_rate_per_1000_units"] or 0),
+                                                                c["retail_partner_id"]))[:limit]
+
+    def chart(rows, key: str, value, chart_id: str, colour: str, unit: str) -> SafeString:
+        return bar_chart([Bar(label=row[key], value=value(row), title=f"{row[key]}: {value(row)}{unit}")
+                          for row in rows], chart_id=chart_id, colour=colour)
+
+    for card in suppliers:
+        card["display"] = {name: f"{_percent(card[name])} %" if card[name] is not None else "—"
+                           for name in ("fill_rate", "on_time_delivery_rate", "return_rate")}
+    return {
+        "days": days,
+        "suppliers": suppliers,
+        "retailers": retailers,
+        "fill_chart": chart(suppliers, "supplier_id", lambda c: _percent(c["fill_rate"]), "scorecard-fill-rate",
+                            "#2b8a3e", " % filled"),
+        "on_time_chart": chart(suppliers, "supplier_id", lambda c: _percent(c["on_time_delivery_rate"]),
+                               "scorecard-on-time", "#1f6f8b", " % on time"),
+        "ship_chart": chart(suppliers, "supplier_id", lambda c: round(c["order_to_ship_hours"]["median"] or 0),
+                            "scorecard-order-to-ship", "#d9480f", " h median order to ship"),
+        "discrepancy_chart": chart(retailers, "retail_partner_id",
+                                   lambda c: round(c["discrepancy_rate_per_1000_units"] or 0),
+                                   "scorecard-discrepancies", "#ba2121", " discrepancies per 1,000 units"),
+    }
+
+
 # --- the page -------------------------------------------------------------------------
 
 
@@ -218,6 +259,7 @@ def dashboard_context(*, now: datetime | None = None) -> dict:
         "recalls": recent_recalls(),
         "returns": open_returns(),
         "webhooks": webhook_health(now=now),
+        "scorecards": partner_scorecards(now=now),
     }
 
 

@@ -72,6 +72,29 @@ def env_rate(name: str, default: str) -> str:
     return value.strip()
 
 
+def env_int_map(name: str, default: dict[str, int], *, minimum: int = 0) -> dict[str, int]:
+    """``key=int,key=int`` overriding some keys of ``default``; an unknown key or a bad number fails."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return dict(default)
+    parsed = dict(default)
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        key, sep, number = item.partition("=")
+        key = key.strip()
+        if not sep or key not in default:
+            raise ImproperlyConfigured(
+                f"{name}={value!r}: {item.strip()!r} is not one of {', '.join(default)} followed by '=<number>'.")
+        try:
+            parsed[key] = int(number.strip())
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r}: {key} must be a whole number.") from None
+        if parsed[key] < minimum:
+            raise ImproperlyConfigured(f"{name}={value!r}: {key} must be at least {minimum}.")
+    return parsed
+
+
 def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     value = env_str(name, default).strip().lower()
     for choice in choices:

@@ -11,7 +11,17 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hotsauce.env import env_bool, env_choice, env_int, env_int_list, env_list, env_networks, env_rate, env_str
+from hotsauce.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_int_list,
+    env_int_map,
+    env_list,
+    env_networks,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOTSAUCE_VAR_DIR", str(BASE_DIR / "var")))
@@ -58,8 +68,13 @@ INSTALLED_APPS = [
     "partners.attributes",
     "inventory",
     "inventory.promotions",
+    "inventory.production",
+    "inventory.traceability",
+    "inventory.replenishment",
     "orders",
+    "orders.feedback",
     "orders.edi",
+    "orders.purchasing",
     "webhooks",
     "webhooks.relay",
 ]
@@ -318,6 +333,20 @@ WEBHOOK_RETRY_SCHEDULE = env_int_list(
 )
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 
+# --- Feedback: discrepancies and stock reconciliation (docs/feedback.md) -----------------
+# Hours a discrepancy of each kind may stay open or acknowledged before it is overdue,
+# e.g. DISCREPANCY_DUE_HOURS="shortage=24,delay=12" (kinds not named keep these defaults).
+DISCREPANCY_DUE_HOURS = env_int_map("DISCREPANCY_DUE_HOURS", {
+    "shortage": 48, "overage": 72, "damage": 48, "wrongItem": 48, "quality": 72, "delay": 24,
+    "stockMismatch": 168, "other": 120}, minimum=1)
+# A retailer's reported on-hand may differ from shipped − sold − returned by this many units,
+# or by this percentage of the expected figure if that is more, before a stockMismatch opens.
+STOCK_RECONCILIATION_TOLERANCE_UNITS = env_int("STOCK_RECONCILIATION_TOLERANCE_UNITS", 2)
+STOCK_RECONCILIATION_TOLERANCE_PERCENT = env_int("STOCK_RECONCILIATION_TOLERANCE_PERCENT", 5)
+if STOCK_RECONCILIATION_TOLERANCE_UNITS < 0 or not 0 <= STOCK_RECONCILIATION_TOLERANCE_PERCENT <= 100:
+    raise ImproperlyConfigured("STOCK_RECONCILIATION_TOLERANCE_UNITS must be >= 0 and "
+                               "STOCK_RECONCILIATION_TOLERANCE_PERCENT between 0 and 100.")
+
 # --- Production hardening -------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
@@ -398,6 +427,9 @@ CELERY_BEAT_SCHEDULE = {
     # The ledger is the truth: prove every balance from it and log any drift loudly.
     "inventory-reconcile": {"task": "inventory.reconcile", "schedule": 3600.0},
     "api-idempotency-purge": {"task": "api.idempotency_purge", "schedule": 3600.0},
+    # Retailers' reported on-hand against shipped − sold − returned; opens stockMismatch
+    # discrepancies (at most one per report, a DB constraint makes reruns add nothing).
+    "feedback-stock-reconcile": {"task": "feedback.stock_reconcile", "schedule": 3600.0},
     # An 846 inventory advice to every retailer whose profile asks for one (default daily).
     "edi-inventory-advice": {"task": "edi.inventory_advice_all", "schedule": float(EDI_INVENTORY_ADVICE_SECONDS)},
 }

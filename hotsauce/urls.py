@@ -11,7 +11,13 @@ api_v1 = [
     path("", include("inventory.urls")),
     path("", include("inventory.promotions.urls")),
     path("", include("orders.urls")),
+    path("", include("orders.feedback.urls")),
     path("", include("orders.edi.urls")),
+    # The supply side (issue 18): production, FSMA 204 records, replenishment inputs, purchasing.
+    path("", include("inventory.production.urls")),
+    path("", include("inventory.traceability.urls")),
+    path("", include("inventory.replenishment.urls")),
+    path("", include("orders.purchasing.urls")),
     path("", include("webhooks.urls")),
 ]
 

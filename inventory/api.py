@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -190,6 +192,9 @@ class InventoryItemApi(GenericApiView):
 
     serializer_class = InventoryItemSerializer
     movements = services.MOVEMENTS
+    #: ``(item, date) -> units`` promised to arrive by then (the orders app's purchase orders, issue 18):
+    #: what ``?asOf=`` adds as ``inboundQuantity``.
+    inbound_due = None
     required_scopes = {"GET": "inventory:read", "POST": "inventory:write", "PATCH": "inventory:write"}
     allowed_kinds = {"POST": WRITERS, "PATCH": WRITERS}
     idempotency_required = ("POST",)
@@ -202,10 +207,19 @@ class InventoryItemApi(GenericApiView):
             raise NotFound(f"{supplier_id} holds no stock of {product_id}.")
         return item
 
-    @extend_schema(summary="Get an inventory item", responses=InventoryItemSerializer)
+    @extend_schema(summary="Get an inventory item", responses=InventoryItemSerializer, parameters=[
+        OpenApiParameter("asOf", OpenApiTypes.DATE, description=(
+            "Available to promise by a date: adds `asOf` and `inboundQuantity`, the units purchase orders promise "
+            "to deliver to this supplier by then and not received yet (acknowledged lines, by promised date), "
+            "kept apart from the units on hand. An order line backordered now is served from them, oldest order "
+            "first, as they are received."))])
     def get(self, request, supplier_id: str, product_id: str):
         item = self._item(supplier_id, product_id)
         view = selectors.item_view(item, item.lots.all(), retail_partner=caller_retailer(self.principal))
+        as_of = request.query_params.get("asOf")
+        if as_of is not None and self.inbound_due is not None:
+            day = parse_as_of(as_of)
+            view.update(as_of=day.isoformat(), inbound_quantity=self.inbound_due(item, day))
         return Response(view, headers={"ETag": f'"{item.version}"'})
 
     @extend_schema(summary="Record a stock movement", request=MovementSerializer,
@@ -237,6 +251,13 @@ class InventoryItemApi(GenericApiView):
             counts=[{"warehouse_code": lot["warehouse_location"], "batch_number": lot["batch_number"],
                      "inventory_level": lot["inventory_level"]} for lot in data["lots"]])
         return Response(selectors.item_view(result.item, result.lots), headers={"ETag": f'"{result.item.version}"'})
+
+
+def parse_as_of(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed.for_field("asOf", "A date as YYYY-MM-DD is required.") from None
 
 
 def record_movement(view, supplier: Supplier, product: Product, data: dict) -> services.MovementResult:

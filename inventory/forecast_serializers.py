@@ -55,8 +55,10 @@ class ForecastSerializer(serializers.Serializer):
     days_of_cover = serializers.FloatField(allow_null=True, help_text="available / d; null without demand")
     predicted_stockout_date = serializers.DateField(allow_null=True)
     suggested_order_quantity = serializers.IntegerField(
-        help_text="0 at or above the reorder point; else up to reorder point + review period of demand, "
-                  "at least the MOQ, in whole case packs")
+        help_text="0 while available minus backordered is at or above the reorder point; else up to reorder point "
+                  "+ review period of demand, at least the MOQ, in whole case packs")
+    backordered_quantity = serializers.IntegerField(
+        help_text="Units open orders were waiting for at computedAt (docs/supply.md)")
     minimum_order_quantity = serializers.IntegerField()
     case_pack = serializers.IntegerField()
     review_period_days = serializers.IntegerField()

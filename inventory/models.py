@@ -228,6 +228,9 @@ class InventoryTransaction(models.Model):
         TRANSFER = "transfer"
         COUNT = "count"
         SHIPMENT = "shipment"
+        # A production run (inventory.production): input lots consumed, the new batch produced.
+        CONSUME = "consume"
+        PRODUCE = "produce"
 
     movement_id = models.UUIDField(db_index=True)
     item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="transactions")
@@ -315,6 +318,10 @@ class ReplenishmentPolicy(models.Model):
     case_pack = models.PositiveIntegerField(default=1, help_text="Orders are rounded up to whole cases")
     review_period_days = models.PositiveIntegerField(
         default=7, help_text="Days between orders: a suggested order covers this much demand beyond the reorder point")
+    purchase_from = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Who purchase orders for this item go to (e.g. the ingredient grower); "
+                  "default: the supplier holding the item")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -351,6 +358,8 @@ class Forecast(models.Model):
     safety_stock = models.FloatField(default=0)
     reorder_point = models.FloatField(default=0)
     available_quantity = models.IntegerField(default=0, help_text="Available units when computed")
+    backordered_quantity = models.IntegerField(
+        default=0, help_text="Units open orders were waiting for when computed (docs/supply.md)")
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -64,6 +64,10 @@ class InventoryItemSerializer(serializers.Serializer):
     last_updated = serializers.CharField()
     version = serializers.IntegerField()
     lots = LotSerializer(many=True)
+    as_of = serializers.DateField(required=False, help_text="With ?asOf=: the date inboundQuantity is due by")
+    inbound_quantity = serializers.IntegerField(
+        required=False, help_text="With ?asOf=: units promised by purchase orders to arrive by asOf, not received "
+                                  "yet (not part of inventoryLevel or availableQuantity)")
 
 
 class TransactionSerializer(serializers.Serializer):

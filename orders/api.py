@@ -21,6 +21,7 @@ from orders import selectors, services
 from orders.edi import services as edi
 from orders.filters import OrderFilter, ReturnFilter, ShipmentFilter
 from orders.models import Order, Return, Shipment
+from orders.purchasing.selectors import order_view_with_inbound
 from orders.serializers import (
     CancelSerializer,
     EmptySerializer,
@@ -28,6 +29,7 @@ from orders.serializers import (
     OrderSerializer,
     RecallListSerializer,
     RecallOutSerializer,
+    RecallResultSerializer,
     RecallSerializer,
     ReturnCreateSerializer,
     ReturnReceiveSerializer,
@@ -130,17 +132,25 @@ class OrderListApi(GenericApiView):
             requested_delivery_date=data.get("requested_delivery_date"),
             delivery_address=data.get("delivery_address"), reference=data.get("reference", ""),
             actor=self.principal, attributes=data.get("attributes"))
-        return Response(selectors.order_view(order, principal=self.principal), status=201)
+        return Response(order_view_with_inbound(selectors.order_view(order, principal=self.principal), order),
+                        status=201)
 
 
 class OrderDetailApi(GenericApiView):
     serializer_class = OrderSerializer
     required_scopes = {"GET": "orders:read"}
 
-    @extend_schema(summary="Get an order: allocations, shipments with tracking, progress")
+    @extend_schema(summary="Get an order: allocations, shipments with tracking, progress",
+                   description="Each line with a `backorderedQuantity` carries `inbound` (here and in the answer "
+                               "to `POST orders`): the units of it that purchase orders promised to the supplier "
+                               "will cover, and `expectedDate`, the promised date by which the whole backorder is "
+                               "covered (null when promised inbound does not cover it). Backorders are served "
+                               "oldest order first as inbound is received, so the date counts the orders ahead. "
+                               "Lines without a backorder have `inbound: null`; lists leave it out.")
     def get(self, request, order_id: str):
-        return Response(selectors.order_view(_order_or_404(self.principal, order_id), fresh=False,
-                                             principal=self.principal))
+        order = _order_or_404(self.principal, order_id)
+        return Response(order_view_with_inbound(selectors.order_view(order, fresh=False, principal=self.principal),
+                                                order))
 
 
 class OrderCancelApi(GenericApiView):
@@ -342,10 +352,15 @@ class BatchRecallApi(GenericApiView):
         return Response({"results": [selectors.recall_view(r) for r in selectors.recall_list(batch=batch)]})
 
     @extend_schema(summary="Recall a batch: hold every lot, release and re-allocate its reservations",
-                   request=RecallSerializer, responses=RecallOutSerializer)
+                   description="A lot used in production (an ingredient or packaging lot) recalls every batch made "
+                               "from it in the same transaction, listed in `derivedRecalls`: each has its own "
+                               "recall, notices and `batch.recalled` events to the retail partners that received "
+                               "it (with `recalledBecauseOf` naming this lot).",
+                   request=RecallSerializer, responses=RecallResultSerializer)
     def post(self, request, product_id: str, batch_number: str):
         batch = _batch_or_404(self.principal, product_id, batch_number)
         serializer = RecallSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         recall = services.batch_recall(batch=batch, reason=serializer.validated_data["reason"], actor=self.principal)
-        return Response(selectors.recall_view(recall))
+        return Response({**selectors.recall_view(recall),
+                         "derived_recalls": [selectors.recall_view(r) for r in recall.derived]})

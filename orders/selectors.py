@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from inventory.models import Batch, ReservationLot, StockLot
 from inventory.selectors import batch_view, lot_quantities, lot_status, ts
+from orders import genealogy
 from orders.edi.selectors import package_views, packages_prefetch
 from orders.models import Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
 from partners.attributes.selectors import attributes_visible
@@ -293,7 +294,9 @@ def batch_trace(*, principal: Principal, batch: Batch) -> dict:
                                                                  "shipped_quantity": 0, "delivered_quantity": 0,
                                                                  "returned_quantity": 0})
         row["returned_quantity"] += entry["quantity"]
-    received = batch.transactions.filter(type="receipt").aggregate(n=Sum("on_hand_delta"))["n"] or 0
+    moved = dict(batch.transactions.filter(type__in=("receipt", "produce", "consume")).values("type")
+                 .annotate(n=Sum("on_hand_delta")).values_list("type", "n"))
+    received = (moved.get("receipt") or 0) + (moved.get("produce") or 0)
     recalls = [recall_view(r, retail_partner_id=principal.retail_partner_id if principal.is_retailer else None)
                for r in Recall.objects.filter(batch=batch).select_related("batch__product", "batch__supplier")]
     return {
@@ -305,12 +308,16 @@ def batch_trace(*, principal: Principal, batch: Batch) -> dict:
             "on_hold_quantity": sum(v["on_hold_quantity"] for v in lot_views),
             "shipped_quantity": sum(e["quantity"] for e in shipments),
             "returned_quantity": sum(e["quantity"] for e in returns),
+            "consumed_quantity": -(moved.get("consume") or 0),
         },
         "lots": lot_views,
         "retail_partners": sorted(by_partner.values(), key=lambda r: r["retail_partner_id"]),
         "shipments": shipments,
         "returns": returns,
         "recalls": recalls,
+        # Supply-side hook (issue 18): through production, both ways.
+        "forward": genealogy.trace_forward(principal=principal, batch=batch),
+        "backward": genealogy.trace_backward(batch=batch),
     }
 
 

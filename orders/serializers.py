@@ -117,6 +117,11 @@ class AllocationSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
 
 
+class InboundCoverSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(help_text="Backordered units promised inbound will cover")
+    expected_date = serializers.DateField(allow_null=True, help_text="When the whole backorder is covered")
+
+
 class OrderLineSerializer(serializers.Serializer):
     product_id = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -127,6 +132,9 @@ class OrderLineSerializer(serializers.Serializer):
     reservation_id = serializers.CharField(allow_null=True, help_text="The reservation holding this line's "
                                            "allocated units (GET reservations/{reservationId})")
     allocations = AllocationSerializer(many=True)
+    inbound = InboundCoverSerializer(required=False, allow_null=True, help_text=(
+        "Detail and creation answers only: for a backordered line, the promised purchase order inbound that "
+        "will serve it (null without a backorder)"))
 
 
 class ShipmentLineSerializer(serializers.Serializer):
@@ -223,6 +231,14 @@ class RecallOutSerializer(serializers.Serializer):
     retail_partners = RecallNoticeSerializer(many=True)
 
 
+class DerivedRecallSerializer(RecallOutSerializer):
+    recalled_because_of = serializers.DictField(help_text="The lot whose recall recalled this batch")
+
+
+class RecallResultSerializer(RecallOutSerializer):
+    derived_recalls = DerivedRecallSerializer(many=True, help_text="The recalls of batches made from this lot")
+
+
 class RecallListSerializer(serializers.Serializer):
     results = RecallOutSerializer(many=True)
 
@@ -239,3 +255,10 @@ class TraceSerializer(serializers.Serializer):
     shipments = serializers.ListField(child=serializers.DictField())
     returns = serializers.ListField(child=serializers.DictField())
     recalls = RecallOutSerializer(many=True)
+    forward = serializers.DictField(help_text=(
+        "Through production: `batches` made from this lot at any depth (each with `madeFrom`, the units of "
+        "this lineage used, its `productionRunId` and `shippedQuantity`) and `retailPartners` that received "
+        "them, with `shippedQuantity` and the quantity per batch (a retailer sees only its own)"))
+    backward = serializers.DictField(help_text=(
+        "`productionRunId` that made this batch and `lots` it was made from (depth 1) and what those were made "
+        "from (depth 2+), with the units used"))

@@ -2,13 +2,15 @@ from django.urls import path
 
 from inventory import api as inventory_api
 from orders import api, services
+from orders.purchasing.selectors import inbound_due
 
 urlpatterns = [
     # Stock movements, with the orders app's table: a reservation naming an order allocates its remainder.
     path("inventory/transactions", inventory_api.TransactionListApi.as_view(movements=services.MOVEMENTS),
          name="transaction-list"),
     path("inventory/<str:supplierId>/<str:productId>",
-         inventory_api.InventoryItemApi.as_view(movements=services.MOVEMENTS), name="inventory-item"),
+         inventory_api.InventoryItemApi.as_view(movements=services.MOVEMENTS, inbound_due=inbound_due),
+         name="inventory-item"),
     path("orders", api.OrderListApi.as_view(), name="order-list"),
     path("orders/<str:orderId>", api.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<str:orderId>/cancel", api.OrderCancelApi.as_view(), name="order-cancel"),

@@ -84,7 +84,8 @@ def role_permissions(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[st
         if p.codename == CHANGE_STOCK_CODENAME or (action in ("add", "change")
                                                     and p.content_type.model not in _NEVER_EDITED):
             manager.append(p)
-    manager += [p for p in of("orders") if p.codename.startswith("change_")]
+    # Orders, and the triage of discrepancies between partners (orders.feedback).
+    manager += [p for p in of("orders") + of("feedback") if p.codename.startswith("change_")]
     clerk = [p for p in views if p.content_type.app_label == "orders"
              or (p.content_type.app_label, p.content_type.model) in _CLERK_READS]
     clerk += [p for p in of("orders") if p.codename.startswith("change_") and "return" in p.content_type.model]

@@ -35,7 +35,7 @@ def auditor(sandbox):
 def test_every_app_model_is_registered_in_the_admin(db):
     from django.apps import apps
 
-    ours = [m for label in ("partners", "inventory", "orders", "webhooks", "api")
+    ours = [m for label in ("partners", "inventory", "orders", "feedback", "webhooks", "api")
             for m in apps.get_app_config(label).get_models()]
     missing = [m.__name__ for m in ours if not admin.site.is_registered(m)]
     assert missing == []

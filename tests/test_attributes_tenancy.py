@@ -71,7 +71,7 @@ def _get_answers(the_world, caller: str) -> list[tuple[str, bytes]]:
             continue
         entry = ROUTES[route]
         url = fill(route, entry.args(the_world) if callable(entry.args) else (entry.args or {}))
-        url += "?after=0&limit=500" if route == "events" else ""
+        url += "?after=0&limit=500" if route == "events" else (f"?{entry.query}" if entry.query else "")
         response = the_world.callers[caller].get(url)
         assert response.status_code == 200, (caller, url, response.content[:300])
         answers.append((url, response.content))

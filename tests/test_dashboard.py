@@ -21,8 +21,9 @@ from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
 DASHBOARD = "/admin/dashboard/"
 # Session + user, then one query per figure: expiring per week, ledger per day, stock
 # alerts, batch health, recalls, open returns, and for webhooks deliveries, attempts per
-# hour and endpoints in trouble.
-QUERIES = 11
+# hour and endpoints in trouble; and the partner scorecards (orders.feedback.scorecards: four
+# per side, suppliers and retailers).
+QUERIES = 11 + 8
 
 
 @pytest.fixture

@@ -115,11 +115,8 @@ def test_the_portable_statistics_equal_the_postgresql_query(db):
     today = now.astimezone(UTC).date()
     beta = forecasting.decay()
     with connection.cursor() as cursor:
-        cursor.execute(forecasting._sql(forecasting._STATS_SQL), {
-            "today": today, "today_start": forecasting._day_start(today),
-            "start": forecasting._day_start(today - timedelta(days=forecasting.WINDOW_DAYS)),
-            "types": list(forecasting.DEMAND_TYPES), "beta": beta, "now": now, "window": forecasting.WINDOW_DAYS,
-            "all": True, "items": []})
+        cursor.execute(forecasting._sql(forecasting._STATS_SQL), forecasting._stats_params(
+            today=today, now=now, beta=beta, item_ids=None, provided={}))
         expected = sorted(cursor.fetchall())
     actual = sorted(forecasting._stats_rows_portable(today=today, now=now, beta=beta, item_ids=None))
     assert len(actual) == len(expected) == 3

@@ -168,11 +168,8 @@ def test_the_postgresql_query_marks_the_same_promotion_days_as_the_portable_path
     now = timezone.now().replace(microsecond=0)
     today = now.astimezone(UTC).date()
     with connection.cursor() as cursor:
-        cursor.execute(forecasting._sql(forecasting._STATS_SQL), {
-            "today": today, "today_start": forecasting._day_start(today),
-            "start": forecasting._day_start(today - timedelta(days=forecasting.WINDOW_DAYS)),
-            "types": list(forecasting.DEMAND_TYPES), "beta": 1.0, "now": now, "window": forecasting.WINDOW_DAYS,
-            "all": False, "items": [promoted_item.pk]})
+        cursor.execute(forecasting._sql(forecasting._STATS_SQL), forecasting._stats_params(
+            today=today, now=now, beta=1.0, item_ids=[promoted_item.pk], provided={}))
         (sql_row,) = cursor.fetchall()
     (portable_row,) = forecasting._stats_rows_portable(today=today, now=now, beta=1.0, item_ids=[promoted_item.pk])
     assert [float(v) for v in sql_row[1:3]] == [float(v) for v in portable_row[1:3]] == [40.0, 410.0]

@@ -65,6 +65,8 @@ class Route:
     bodies: dict = field(default_factory=dict)
     expect: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
+    # A query string the route needs to answer at all (e.g. the FSMA sheet's lotCode).
+    query: str = ""
     # Non-DRF views state their methods and scopes here.
     scopes: dict | None = None
     allowed_kinds: dict | None = None
@@ -84,6 +86,17 @@ def _x12_850(n: int) -> str:
 
 def _w(name):
     return lambda world: world.ids[name]
+
+
+def _in_days(days: int) -> str:
+    return str(date.today() + timedelta(days=days))
+
+
+def _run_body(supplier: str, warehouse: str, input_sku: str, input_batch: str, output_sku: str, output_batch: str):
+    return {"supplierId": supplier, "warehouseLocation": warehouse,
+            "inputs": [{"productId": input_sku, "batchNumber": input_batch, "quantity": 1}],
+            "output": {"productId": output_sku, "batchNumber": output_batch, "quantity": 1,
+                       "expirationDate": "2030-01-01T00:00:00Z"}}
 
 
 ROUTES: dict[str, Route] = {
@@ -171,6 +184,34 @@ ROUTES: dict[str, Route] = {
     "returns/<str:returnId>/receive": Route(
         args=lambda w: {"returnId": w.ids["return"]}, visible=SUP123_ONLY,
         bodies={"POST": lambda w: {"lines": [{"lineId": w.ids["return_line"], "disposition": "writeOff"}]}}),
+    # --- feedback: receipts, discrepancies, stock reports, scorecards ------------------------------
+    "shipments/<str:shipmentId>/receipt": Route(
+        args=lambda w: {"shipmentId": w.ids["shipment"]}, visible=SUP123_PARTIES,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "batchNumber": w.ids["batch"],
+                                              "receivedQuantity": 4}]}}),
+    "discrepancies": Route(bodies={"POST": lambda w: {"kind": "delay", "orderId": w.ids["order"],
+                                                      "description": "matrix"}}),
+    "discrepancies/<str:discrepancyId>": Route(args=lambda w: {"discrepancyId": w.ids["discrepancy"]},
+                                               visible=SUP123_PARTIES),
+    "discrepancies/<str:discrepancyId>/messages": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"body": "matrix"}}),
+    "discrepancies/<str:discrepancyId>/acknowledge": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES, bodies={"POST": {}}),
+    "discrepancies/<str:discrepancyId>/resolve": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"resolution": "noAction", "note": "matrix"}}),
+    "discrepancies/<str:discrepancyId>/reject": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"note": "matrix"}}),
+    "discrepancies/<str:discrepancyId>/reopen": Route(
+        args=lambda w: {"discrepancyId": w.ids["discrepancy"]}, visible=SUP123_PARTIES,
+        bodies={"POST": {"note": "matrix"}}),
+    "retailPartners/<str:retailPartnerId>/stockReports": Route(
+        args={"retailPartnerId": "RETAIL456"}, visible=frozenset({RETAILER}),
+        bodies={"POST": lambda w: {"date": str(date.today()), "lines": [{"productId": "HOTSAUCE789",
+                                                                          "onHand": 3}]}}),
+    "analytics/scorecards": Route(),
     # --- GS1 and EDI (orders.edi, inventory.gs1) -----------------------------------------------------
     "inventory/<str:supplierId>/scan": Route(
         args={"supplierId": "SUP123"}, visible={"POST": SUP123_ONLY},
@@ -192,6 +233,41 @@ ROUTES: dict[str, Route] = {
         expect={("POST", OTHER_SUPPLIER): {400, 404}, ("POST", UNRELATED): {400, 404}}),
     "edi/documents/<str:documentId>": Route(args=lambda w: {"documentId": w.ids["edi_document"]},
                                              visible=SUP123_PARTIES),
+    # --- the supply side (docs/supply.md) -----------------------------------------------------------
+    "purchaseOrders": Route(
+        bodies={"POST": lambda w: {"supplierId": "SUP123", "lines": [
+            {"productId": "HOTSAUCE789", "quantity": 24, "casePack": 12, "requestedDate": _in_days(7)}]}}),
+    "purchaseOrders/<str:purchaseOrderId>": Route(args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]},
+                                                  visible=SUP123_ONLY),
+    "purchaseOrders/<str:purchaseOrderId>/submit": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY, bodies={"POST": {}}),
+    "purchaseOrders/<str:purchaseOrderId>/acknowledge": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "promisedDate": _in_days(5)}]}}),
+    "purchaseOrders/<str:purchaseOrderId>/ship": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "batchNumber": f"MXASN{w.n()}",
+                                              "quantity": 12, "expirationDate": "2030-01-01T00:00:00Z"}]}}),
+    "purchaseOrders/<str:purchaseOrderId>/receive": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY,
+        bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "batchNumber": f"MXIN{w.n()}",
+                                              "receivedQuantity": 12, "expirationDate": "2030-01-01T00:00:00Z"}]}}),
+    "purchaseOrders/<str:purchaseOrderId>/cancel": Route(
+        args=lambda w: {"purchaseOrderId": w.ids["purchase_order"]}, visible=SUP123_ONLY, bodies={"POST": {}}),
+    "productionRuns": Route(
+        visible={"POST": SUP123_ONLY},
+        bodies={"POST": lambda w: _run_body("SUP123", "Warehouse_A", "HOTSAUCE789", "BATCH202406", "HOTSAUCE101",
+                                            f"MXRUN{w.n()}")}),
+    "productionRuns/<str:productionRunId>": Route(args=lambda w: {"productionRunId": w.ids["production_run"]},
+                                                  visible=SUP123_ONLY),
+    # The records each firm keeps: another supplier gets an empty sheet (tests/test_supply_genealogy.py).
+    "traceability/fsma204": Route(query="lotCode=BATCH202406"),
+    "demandHistory": Route(visible=SUP123_ONLY, bodies={"POST": lambda w: {
+        "supplierId": "SUP123", "productId": "HOTSAUCE789", "days": [{"date": _in_days(-1), "quantity": 5}]}}),
+    "replenishmentPolicies/<str:supplierId>/<str:productId>": Route(
+        args={"supplierId": "SUP123", "productId": "HOTSAUCE789"}, visible=SUP123_ONLY,
+        bodies={"PUT": {"leadTimeDays": 7, "leadTimeStdDevDays": 1, "serviceLevel": 0.95, "minimumOrderQuantity": 1,
+                        "casePack": 1, "reviewPeriodDays": 7}}),
     # --- events and webhooks (subscriptions belong to the partner that made them) ----------------
     "events": Route(),
     "events/stream": Route(scopes={"GET": "events:read"}, stream=True),
@@ -324,6 +400,29 @@ def _world_attributes_and_promotions(world: World, callers: dict, routes: dict) 
                 "endDate": str(date.today() + timedelta(days=3))}, key=_key()), "a promotion")["promotionId"]
 
 
+def _supply_side(world: World, routes: dict) -> None:
+    """One acknowledged purchase order and one production run per supplier (docs/supply.md)."""
+    callers = world.callers
+    owner, other = callers[OWNER], callers[OTHER_SUPPLIER]
+    if "purchaseOrders" in routes:
+        # One acknowledged purchase order per supplier, each its own vendor and receiver.
+        for who, supplier, sku, name in ((owner, "SUP123", "HOTSAUCE789", "purchase_order"),
+                                         (other, "SUP400", "HOTSAUCE106", "purchase_order_foreign")):
+            po = _ok(callers[BRAND].post("/api/v1/purchaseOrders", {"supplierId": supplier, "lines": [
+                {"productId": sku, "quantity": 24, "casePack": 12, "requestedDate": _in_days(7)}]}, key=_key()),
+                "a purchase order")
+            world.ids[name] = po["purchaseOrderId"]
+            _ok(who.post(f"/api/v1/purchaseOrders/{po['purchaseOrderId']}/acknowledge", {"lines": [
+                {"productId": sku, "promisedDate": _in_days(5)}]}, key=_key()), "an acknowledgement")
+    if "productionRuns" in routes:
+        for who, args, name in ((owner, ("SUP123", "Warehouse_A", "HOTSAUCE789", "BATCH202406", "HOTSAUCE101",
+                                         "MXRUN0"), "production_run"),
+                                (other, ("SUP400", "WH_BAYOU", "HOTSAUCE106", "BY106-01", "HOTSAUCE107", "MXRUNF"),
+                                 "production_run_foreign")):
+            world.ids[name] = _ok(who.post("/api/v1/productionRuns", _run_body(*args), key=_key()),
+                                  "a production run")["productionRunId"]
+
+
 @pytest.fixture
 def world(sandbox, make_caller, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
@@ -369,6 +468,14 @@ def world(sandbox, make_caller, settings):
                  "reason": "damaged"}]}, key=_key()), "a return")
             world.ids["return" + suffix] = ret["returnId"]
             world.ids["return_line" + suffix] = ret["lines"][0]["lineId"]
+            if "discrepancies" in routes:
+                # Counted after the carrier's delivery (3 of 4: a shortage), and a delay reported.
+                _ok(who.post(f"/api/v1/shipments/{shipment['shipmentId']}/receipt", {"lines": [
+                    {"productId": sku, "batchNumber": world.ids["batch" + suffix], "receivedQuantity": 3}]},
+                    key=_key()), "a receipt")
+                world.ids["discrepancy" + suffix] = _ok(who.post("/api/v1/discrepancies", {
+                    "kind": "delay", "orderId": order["orderId"], "description": "matrix"}, key=_key()),
+                    "a discrepancy")["discrepancyId"]
     if "edi/documents/<str:documentId>" in routes:
         from inventory.models import Product
         from orders.edi.models import EdiDocument
@@ -388,6 +495,7 @@ def world(sandbox, make_caller, settings):
             _ok(who.post(f"/api/v1/retailPartners/{code}/sellThrough", {
                 "date": str(date.today() - timedelta(days=2)),
                 "lines": [{"productId": sku, "unitsSold": 5, "onHand": 20}]}, key=_key()), "a sell-through report")
+    _supply_side(world, routes)
     if "alerts" in routes:
         from inventory.models import InventoryItem, RestockAlert
 
@@ -508,6 +616,8 @@ def test_tenancy_matrix(route, method, world):
     for name, value in args.items():
         url = url.replace(f"<{[p for p in route.split('/') if p.endswith(f':{name}>')][0].strip('<>')}>", str(value))
     assert "<" not in url, f"unfilled path argument in {url}: fix ROUTES[{route!r}].args"
+    if entry.query:
+        url += "?" + entry.query
     body = entry.bodies.get(method)
     secrets = world.ids.get("secrets", []) + [c.creds["clientSecret"] for c in world.callers.values()]
     failures = []

@@ -16,6 +16,17 @@ EVENT_TYPES: tuple[str, ...] = (
     "return.created",
     "return.processed",
     "alert.restock",
+    "discrepancy.opened",
+    "discrepancy.updated",
+    "discrepancy.resolved",
+    # The supply side (docs/supply.md): to the brand and the suppliers a purchase order names.
+    "purchaseOrder.created",
+    "purchaseOrder.submitted",
+    "purchaseOrder.acknowledged",
+    "purchaseOrder.shipped",
+    "purchaseOrder.received",
+    "purchaseOrder.cancelled",
+    "productionRun.completed",
     "webhook.test",
     # Staff only (no partner audience): an endpoint was switched off after failing for days.
     "webhook.endpoint_disabled",

@@ -57,7 +57,7 @@ _DESCRIPTIONS = {
 # POSTs to these end a path with a verb: they act on an existing resource (200), they do not
 # create one (201).
 ACTION_SEGMENTS = frozenset({"cancel", "deliver", "receive", "recall", "acknowledge", "rotateSecret", "test",
-                             "recover"})
+                             "recover", "resolve", "reject", "reopen", "submit", "ship"})
 
 
 def _defines_get_queryset(view) -> bool:

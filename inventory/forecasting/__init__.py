@@ -27,12 +27,21 @@ from inventory.forecasting.formulas import (
     stockout_date,
     suggested_order_quantity,
 )
-from inventory.forecasting.run import _STATS_SQL, RunResult, _sql, _stats_rows_portable, forecasts_recompute
+from inventory.forecasting.run import (
+    _STATS_SQL,
+    RunResult,
+    _sql,
+    _stats_params,
+    _stats_rows_portable,
+    forecasts_recompute,
+)
+from inventory.forecasting.sources import backorders_provider_set
 
 __all__ = [
     "DEMAND_TYPES", "HALF_LIFE_DAYS", "WINDOW_DAYS", "DemandStats", "Policy", "RunResult", "_STATS_SQL",
-    "_day_start", "_sql", "_stats_rows_portable", "alert_acknowledge", "alert_view", "batches_expiring_notify",
-    "days_of_cover", "decay", "demand_stats", "forecast_numbers", "forecast_refresh", "forecast_view",
-    "forecasts_recompute", "reorder_point", "replenishment_policy_set", "safety_stock", "sell_through_report",
-    "service_level_z", "stockout_date", "suggested_order_quantity",
+    "_day_start", "_sql", "_stats_params", "_stats_rows_portable", "alert_acknowledge", "alert_view",
+    "backorders_provider_set", "batches_expiring_notify", "days_of_cover", "decay", "demand_stats",
+    "forecast_numbers", "forecast_refresh", "forecast_view", "forecasts_recompute", "reorder_point",
+    "replenishment_policy_set", "safety_stock", "sell_through_report", "service_level_z", "stockout_date",
+    "suggested_order_quantity",
 ]

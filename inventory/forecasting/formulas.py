@@ -24,8 +24,10 @@ from inventory.models import (
 WINDOW_DAYS: int = getattr(settings, "FORECAST_WINDOW_DAYS", 90)
 #: Half-life of a day's weight in the exponentially weighted average.
 HALF_LIFE_DAYS: float = getattr(settings, "FORECAST_HALF_LIFE_DAYS", 21.0)
-#: Ledger movement types that are demand: units leaving to a customer.
-DEMAND_TYPES = (InventoryTransaction.Type.SHIPMENT, InventoryTransaction.Type.SALE)
+#: Ledger movement types that are demand: units leaving to a customer, and ingredients and packaging
+#: consumed by production (the demand of the items a co-packer buys).
+DEMAND_TYPES = (InventoryTransaction.Type.SHIPMENT, InventoryTransaction.Type.SALE,
+                InventoryTransaction.Type.CONSUME)
 
 _DEFAULTS = {f.name: f.default for f in ReplenishmentPolicy._meta.concrete_fields
              if f.name in ("lead_time_days", "lead_time_std_dev_days", "service_level", "minimum_order_quantity",
@@ -127,13 +129,15 @@ def stockout_date(*, available: int, demand: float, today: date) -> date | None:
 
 
 def suggested_order_quantity(*, available: int, reorder_point: float, demand: float, review_period_days: int,
-                             minimum_order_quantity: int, case_pack: int) -> int:
+                             minimum_order_quantity: int, case_pack: int, backordered: int = 0) -> int:
     """Units to order now: enough to get back up to the reorder point plus one review period of
-    demand, at least the MOQ, rounded up to whole cases; 0 while available is at or above the
-    reorder point."""
-    if demand <= 0 or available >= reorder_point:
+    demand, at least the MOQ, rounded up to whole cases; 0 while the inventory position (available
+    minus what open orders still wait for) is at or above the reorder point. Backorders need no
+    demand history: 85 units waiting with none available is an order of at least 85."""
+    position = available - max(backordered, 0)
+    if position >= reorder_point or (demand <= 0 and backordered <= 0):
         return 0
-    needed = reorder_point + demand * review_period_days - available
+    needed = reorder_point + demand * review_period_days - position
     quantity = max(math.ceil(needed - 1e-9), minimum_order_quantity, 1)
     case = max(case_pack, 1)
     return math.ceil(quantity / case) * case
@@ -194,6 +198,7 @@ def forecast_view(*, item: InventoryItem, forecast: Forecast | None, policy: Rep
         d, sd, safety, rop = 0.0, 0.0, numbers["safety_stock"], numbers["reorder_point"]
         computed_at = now
     today = now.astimezone(UTC).date()
+    backordered = forecast.backordered_quantity if forecast is not None else 0
     cover = days_of_cover(available=available, demand=d)
     stockout = stockout_date(available=available, demand=d, today=today)
     return {
@@ -212,7 +217,8 @@ def forecast_view(*, item: InventoryItem, forecast: Forecast | None, policy: Rep
         "predicted_stockout_date": stockout.isoformat() if stockout else None,
         "suggested_order_quantity": suggested_order_quantity(
             available=available, reorder_point=rop, demand=d, review_period_days=used.review_period_days,
-            minimum_order_quantity=used.minimum_order_quantity, case_pack=used.case_pack),
+            minimum_order_quantity=used.minimum_order_quantity, case_pack=used.case_pack, backordered=backordered),
+        "backordered_quantity": backordered,
         "minimum_order_quantity": used.minimum_order_quantity,
         "case_pack": used.case_pack,
         "review_period_days": used.review_period_days,

@@ -14,6 +14,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Va
 from django.db.models.functions import Abs, Greatest, TruncDate
 from django.utils import timezone
 
+from inventory.forecasting import sources
 from inventory.forecasting.alerts import alert_view
 from inventory.forecasting.common import _day_start, _table
 from inventory.forecasting.expiring import batches_expiring_notify
@@ -34,9 +35,11 @@ from inventory.models import (
     InventoryTransaction,
     ReplenishmentPolicy,
     RestockAlert,
+    SellThroughReport,
     StockLot,
 )
 from inventory.promotions.models import Promotion
+from inventory.replenishment.models import DemandHistory, SellThroughSignal
 from inventory.selectors import item_available_subquery, item_totals, shelf_life_cutoff
 from partners.models import TradingRelationship
 from webhooks.services import event_emit
@@ -54,9 +57,13 @@ from webhooks.services import event_emit
 # not over yet. An item's history starts at its first ledger row, so a young item's
 # average is not diluted by days before it existed: one pass over the window's rows finds
 # both the outflows and the oldest day seen, and an index probe on (supplier, product,
-# created_at) tells whether the item has rows older than the window (full window then).
+# created_at) finds the item's first ledger row (older than the window: full window then).
 # A demand row's units are its on-hand decrease; a row imported without a delta counts by
 # its quantity (the services always write both, equal).
+# Beyond the ledger (``sources``): imported history fills the days before the first ledger
+# row; a retailer whose sell-through is its demand signal counts by its reports from the
+# signal's day, and its shipments from then on count zero; the orders app's backorders come
+# in as three arrays (item, age, units).
 # Promotion days (``promo``: a day on which a retail partner trading with the item's supplier
 # ran the product on promotion) are summed apart (s1p, s2p) and listed by age, so the baseline
 # leaves them out (``formulas.baseline_demand_stats``); ``_stats_rows_portable`` repeats the rule.
@@ -70,15 +77,43 @@ WITH promo AS (
                                        LEAST(pr.end_date, %(today)s::date - 1), interval '1 day') AS d(day)
     WHERE pr.end_date >= (%(start)s AT TIME ZONE 'UTC')::date AND pr.start_date < %(today)s::date
       AND (%(all)s OR i.id = ANY(%(items)s))
-), daily AS (
+), ledger_days AS (
     SELECT t.item_id, (%(today)s::date - (t.created_at AT TIME ZONE 'UTC')::date) AS age,
            SUM(CASE WHEN NOT t.type = ANY(%(types)s) THEN 0
+                    WHEN sig.retail_partner_id IS NOT NULL THEN 0
                     WHEN t.on_hand_delta <> 0 THEN GREATEST(-t.on_hand_delta, 0)
                     ELSE ABS(t.quantity) END) AS units
     FROM {ledger} t
+    LEFT JOIN {signal} sig ON sig.retail_partner_id = t.retail_partner_id AND sig.supplier_id = t.supplier_id
+                          AND (t.created_at AT TIME ZONE 'UTC')::date >= sig.effective_from
     WHERE t.created_at >= %(start)s AND t.created_at < %(today_start)s
       AND (%(all)s OR t.item_id = ANY(%(items)s))
     GROUP BY 1, 2
+), scope AS (
+    SELECT i.id, i.supplier_id, i.product_id,
+           (SELECT MIN(o.created_at) FROM {ledger} o
+            WHERE o.supplier_id = i.supplier_id AND o.product_id = i.product_id) AS live_from
+    FROM {item} i
+    WHERE %(all)s OR i.id = ANY(%(items)s)
+), history_days AS (
+    SELECT s.id AS item_id, (%(today)s::date - h.date) AS age, h.quantity AS units
+    FROM {history} h JOIN scope s ON s.supplier_id = h.supplier_id AND s.product_id = h.product_id
+    WHERE h.date >= %(start_day)s AND h.date < %(today)s
+      AND (s.live_from IS NULL OR h.date < (s.live_from AT TIME ZONE 'UTC')::date)
+), sell_through_days AS (
+    SELECT s.id AS item_id, (%(today)s::date - r.date) AS age, r.units_sold AS units
+    FROM {sell_through} r
+    JOIN {signal} sig ON sig.retail_partner_id = r.retail_partner_id AND r.date >= sig.effective_from
+    JOIN scope s ON s.supplier_id = sig.supplier_id AND s.product_id = r.product_id
+    WHERE r.date >= %(start_day)s AND r.date < %(today)s
+), daily AS (
+    SELECT item_id, age, SUM(units) AS units FROM (
+        SELECT item_id, age, units FROM ledger_days
+        UNION ALL SELECT item_id, age, units FROM history_days
+        UNION ALL SELECT item_id, age, units FROM sell_through_days
+        UNION ALL SELECT * FROM unnest(%(p_item)s::bigint[], %(p_age)s::int[], %(p_units)s::bigint[])
+    ) AS u(item_id, age, units)
+    GROUP BY item_id, age
 ), stats AS (
     SELECT d.item_id,
            SUM(CASE WHEN p.age IS NULL THEN power(%(beta)s, d.age - 1) * d.units ELSE 0 END) AS s1,
@@ -99,27 +134,27 @@ WITH promo AS (
     GROUP BY l.item_id
 )
 SELECT i.id, COALESCE(s.s1, 0), COALESCE(s.s2, 0),
-       CASE WHEN EXISTS (SELECT 1 FROM {ledger} o WHERE o.supplier_id = i.supplier_id
-                         AND o.product_id = i.product_id AND o.created_at < %(start)s) THEN %(window)s
+       CASE WHEN i.live_from < %(start)s
+              OR EXISTS (SELECT 1 FROM {history} h WHERE h.supplier_id = i.supplier_id
+                         AND h.product_id = i.product_id AND h.date < %(start_day)s) THEN %(window)s
             ELSE COALESCE(s.oldest, 0) END,
        COALESCE(a.available, 0), COALESCE(s.s1p, 0), COALESCE(s.s2p, 0), COALESCE(pa.ages, '{{}}'::int[]),
        p.lead_time_days, p.lead_time_std_dev_days, p.service_level, p.minimum_order_quantity, p.case_pack,
        p.review_period_days
-FROM {item} i
+FROM scope i
 LEFT JOIN stats s ON s.item_id = i.id
 LEFT JOIN promo_ages pa ON pa.item_id = i.id
 LEFT JOIN avail a ON a.item_id = i.id
 LEFT JOIN {policy} p ON p.supplier_id = i.supplier_id AND p.product_id = i.product_id
-WHERE %(all)s OR i.id = ANY(%(items)s)
 """
 
 _UPSERT_SQL = """
 INSERT INTO {forecast} (item_id, average_daily_demand, demand_std_dev, observed_days, lead_time_days,
     lead_time_std_dev_days, service_level, minimum_order_quantity, case_pack, review_period_days,
-    safety_stock, reorder_point, available_quantity, computed_at)
+    safety_stock, reorder_point, available_quantity, backordered_quantity, computed_at)
 SELECT u.*, %(now)s FROM unnest(%(item)s::bigint[], %(d)s::float8[], %(sd)s::float8[], %(n)s::int[],
     %(lt)s::float8[], %(ltsd)s::float8[], %(sl)s::float8[], %(moq)s::int[], %(case)s::int[], %(review)s::int[],
-    %(ss)s::float8[], %(rop)s::float8[], %(avail)s::int[]) AS u
+    %(ss)s::float8[], %(rop)s::float8[], %(avail)s::int[], %(back)s::int[]) AS u
 ON CONFLICT (item_id) DO UPDATE SET
     average_daily_demand = EXCLUDED.average_daily_demand, demand_std_dev = EXCLUDED.demand_std_dev,
     observed_days = EXCLUDED.observed_days, lead_time_days = EXCLUDED.lead_time_days,
@@ -127,13 +162,18 @@ ON CONFLICT (item_id) DO UPDATE SET
     minimum_order_quantity = EXCLUDED.minimum_order_quantity, case_pack = EXCLUDED.case_pack,
     review_period_days = EXCLUDED.review_period_days, safety_stock = EXCLUDED.safety_stock,
     reorder_point = EXCLUDED.reorder_point, available_quantity = EXCLUDED.available_quantity,
-    computed_at = EXCLUDED.computed_at
+    backordered_quantity = EXCLUDED.backordered_quantity, computed_at = EXCLUDED.computed_at
 """
 
 # The alert statements below are plain SQL that PostgreSQL and SQLite (3.35+: RETURNING,
 # ON CONFLICT) both run, so the alert rules have one implementation. The updates name the
 # forecast through ``item_id IN (...)`` rather than ``UPDATE ... FROM`` because SQLite
 # cannot qualify the RETURNING column of an aliased target.
+
+# An item needs stock when its available units are below its reorder point, and always
+# when open orders wait for it and nothing is available (a backorder needs no history).
+_NEEDS_STOCK = ("(f.available_quantity < f.reorder_point"
+                " OR (f.available_quantity <= 0 AND f.backordered_quantity > 0))")
 
 # ON CONFLICT DO NOTHING against the partial unique constraint: an item that already has
 # an open or acknowledged alert gets no second one, even if two runs overlap.
@@ -144,7 +184,7 @@ SELECT f.item_id, 'open',
        CASE WHEN f.available_quantity <= 0 THEN 'out_of_stock' ELSE 'low_stock' END,
        f.available_quantity, f.reorder_point, 0, %(now)s
 FROM {forecast} f
-WHERE f.available_quantity < f.reorder_point AND f.computed_at = %(now)s
+WHERE """ + _NEEDS_STOCK + """ AND f.computed_at = %(now)s
 ON CONFLICT DO NOTHING
 RETURNING id
 """
@@ -153,7 +193,7 @@ _RESOLVE_SQL = """
 UPDATE {alert} SET status = 'resolved', resolved_at = %(now)s
 WHERE status IN ('open', 'acknowledged')
   AND item_id IN (SELECT f.item_id FROM {forecast} f
-                  WHERE f.computed_at = %(now)s AND f.available_quantity >= f.reorder_point)
+                  WHERE f.computed_at = %(now)s AND NOT """ + _NEEDS_STOCK + """)
 RETURNING id
 """
 
@@ -181,8 +221,18 @@ class RunResult:
 def _sql(template: str) -> str:
     return template.format(ledger=_table(InventoryTransaction), lot=_table(StockLot), batch=_table(Batch),
                            item=_table(InventoryItem), policy=_table(ReplenishmentPolicy),
-                           forecast=_table(Forecast), alert=_table(RestockAlert), promotion=_table(Promotion),
-                           relationship=_table(TradingRelationship))
+                           forecast=_table(Forecast), alert=_table(RestockAlert), history=_table(DemandHistory),
+                           signal=_table(SellThroughSignal), sell_through=_table(SellThroughReport),
+                           promotion=_table(Promotion), relationship=_table(TradingRelationship))
+
+
+def _stats_params(*, today: date, now: datetime, beta: float, item_ids: list[int] | None,
+                  provided: dict[int, dict[int, int]]) -> dict:
+    """The parameters of ``_STATS_SQL``."""
+    start_day = today - timedelta(days=WINDOW_DAYS)
+    return {"today": today, "today_start": _day_start(today), "start": _day_start(start_day), "start_day": start_day,
+            "types": list(DEMAND_TYPES), "beta": beta, "now": now, "window": WINDOW_DAYS, "all": item_ids is None,
+            "items": list(item_ids or []), **sources.provided_arrays(provided)}
 
 
 def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | None = None) -> RunResult:
@@ -199,6 +249,7 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
     today = now.astimezone(UTC).date()
     beta = decay()
     postgres = connection.vendor == "postgresql"
+    provided, backordered = sources.backorders(today=today, item_ids=item_ids)
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres:
             if item_ids is None:
@@ -210,13 +261,11 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
             # The per-item-and-day aggregate spills to disk at the default 4 MB (10,000 items ×
             # 90 days); this transaction only.
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute(_sql(_STATS_SQL), {
-                "today": today, "today_start": _day_start(today),
-                "start": _day_start(today - timedelta(days=WINDOW_DAYS)), "types": list(DEMAND_TYPES), "beta": beta,
-                "now": now, "window": WINDOW_DAYS, "all": item_ids is None, "items": list(item_ids or [])})
+            cursor.execute(_sql(_STATS_SQL), _stats_params(today=today, now=now, beta=beta, item_ids=item_ids,
+                                                           provided=provided))
             rows = cursor.fetchall()
         else:
-            rows = _stats_rows_portable(today=today, now=now, beta=beta, item_ids=item_ids)
+            rows = _stats_rows_portable(today=today, now=now, beta=beta, item_ids=item_ids, provided=provided)
         columns: dict[str, list] = {name: [] for name in _FORECAST_COLUMNS}
         default = Policy.default()
         for item_id, s1, s2, n, available, s1p, s2p, promo_ages, *policy_row in rows:
@@ -232,7 +281,7 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
                                ("sl", policy.service_level), ("moq", policy.minimum_order_quantity),
                                ("case", policy.case_pack), ("review", policy.review_period_days),
                                ("ss", numbers["safety_stock"]), ("rop", numbers["reorder_point"]),
-                               ("avail", int(available))):
+                               ("avail", int(available)), ("back", backordered.get(item_id, 0))):
                 columns[key].append(value)
         if postgres:
             cursor.execute(_sql(_UPSERT_SQL), {**columns, "now": now})
@@ -259,7 +308,7 @@ _FORECAST_COLUMNS = {
     "item": "item_id", "d": "average_daily_demand", "sd": "demand_std_dev", "n": "observed_days",
     "lt": "lead_time_days", "ltsd": "lead_time_std_dev_days", "sl": "service_level",
     "moq": "minimum_order_quantity", "case": "case_pack", "review": "review_period_days", "ss": "safety_stock",
-    "rop": "reorder_point", "avail": "available_quantity",
+    "rop": "reorder_point", "avail": "available_quantity", "back": "backordered_quantity",
 }
 
 
@@ -284,41 +333,45 @@ def _promotion_ages(*, today: date, keys: dict[tuple[int, int], int]) -> dict[in
     return ages
 
 
-def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: list[int] | None) -> list[tuple]:
+def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: list[int] | None,
+                         provided: dict[int, dict[int, int]] | None = None) -> list[tuple]:
     """The rows of ``_STATS_SQL`` for databases without its PostgreSQL dialect (SQLite).
 
-    The same definitions in the ORM: one query for the items' available units and whether
-    they have history older than the window, one for the promotion days, the window's
-    ledger rows summed per item and UTC day in SQL with the decay weights applied here (a
-    few hundred thousand day rows at most, which the embedded database is not meant to
-    exceed), and one query for the policies.
+    The same definitions in the ORM: one query for the items' available units, one for their
+    first ledger days, the window's ledger rows summed per item, UTC day and retailer in SQL
+    (``sources`` rules out retailers whose sell-through is their demand), imported history and
+    chosen sell-through (``sources.portable_days``), the decay weights applied here (a few hundred
+    thousand day rows at most, which the embedded database is not meant to exceed), and one query
+    for the policies; promotion days (``_promotion_ages``) are summed apart as in ``_STATS_SQL``.
     """
-    start = _day_start(today - timedelta(days=WINDOW_DAYS))
-    ledger = InventoryTransaction.objects.filter(created_at__gte=start, created_at__lt=_day_start(today))
+    start_day = today - timedelta(days=WINDOW_DAYS)
+    ledger = InventoryTransaction.objects.filter(created_at__gte=_day_start(start_day),
+                                                 created_at__lt=_day_start(today))
     items = InventoryItem.objects.all()
     if item_ids is not None:
         ledger = ledger.filter(item_id__in=item_ids)
         items = items.filter(pk__in=item_ids)
-    older = InventoryTransaction.objects.filter(supplier_id=OuterRef("supplier_id"),
-                                                product_id=OuterRef("product_id"), created_at__lt=start)
-    item_rows = list(items.annotate(has_older=Exists(older), available=item_available_subquery(now))
-                     .order_by().values_list("pk", "supplier_id", "product_id", "has_older", "available"))
-    promo = _promotion_ages(today=today, keys={(row[1], row[2]): row[0] for row in item_rows})
+    item_rows = list(items.annotate(available=item_available_subquery(now)).order_by().values_list(
+        "pk", "supplier_id", "product_id", "available"))
+    supplier_of = {row[0]: row[1] for row in item_rows}
+    first_day = sources.live_from([row[0] for row in item_rows])
+    signal_by_retailer = sources.signals()
     units = Case(When(~Q(type__in=DEMAND_TYPES), then=Value(0)),
                  When(~Q(on_hand_delta=0), then=Greatest(-F("on_hand_delta"), Value(0))),
                  default=Abs("quantity"), output_field=IntegerField())
-    # item id -> [s1, s2, s1p, s2p, oldest age]
-    stats: dict[int, list] = {}
-    for item_id, day, total in (ledger.annotate(day=TruncDate("created_at", tzinfo=UTC)).order_by()
-                                .values("item_id", "day").annotate(units=Sum(units))
-                                .values_list("item_id", "day", "units")):
-        age = (today - day).days
-        weight = beta ** (age - 1)
-        sums = stats.setdefault(item_id, [0.0, 0.0, 0.0, 0.0, 0])
-        offset = 2 if age in promo.get(item_id, ()) else 0
-        sums[offset] += weight * total
-        sums[offset + 1] += weight * total * total
-        sums[4] = max(sums[4], age)
+    days = [(item_id, (today - day).days, 0 if sources.ledger_excluded(
+                signal_by_retailer, retailer_id, supplier_of.get(item_id), day) else total)
+            for item_id, day, retailer_id, total in (
+                ledger.annotate(day=TruncDate("created_at", tzinfo=UTC)).order_by()
+                .values("item_id", "day", "retail_partner_id").annotate(units=Sum(units))
+                .values_list("item_id", "day", "retail_partner_id", "units"))]
+    days += sources.portable_days(today=today, start_day=start_day, first_day=first_day,
+                                  items={(row[1], row[2]): row[0] for row in item_rows},
+                                  signal_by_retailer=signal_by_retailer)
+    days += [(item_id, age, n) for item_id, by_age in (provided or {}).items() for age, n in by_age.items()]
+    promo = _promotion_ages(today=today, keys={(row[1], row[2]): row[0] for row in item_rows})
+    stats = _weighted(days, beta, promo)
+    older = sources.history_older_than(start_day)
     policy_fields = ("lead_time_days", "lead_time_std_dev_days", "service_level", "minimum_order_quantity",
                      "case_pack", "review_period_days")
     policies = ReplenishmentPolicy.objects.all()
@@ -328,12 +381,30 @@ def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: l
     by_key = {(row[0], row[1]): row[2:] for row in
               policies.values_list("supplier_id", "product_id", *policy_fields)}
     rows = []
-    for item_id, supplier_id, product_id, has_older, available in item_rows:
+    for item_id, supplier_id, product_id, available in item_rows:
         s1, s2, s1p, s2p, oldest = stats.get(item_id, (0.0, 0.0, 0.0, 0.0, 0))
-        rows.append((item_id, s1, s2, WINDOW_DAYS if has_older else oldest, available, s1p, s2p,
+        full = (item_id in first_day and first_day[item_id] < start_day) or (supplier_id, product_id) in older
+        rows.append((item_id, s1, s2, WINDOW_DAYS if full else oldest, available, s1p, s2p,
                      sorted(promo.get(item_id, ())),
                      *by_key.get((supplier_id, product_id), (None,) * len(policy_fields))))
     return rows
+
+
+def _weighted(days: list[tuple[int, int, int]], beta: float, promo: dict[int, set[int]]) -> dict[int, list]:
+    """item -> [Σ w·x, Σ w·x², the same two over promotion days, oldest age] over (item, age, units)
+    rows, units summed per day first."""
+    per_day: dict[tuple[int, int], int] = {}
+    for item_id, age, units in days:
+        per_day[(item_id, age)] = per_day.get((item_id, age), 0) + units
+    stats: dict[int, list] = {}
+    for (item_id, age), total in per_day.items():
+        weight = beta ** (age - 1)
+        sums = stats.setdefault(item_id, [0.0, 0.0, 0.0, 0.0, 0])
+        offset = 2 if age in promo.get(item_id, ()) else 0
+        sums[offset] += weight * total
+        sums[offset + 1] += weight * total * total
+        sums[4] = max(sums[4], age)
+    return stats
 
 
 def _forecasts_upsert_portable(*, columns: dict[str, list], now: datetime) -> None:
@@ -379,7 +450,8 @@ def _emit_alert_events(*, opened: list[int], escalated: list[int], now: datetime
         data["suggested_order_quantity"] = suggested_order_quantity(
             available=forecast.available_quantity, reorder_point=forecast.reorder_point,
             demand=forecast.average_daily_demand, review_period_days=forecast.review_period_days,
-            minimum_order_quantity=forecast.minimum_order_quantity, case_pack=forecast.case_pack)
+            minimum_order_quantity=forecast.minimum_order_quantity, case_pack=forecast.case_pack,
+            backordered=forecast.backordered_quantity)
         data["average_daily_demand"] = round(forecast.average_daily_demand, 3)
         own = promisable[alert.item_id]
         stock_type = "inventory.out_of_stock" if alert.severity == RestockAlert.Severity.OUT_OF_STOCK \

@@ -40,6 +40,7 @@ from inventory.services.reservations import (
     reservation_release,
 )
 from inventory.services.work import Movement, holds_of, stock_work
+from inventory.traceability import services as traceability
 from partners.models import RetailPartner, Supplier
 from partners.principal import Principal
 
@@ -99,8 +100,13 @@ def _batch_for_receipt(*, supplier: Supplier, product: Product, batch_number: st
 def stock_receive(*, supplier: Supplier, product: Product, quantity: int, actor: Principal | None,
                   batch_number: str | None = None, warehouse_code: str | None = None,
                   expiration_date: datetime | None = None, production_date: date | None = None, reason: str = "",
-                  reference: str = "", idempotency_key: str = "") -> MovementResult:
-    """Inbound goods: the lot (and the batch, when new) is created on the way."""
+                  reference: str = "", idempotency_key: str = "",
+                  trace: traceability.ReceivingContext | None = None) -> MovementResult:
+    """Inbound goods: the lot (and the batch, when new) is created on the way.
+
+    ``trace``: what the receiver knows of the lot's origin (a purchase order receipt passes its
+    vendor and documents) for the FSMA 204 receiving record.
+    """
     _positive(quantity)
     warehouse = warehouse_resolve(supplier, warehouse_code)
     batch = _batch_for_receipt(supplier=supplier, product=product, batch_number=batch_number,
@@ -111,6 +117,10 @@ def stock_receive(*, supplier: Supplier, product: Product, quantity: int, actor:
                                  idempotency_key=idempotency_key)
         lot = lot_ensure(item=item, lots=lots, warehouse=warehouse, batch=batch)
         movement.change(lot, quantity=quantity, on_hand=quantity)
+        # Supply-side hook (issue 18): every receipt is an FSMA 204 receiving event, recorded as it happens.
+        traceability.cte_receiving_record(supplier=supplier, warehouse=warehouse, batch=batch, product=product,
+                                          quantity=quantity, occurred_at=work.now, movement_id=movement.id,
+                                          reference=reference, context=trace)
     return _result(movement, lots, [(lot, quantity)])
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
+from django.db import transaction
 from django.utils import timezone
 
 from hotsauce import metrics
 from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory import services as stock
 from inventory.models import InventoryItem, Product
+from inventory.tasks import forecasts_refresh_enqueue
 from orders.models import Order, OrderLine
 from orders.services.common import (
     CANCELLABLE,
@@ -87,6 +90,10 @@ def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: li
         Order.objects.filter(pk=order.pk).update(status=order.status)
         metrics.order_status_changed("new", order.status)
         order.view = order_emit(order, "order.created")
+        # Supply-side hook (issue 18): an item an order now waits for gets its restock alert at once.
+        waiting = [item_by_product[line.product_id] for line in created if line.allocated_quantity < line.quantity]
+        if waiting:
+            transaction.on_commit(partial(forecasts_refresh_enqueue, waiting))
     return order
 
 

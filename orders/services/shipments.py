@@ -26,6 +26,7 @@ from orders.services.common import (
     order_touch,
     status_refresh,
 )
+from orders.services.fsma import shipment_trace_record
 from partners.principal import Principal
 from webhooks.services import event_emit
 
@@ -115,6 +116,8 @@ def shipment_create(*, order: Order, carrier: str = "", tracking_number: str = "
                                            created_by=client_of(actor))
         code_assign(shipment, "SHP")
         _consume(work, locked, order, shipment, plan)
+        # Supply-side hook (issue 18): the FSMA 204 shipping record of every lot that left.
+        shipment_trace_record(order=order, shipment=shipment, plan=plan, occurred_at=work.now)
         status_refresh(order)
         edi.shipment_paperwork_issue(shipment=shipment, packages=packages, actor=actor)  # SSCC packages and the 856
         _shipment_emit(order, shipment, "shipment.created")

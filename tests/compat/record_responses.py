@@ -64,9 +64,10 @@ def record(world) -> list[dict]:  # noqa: F811  (the fixture, passed in)
         for caller in CALLERS:
             if expected(route, "GET", caller, scope, view_allowed_kinds(route, callback)) != {200}:
                 continue
-            query = "?after=0&limit=50" if route == "events" else ""
-            if _is_page(world.callers[caller].get(url)):
-                query = f"?limit={LIST_LIMIT}"
+            needed = getattr(entry, "query", "")  # a query string the route needs to answer at all
+            query = "?after=0&limit=50" if route == "events" else (f"?{needed}" if needed else "")
+            if _is_page(world.callers[caller].get(url + query)):
+                query = f"?{needed}&limit={LIST_LIMIT}" if needed else f"?limit={LIST_LIMIT}"
             response = world.callers[caller].get(url + query)
             assert response.status_code == 200, (caller, url, response.content[:300])
             if not response["Content-Type"].startswith("application/json"):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0003_reservations'),
+        ('inventory', '0004_supply_side'),
     ]
 
     operations = [
