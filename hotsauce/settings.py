@@ -65,7 +65,9 @@ INSTALLED_APPS = [
     "django_prometheus",
     "hotsauce.api",
     "partners",
+    "partners.attributes",
     "inventory",
+    "inventory.promotions",
     "inventory.production",
     "inventory.traceability",
     "inventory.replenishment",
@@ -266,6 +268,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
     "JSON_UNDERSCOREIZE": {"no_underscore_before_number": True},
 }
+# Attribute keys are the brand's own camelCase names: the parser must not turn
+# "limitedEdition" into "limited_edition" inside an ``attributes`` object.
+JSON_CAMEL_CASE = {"JSON_UNDERSCOREIZE": {"ignore_fields": ("attributes",)}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hot sauce inventory sync API",

@@ -7,7 +7,9 @@ from partners import oauth_views
 
 api_v1 = [
     path("", include("partners.urls")),
+    path("", include("partners.attributes.urls")),
     path("", include("inventory.urls")),
+    path("", include("inventory.promotions.urls")),
     path("", include("orders.urls")),
     path("", include("orders.feedback.urls")),
     path("", include("orders.edi.urls")),

@@ -47,6 +47,7 @@ from inventory.models import (
 )
 from inventory.selectors import available_units, lot_quantities
 from inventory.services import gtin_validate
+from partners.attributes.admin import AttributesAdminMixin, attributes_html
 
 LEDGER_INLINE_ROWS = 100
 
@@ -83,7 +84,8 @@ def days_left_badge(expiration_date) -> str:
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AttributesAdminMixin, admin.ModelAdmin):
+    attributes_resource = "product"
     list_display = ("sku", "name", "gtin", "kind", "flavor", "heat_level_shu", "bottle_size_ml",
                     "expiry_warning_days")
     list_filter = ("kind",)
@@ -194,7 +196,7 @@ class BatchAdmin(admin.ModelAdmin):
     list_select_related = ("product", "supplier")
     readonly_fields = ("product", "supplier", "batch_number", "production_date", "expiration_date", "days_left",
                        "status", "status_reason", "status_changed_at", "expiring_notified_at", "created_at",
-                       "on_hand", "reserved", "available", "full_ledger")
+                       "on_hand", "reserved", "available", "custom_attributes", "full_ledger")
     fields = readonly_fields
     inlines = (LotInline, LedgerInline)
     actions = ("quarantine", "release")
@@ -249,6 +251,10 @@ class BatchAdmin(admin.ModelAdmin):
     @admin.display(description="available", ordering="units_available")
     def available(self, batch):
         return batch.units_available
+
+    @admin.display(description="custom attributes")
+    def custom_attributes(self, batch):
+        return attributes_html(batch.attributes)
 
     @admin.display(description="ledger")
     def full_ledger(self, batch):

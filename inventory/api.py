@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from hotsauce.api.views import GenericApiView
@@ -13,6 +13,7 @@ from inventory import selectors, services
 from inventory.filters import BatchFilter, InventoryItemFilter, ReservationFilter, TransactionFilter
 from inventory.models import Batch, InventoryItem, Product
 from inventory.serializers import (
+    BatchPatchSerializer,
     BatchSerializer,
     CountSerializer,
     InventoryItemSerializer,
@@ -25,11 +26,13 @@ from inventory.serializers import (
     TransactionSerializer,
     WarehouseSerializer,
 )
+from partners.attributes.filters import AttributeFilter
 from partners.models import RetailPartner, Supplier
 from partners.scopes import BRAND, SUPPLIER
 from partners.selectors import supplier_ids_visible_to
 
 WRITERS = {BRAND, SUPPLIER}
+ATTRIBUTE_FILTERS = "Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md)."
 
 
 def visible_supplier(principal, code: str) -> Supplier:
@@ -71,13 +74,15 @@ class ProductListApi(GenericApiView):
     required_scopes = {"GET": "catalog:read", "POST": "catalog:write"}
     allowed_kinds = {"POST": WRITERS}
     extra_query_params = ("kind",)
+    query_filters = (AttributeFilter("product"),)
 
     def get_queryset(self):
         qs = selectors.product_list()
         kind = self.request.query_params.get("kind")
         return qs.filter(kind=kind) if kind else qs
 
-    @extend_schema(summary="List products", parameters=[OpenApiParameter("kind", str, enum=Product.Kind.values)])
+    @extend_schema(summary="List products", description=ATTRIBUTE_FILTERS,
+                   parameters=[OpenApiParameter("kind", str, enum=Product.Kind.values)])
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -103,7 +108,9 @@ class ProductDetailApi(GenericApiView):
     @extend_schema(summary="Replace a product's details", request=ProductPutSerializer)
     def put(self, request, product_id: str):
         product = product_or_404(product_id)
-        serializer = ProductPutSerializer(data=request.data)
+        # Attributes the caller may not read are kept; without "attributes" none change.
+        serializer = ProductPutSerializer(data=request.data, context={
+            **self.get_serializer_context(), "attributes_current": product.attributes})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         sku = data.pop("sku", product.sku)
@@ -302,13 +309,14 @@ class BatchListApi(GenericApiView):
     serializer_class = BatchSerializer
     filterset_class = BatchFilter
     required_scopes = {"GET": "inventory:read"}
+    query_filters = (AttributeFilter("batch"),)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no path arguments
             return Batch.objects.none()
         return selectors.batch_list(principal=self.principal, sku=self.kwargs["product_id"])
 
-    @extend_schema(summary="List a product's batches")
+    @extend_schema(summary="List a product's batches", description=ATTRIBUTE_FILTERS)
     def get(self, request, product_id: str):
         product_or_404(product_id)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -317,16 +325,37 @@ class BatchListApi(GenericApiView):
 
 class BatchDetailApi(GenericApiView):
     serializer_class = BatchSerializer
-    required_scopes = {"GET": "inventory:read"}
+    required_scopes = {"GET": "inventory:read", "PATCH": "inventory:write"}
+    allowed_kinds = {"PATCH": WRITERS}
 
-    @extend_schema(summary="Get a batch")
-    def get(self, request, product_id: str, batch_number: str):
+    def _batch(self, product_id: str, batch_number: str):
         product_or_404(product_id)
         batch = selectors.batch_list(principal=self.principal, sku=product_id).filter(
             batch_number=batch_number).first()
         if batch is None:
             raise NotFound(f"No batch {batch_number} of {product_id}.")
-        return Response(self.get_serializer(batch).data)
+        return batch
+
+    @extend_schema(summary="Get a batch")
+    def get(self, request, product_id: str, batch_number: str):
+        return Response(self.get_serializer(self._batch(product_id, batch_number)).data)
+
+    @extend_schema(
+        summary="Set a batch's custom attributes (its supplier, or the brand)",
+        description="Batches arrive with receipts; their custom attributes are set here. The keys sent are set, "
+                    "`null` removes one, the others stay (JSON merge). Values are checked against the definitions "
+                    "(`GET attributeDefinitions?appliesTo=batch`): an unknown key or a wrong type is a 400 naming "
+                    "`attributes.<key>`.",
+        request=BatchPatchSerializer, responses=BatchSerializer,
+        examples=[OpenApiExample("tag a limited run", value={"attributes": {"limitedEdition": True}},
+                                 request_only=True)])
+    def patch(self, request, product_id: str, batch_number: str):
+        batch = self._batch(product_id, batch_number)
+        serializer = BatchPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.batch_attributes_update(batch=batch, changes=serializer.validated_data["attributes"],
+                                         principal=self.principal)
+        return Response(self.get_serializer(self._batch(product_id, batch_number)).data)
 
 
 

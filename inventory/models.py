@@ -24,6 +24,8 @@ class Product(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FINISHED_SAUCE)
     expiry_warning_days = models.PositiveIntegerField(
         default=30, help_text="batch.expiring fires this many days before a batch expires")
+    attributes = models.JSONField(default=dict, blank=True,
+                                  help_text="Brand-defined custom attributes (docs/attributes.md)")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,6 +71,8 @@ class Batch(models.Model):
     status_reason = models.CharField(max_length=500, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     expiring_notified_at = models.DateTimeField(null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True,
+                                  help_text="Brand-defined custom attributes (docs/attributes.md)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictIntegerField, StrictModelSerializer, StrictSerializer
 from inventory.models import Batch, InventoryTransaction, Product, Warehouse
+from partners.attributes.fields import AttributesField
 from partners.models import code_validator
 
 
@@ -13,11 +14,12 @@ class ProductSerializer(StrictModelSerializer):
     ingredients = serializers.ListField(child=serializers.CharField(max_length=200), required=False,
                                         max_length=100, default=list)
     expiry_warning_days = StrictIntegerField(min_value=0, max_value=3650, required=False)
+    attributes = AttributesField(resource="product")
 
     class Meta:
         model = Product
         fields = ["product_id", "gtin", "name", "flavor", "heat_level_shu", "bottle_size_ml", "ingredients",
-                  "kind", "expiry_warning_days", "created_at", "updated_at"]
+                  "kind", "expiry_warning_days", "attributes", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -169,11 +171,12 @@ class BatchSerializer(serializers.ModelSerializer):
     supplier_id = serializers.CharField(source="supplier.code")
     inventory_level = serializers.SerializerMethodField()
     reserved_quantity = serializers.SerializerMethodField()
+    attributes = AttributesField(resource="batch")
 
     class Meta:
         model = Batch
         fields = ["product_id", "supplier_id", "batch_number", "production_date", "expiration_date", "status",
-                  "status_reason", "inventory_level", "reserved_quantity", "created_at"]
+                  "status_reason", "inventory_level", "reserved_quantity", "attributes", "created_at"]
 
     def get_inventory_level(self, obj) -> int:
         return getattr(obj, "on_hand", None) or 0
@@ -210,3 +213,8 @@ class ReservationSerializer(serializers.Serializer):
     created_at = serializers.CharField()
     updated_at = serializers.CharField()
     closed_at = serializers.CharField(allow_null=True)
+
+
+class BatchPatchSerializer(StrictSerializer):
+    attributes = AttributesField(resource="batch", check=False, required=True,
+                                 help_text="Merged: the keys sent are set, null removes one")

@@ -35,6 +35,7 @@ from orders.models import (
 )
 from orders.selectors import batch_trace
 from orders.services import ReceiveLineRequest, batch_recall, return_receive
+from partners.attributes.admin import attributes_html
 from partners.principal import Principal
 from partners.staff_roles import PROCESS_RETURNS
 
@@ -83,10 +84,14 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("supplier", "retail_partner")
     date_hierarchy = "created_at"
     fields = ("code", "supplier", "retail_partner", "status", "reference", "requested_delivery_date",
-              "delivery_address", "cancel_reason", "created_by", "created_at", "updated_at", "cancelled_at",
-              "allocations")
+              "delivery_address", "custom_attributes", "cancel_reason", "created_by", "created_at", "updated_at",
+              "cancelled_at", "allocations")
     readonly_fields = fields
     inlines = (OrderLineInline, ShipmentInline)
+
+    @admin.display(description="custom attributes")
+    def custom_attributes(self, order):
+        return attributes_html(order.attributes)
 
     @admin.display(description="allocations (reserved units by lot)")
     def allocations(self, order):

@@ -38,6 +38,7 @@ from orders.serializers import (
     ShipmentSerializer,
     TraceSerializer,
 )
+from partners.attributes.filters import AttributeFilter
 from partners.models import RetailPartner, Supplier
 from partners.scopes import BRAND, RETAILER, SUPPLIER
 from partners.selectors import supplier_ids_visible_to
@@ -101,6 +102,7 @@ def _list(view, serializer_view):
 class OrderListApi(GenericApiView):
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
+    query_filters = (AttributeFilter("order"),)
     required_scopes = {"GET": "orders:read", "POST": "orders:write"}
     allowed_kinds = {"POST": {RETAILER, BRAND}}
     idempotency_required = ("POST",)
@@ -108,14 +110,16 @@ class OrderListApi(GenericApiView):
     def get_queryset(self):
         return selectors.order_list(principal=self.principal)
 
-    @extend_schema(summary="List orders (a retailer its own, a supplier those addressed to it)")
+    @extend_schema(summary="List orders (a retailer its own, a supplier those addressed to it)",
+                   description="Also `attributes.<key>=<value>` for any defined attribute key you may read "
+                               "(docs/attributes.md).")
     def get(self, request):
-        return _list(self, lambda order: selectors.order_view(order, fresh=False))
+        return _list(self, lambda order: selectors.order_view(order, fresh=False, principal=self.principal))
 
     @extend_schema(summary="Place an order: reserves stock FEFO, backorders the rest",
                    request=OrderCreateSerializer, responses={201: OrderSerializer})
     def post(self, request):
-        serializer = OrderCreateSerializer(data=request.data)
+        serializer = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         supplier = _supplier_in_body(self.principal, data["supplier_id"])
@@ -127,8 +131,9 @@ class OrderListApi(GenericApiView):
                    for line in data["lines"]],
             requested_delivery_date=data.get("requested_delivery_date"),
             delivery_address=data.get("delivery_address"), reference=data.get("reference", ""),
-            actor=self.principal)
-        return Response(order_view_with_inbound(selectors.order_view(order), order), status=201)
+            actor=self.principal, attributes=data.get("attributes"))
+        return Response(order_view_with_inbound(selectors.order_view(order, principal=self.principal), order),
+                        status=201)
 
 
 class OrderDetailApi(GenericApiView):
@@ -144,7 +149,8 @@ class OrderDetailApi(GenericApiView):
                                "Lines without a backorder have `inbound: null`; lists leave it out.")
     def get(self, request, order_id: str):
         order = _order_or_404(self.principal, order_id)
-        return Response(order_view_with_inbound(selectors.order_view(order, fresh=False), order))
+        return Response(order_view_with_inbound(selectors.order_view(order, fresh=False, principal=self.principal),
+                                                order))
 
 
 class OrderCancelApi(GenericApiView):
@@ -164,7 +170,7 @@ class OrderCancelApi(GenericApiView):
         serializer.is_valid(raise_exception=True)
         order = services.order_cancel(order=order, actor=self.principal,
                                       reason=serializer.validated_data.get("reason", ""))
-        return Response(selectors.order_view(order))
+        return Response(selectors.order_view(order, principal=self.principal))
 
 
 # --- shipments ------------------------------------------------------------------------

@@ -34,6 +34,8 @@ class Order(models.Model):
     delivery_address = models.JSONField(default=str, blank=True, help_text="As the retailer sent it: text or an object")
     reference = models.CharField(max_length=200, blank=True, db_index=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
+    attributes = models.JSONField(default=dict, blank=True,
+                                  help_text="Brand-defined custom attributes (docs/attributes.md)")
     created_by = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

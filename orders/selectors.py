@@ -16,6 +16,7 @@ from inventory.selectors import batch_view, lot_quantities, lot_status, ts
 from orders import genealogy
 from orders.edi.selectors import package_views, packages_prefetch
 from orders.models import Order, OrderLine, Recall, RecallNotice, Return, ReturnLine, Shipment, ShipmentLine
+from partners.attributes.selectors import attributes_visible
 from partners.principal import Principal
 
 
@@ -67,8 +68,11 @@ def line_allocations(line: OrderLine) -> list[dict]:
     return [allocation_view(hold) for hold in line.reservation.holds.all()]
 
 
-def order_view(order: Order, *, fresh: bool = True) -> dict:
-    """The order as ``GET orders/{orderId}`` shows it (``fresh`` re-reads it with everything prefetched)."""
+def order_view(order: Order, *, fresh: bool = True, principal: Principal | None = None) -> dict:
+    """The order as ``GET orders/{orderId}`` shows it (``fresh`` re-reads it with everything prefetched).
+
+    ``attributes`` holds what ``principal`` may read; without one, all of them (event data).
+    """
     if fresh:
         order = _orders().get(pk=order.pk)
     cancelled = order.status == Order.Status.CANCELLED
@@ -108,6 +112,7 @@ def order_view(order: Order, *, fresh: bool = True) -> dict:
         else None,
         "delivery_address": order.delivery_address,
         "reference": order.reference,
+        "attributes": attributes_visible(principal=principal, values=order.attributes),
         "lines": lines,
         "shipments": [shipment_view(s, with_order=False) for s in shipments],
         "progress": {

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from hotsauce.api.fields import StrictIntegerField, StrictSerializer
 from orders.edi.serializers import PackageSerializer
 from orders.models import Order, Return, ReturnLine, Shipment
+from partners.attributes.fields import AttributesField
 
 MAX_QUANTITY = 1_000_000_000
 
@@ -36,6 +37,7 @@ class OrderCreateSerializer(StrictSerializer):
     requested_delivery_date = serializers.DateField(required=False, allow_null=True)
     delivery_address = DeliveryAddressField(required=False, allow_null=True)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    attributes = AttributesField(resource="order")
 
 
 class CancelSerializer(StrictSerializer):
@@ -177,6 +179,7 @@ class OrderSerializer(serializers.Serializer):
     requested_delivery_date = serializers.DateField(allow_null=True)
     delivery_address = serializers.JSONField()
     reference = serializers.CharField()
+    attributes = AttributesField(resource="order")
     lines = OrderLineSerializer(many=True)
     shipments = ShipmentSerializer(many=True)
     progress = ProgressSerializer()

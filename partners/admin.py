@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from oauth2_provider.models import get_access_token_model
 
 from hotsauce.errors import ApplicationError
+from partners.attributes.admin import AttributesAdminMixin
 from partners.models import ApiClient, ApiKey, AuthAuditLog, RetailPartner, Supplier, TradingRelationship
 from partners.scopes import KINDS, SCOPES
 from partners.services import api_client_create, api_client_deactivate, api_key_create, api_key_revoke, audit_record
@@ -69,7 +70,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetailPartner)
-class RetailPartnerAdmin(admin.ModelAdmin):
+class RetailPartnerAdmin(AttributesAdminMixin, admin.ModelAdmin):
+    attributes_resource = "retailPartner"
     list_display = ("code", "name", "channel", "minimum_shelf_life_days", "contact_email", "created_at")
     list_filter = ("channel",)
     search_fields = ("code", "name", "contact_email")

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from hotsauce.api.views import GenericApiView
 from partners import selectors, services
+from partners.attributes.filters import AttributeFilter
 from partners.filters import TradingRelationshipFilter
 from partners.scopes import BRAND
 from partners.serializers import (
@@ -53,12 +54,14 @@ class RetailPartnerListApi(GenericApiView):
     serializer_class = RetailPartnerSerializer
     required_scopes = {"GET": "catalog:read", "POST": "catalog:write"}
     allowed_kinds = {"POST": BRAND_ONLY}
+    query_filters = (AttributeFilter("retailPartner"),)
 
     def get_queryset(self):
         return selectors.retail_partner_list(principal=self.principal)
 
     @extend_schema(summary="List retail partners", description="A supplier sees the retail partners it "
-                   "trades with; a retailer sees itself; brand clients see all.")
+                   "trades with; a retailer sees itself; brand clients see all. Filters: "
+                   "`attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).")
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -51,6 +51,8 @@ class RetailPartner(models.Model):
         default=0, help_text="Units must arrive with at least this many days before expiry."
     )
     contact_email = models.EmailField(blank=True)
+    attributes = models.JSONField(default=dict, blank=True,
+                                  help_text="Brand-defined custom attributes (docs/attributes.md)")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

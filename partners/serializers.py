@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from partners.attributes.fields import AttributesField
 from partners.models import RetailPartner, Supplier, TradingRelationship, code_validator
 
 
@@ -15,10 +16,11 @@ class SupplierSerializer(serializers.ModelSerializer):
 class RetailPartnerSerializer(serializers.ModelSerializer):
     retail_partner_id = serializers.CharField(source="code", max_length=64, validators=[code_validator])
     minimum_shelf_life_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    attributes = AttributesField(resource="retailPartner")
 
     class Meta:
         model = RetailPartner
-        fields = ["retail_partner_id", "name", "channel", "minimum_shelf_life_days", "contact_email",
+        fields = ["retail_partner_id", "name", "channel", "minimum_shelf_life_days", "contact_email", "attributes",
                   "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 

@@ -117,7 +117,8 @@ ROUTES: dict[str, Route] = {
                                        bodies={"PUT": {"name": "Classic", "flavor": "classic"}}),
     "products/<str:productId>/batches": Route(args={"productId": "HOTSAUCE789"}),
     "products/<str:productId>/batches/<str:batchNumber>": Route(
-        args={"productId": "HOTSAUCE789", "batchNumber": "BATCH202406"}, visible=SUP123_PARTIES),
+        args={"productId": "HOTSAUCE789", "batchNumber": "BATCH202406"}, visible=SUP123_PARTIES,
+        bodies={"PATCH": {"attributes": {}}}),
     "products/<str:productId>/batches/<str:batchNumber>/trace": Route(
         args={"productId": "HOTSAUCE789", "batchNumber": "BATCH202406"}, visible=SUP123_PARTIES),
     "products/<str:productId>/batches/<str:batchNumber>/recall": Route(
@@ -137,6 +138,16 @@ ROUTES: dict[str, Route] = {
         bodies={"POST": {"type": "reservation", "quantity": 1},
                 "PATCH": {"version": 10**6, "reason": "matrix", "lots": [
                     {"warehouseLocation": "Warehouse_A", "batchNumber": "BATCH202406", "inventoryLevel": 500}]}}),
+    # --- custom attributes and promotions (issue 20) -------------------------------------------
+    "attributeDefinitions": Route(bodies={"POST": lambda w: {"key": f"matrix{w.n()}", "label": "Matrix",
+                                                             "type": "boolean", "appliesTo": ["product"]}}),
+    "attributeDefinitions/<str:key>": Route(args=lambda w: {"key": w.ids["attribute"]},
+                                             bodies={"PATCH": {"label": "Matrix flag"}}),
+    "promotions": Route(bodies={"POST": lambda w: {
+        "retailPartnerId": "RETAIL456", "productId": "HOTSAUCE101", "startDate": str(date.today() + timedelta(days=1)),
+        "endDate": str(date.today() + timedelta(days=3))}}),
+    "promotions/<str:promotionId>": Route(args=lambda w: {"promotionId": w.ids["promotion"]},
+                                          visible=SUP123_PARTIES, bodies={"PATCH": {"name": "matrix"}}),
     # --- demand -------------------------------------------------------------------------------
     "retailPartners/<str:retailPartnerId>/sellThrough": Route(
         args={"retailPartnerId": "RETAIL456"}, visible=frozenset({RETAILER}),
@@ -375,6 +386,20 @@ def _key() -> str:
     return uuid.uuid4().hex
 
 
+def _world_attributes_and_promotions(world: World, callers: dict, routes: dict) -> None:
+    if "attributeDefinitions" in routes:
+        world.ids["attribute"] = _ok(callers[BRAND].post("/api/v1/attributeDefinitions", {
+            "key": "matrixFlag", "label": "Matrix flag", "type": "boolean", "partnerReadable": True,
+            "appliesTo": ["product", "batch", "order", "retailPartner"]}, key=_key()), "a definition")["key"]
+    if "promotions" in routes:
+        # RETAIL456's promotion is SUP123's business too (they trade); RETAIL700's is foreign to both.
+        for code, sku, name in (("RETAIL456", "HOTSAUCE789", "promotion"), ("RETAIL700", "HOTSAUCE106",
+                                                                            "promotion_foreign")):
+            world.ids[name] = _ok(callers[BRAND].post("/api/v1/promotions", {
+                "retailPartnerId": code, "productId": sku, "startDate": str(date.today() - timedelta(days=3)),
+                "endDate": str(date.today() + timedelta(days=3))}, key=_key()), "a promotion")["promotionId"]
+
+
 def _supply_side(world: World, routes: dict) -> None:
     """One acknowledged purchase order and one production run per supplier (docs/supply.md)."""
     callers = world.callers
@@ -464,6 +489,7 @@ def world(sandbox, make_caller, settings):
                                    key=_key()), "a webhook")
             world.ids["webhook" if name == OWNER else f"webhook_{name}"] = hook["id"]
             world.ids.setdefault("secrets", []).append(hook["secret"])
+    _world_attributes_and_promotions(world, callers, routes)
     if "retailPartners/<str:retailPartnerId>/sellThrough" in routes:
         for who, code, sku in ((retailer, "RETAIL456", "HOTSAUCE789"), (unrelated, "RETAIL700", "HOTSAUCE106")):
             _ok(who.post(f"/api/v1/retailPartners/{code}/sellThrough", {

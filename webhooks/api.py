@@ -24,6 +24,7 @@ from hotsauce.api.throttling import ratelimit_headers
 from hotsauce.api.views import ApiView, GenericApiView
 from hotsauce.errors import ApplicationError, ValidationFailed
 from webhooks import selectors, services
+from webhooks.models import DeliveryAttempt
 from webhooks.serializers import (
     DeliveryAttemptSerializer,
     DeliverySerializer,
@@ -301,6 +302,8 @@ class EndpointDeliveriesApi(_EndpointApi):
     required_scopes = {"GET": "webhooks:manage"}
     serializer_class = DeliveryAttemptSerializer
     extra_query_params = ("status",)
+    # Tells the schema this is a page of attempts (get() reads the endpoint's own attempts).
+    queryset = DeliveryAttempt.objects.none()
 
     @extend_schema(summary="Every delivery attempt to this endpoint, oldest first",
                    parameters=[OpenApiParameter("status", str, enum=["succeeded", "failed"])])

@@ -60,11 +60,14 @@ def _next_sequence() -> int:
 
 
 def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
-               retail_partner_ids: Iterable[int] = (), audience_data: dict[int, dict] | None = None) -> Event:
+               retail_partner_ids: Iterable[int] = (), audience_data: dict[int, dict] | None = None,
+               partner_data: dict | None = None) -> Event:
     """Append an event to the outbox inside the caller's transaction.
 
-    ``data`` is what suppliers and the brand see; ``audience_data`` maps a retail partner id to
-    the data that retailer sees instead (camelCased here, once).
+    ``data`` is what the brand sees, and suppliers unless ``partner_data`` is given: then
+    every partner in the audience without data of its own sees that (``data`` less what only
+    the brand may read). ``audience_data`` maps a retail partner id to the data that retailer
+    sees instead. All camelCased here, once.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it describes")
@@ -75,11 +78,12 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
         timestamp=timezone.now(),
         data=camelize(data),
     )
-    audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence)
-                for pk in set(supplier_ids)]
+    shared = camelize(partner_data) if partner_data is not None else None
+    audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence,
+                              data=shared) for pk in set(supplier_ids)]
     own = audience_data or {}
     audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk, sequence=event.sequence,
-                               data=camelize(own[pk]) if pk in own else None)
+                               data=camelize(own[pk]) if pk in own else shared)
                  for pk in set(retail_partner_ids)]
     if audience:
         EventAudience.objects.bulk_create(audience)

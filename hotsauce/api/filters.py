@@ -15,6 +15,11 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     A typo such as ``?supplierID=SUP1`` would otherwise return every record, which for an
     inventory feed looks like valid data.
+
+    A view may also list ``query_filters``: objects with ``claims(request, name) -> bool`` (the
+    parameter is theirs, e.g. ``attributes.<key>`` for a defined key) and
+    ``filter(request, queryset, {name: value}) -> queryset``, for parameters whose names are
+    not known in advance.
     """
 
     def filter_queryset(self, request, queryset, view):
@@ -22,9 +27,14 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             allowed |= set(filterset_class.base_filters)
-        unknown = sorted(set(request.query_params) - allowed)
+        claimed = {name: query_filter for name in set(request.query_params) - allowed
+                   for query_filter in getattr(view, "query_filters", ()) if query_filter.claims(request, name)}
+        unknown = sorted(set(request.query_params) - allowed - set(claimed))
         if unknown:
             raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+        for query_filter in {id(f): f for f in claimed.values()}.values():
+            queryset = query_filter.filter(request, queryset, {
+                name: request.query_params.get(name) for name, owner in claimed.items() if owner is query_filter})
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

@@ -15,6 +15,7 @@ from inventory.models import (
     Product,
     StockLot,
 )
+from partners.attributes.selectors import partner_data
 from webhooks.services import event_emit
 
 _EXPIRING_SQL = """
@@ -66,7 +67,7 @@ def batches_expiring_notify(*, now: datetime | None = None) -> list[int]:
         audience = _trading_retailers({batch.supplier_id for batch in batches})
         for batch in batches:
             days_left = (batch.expiration_date - now).total_seconds() / 86400
-            event_emit(type="batch.expiring", data={
+            data = {
                 "supplier_id": batch.supplier.code, "product_id": batch.product.sku,
                 "batch_number": batch.batch_number, "expiration_date": _ts(batch.expiration_date),
                 "days_until_expiry": max(math.floor(days_left), 0),
@@ -74,5 +75,8 @@ def batches_expiring_notify(*, now: datetime | None = None) -> list[int]:
                 "inventory_level": sum(lot.on_hand for lot in lots.get(batch.pk, [])),
                 "lots": [{"warehouse_location": lot.warehouse.code, "inventory_level": lot.on_hand,
                           "reserved_quantity": lot.reserved} for lot in lots.get(batch.pk, [])],
-            }, supplier_ids=[batch.supplier_id], retail_partner_ids=audience[batch.supplier_id])
+                "attributes": batch.attributes,
+            }
+            event_emit(type="batch.expiring", data=data, partner_data=partner_data(data),
+                       supplier_ids=[batch.supplier_id], retail_partner_ids=audience[batch.supplier_id])
     return ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -49,7 +50,7 @@ class DemandStats:
 
 
 def demand_stats(*, weighted_sum: float, weighted_sum_sq: float, observed_days: int,
-                 beta: float | None = None) -> DemandStats:
+                 beta: float | None = None, excluded_ages: Iterable[int] = ()) -> DemandStats:
     """Exponentially weighted mean and standard deviation of daily demand.
 
     ``weighted_sum`` = Σ β^(age−1)·x and ``weighted_sum_sq`` = Σ β^(age−1)·x² over the
@@ -57,19 +58,42 @@ def demand_stats(*, weighted_sum: float, weighted_sum_sq: float, observed_days: 
     count in the weights, whose sums over ``observed_days`` have closed forms. The
     variance uses reliability weights' bias correction so that a short history does not
     understate the spread.
+
+    ``excluded_ages`` are days left out of the sample (promotion days): the sums must not
+    include them, and their weights come off the closed forms; ``observed_days`` in the
+    result counts the days that remain.
     """
     n = max(int(observed_days), 0)
-    if n == 0:
+    excluded = {int(age) for age in excluded_ages if 1 <= age <= n}
+    m = n - len(excluded)
+    if m <= 0:
         return DemandStats(0.0, 0.0, 0)
     beta = decay() if beta is None else beta
     w1 = float(n) if beta == 1 else (1 - beta ** n) / (1 - beta)
     w2 = float(n) if beta == 1 else (1 - beta ** (2 * n)) / (1 - beta ** 2)
+    w1 -= sum(beta ** (age - 1) for age in excluded)
+    w2 -= sum(beta ** (2 * (age - 1)) for age in excluded)
     mean = weighted_sum / w1
     variance = 0.0
-    if n > 1:
+    if m > 1:
         population = max(weighted_sum_sq / w1 - mean * mean, 0.0)
         variance = population * w1 * w1 / (w1 * w1 - w2)
-    return DemandStats(mean, math.sqrt(variance), n)
+    return DemandStats(mean, math.sqrt(variance), m)
+
+
+def baseline_demand_stats(*, base_sum: float, base_sum_sq: float, promo_sum: float, promo_sum_sq: float,
+                          observed_days: int, promo_ages: Iterable[int], beta: float) -> DemandStats:
+    """Demand statistics without the promotion days (their lift is not the baseline).
+
+    ``base_*`` are the weighted sums over ordinary days, ``promo_*`` over promotion days. A
+    history made only of promotion days is all there is: then it is used whole.
+    """
+    stats = demand_stats(weighted_sum=base_sum, weighted_sum_sq=base_sum_sq, observed_days=observed_days,
+                         beta=beta, excluded_ages=promo_ages)
+    if stats.observed_days == 0 and observed_days > 0:
+        stats = demand_stats(weighted_sum=base_sum + promo_sum, weighted_sum_sq=base_sum_sq + promo_sum_sq,
+                             observed_days=observed_days, beta=beta)
+    return stats
 
 
 @lru_cache(maxsize=256)

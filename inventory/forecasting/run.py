@@ -23,8 +23,8 @@ from inventory.forecasting.formulas import (
     WINDOW_DAYS,
     DemandStats,
     Policy,
+    baseline_demand_stats,
     decay,
-    demand_stats,
     forecast_numbers,
     suggested_order_quantity,
 )
@@ -38,6 +38,7 @@ from inventory.models import (
     SellThroughReport,
     StockLot,
 )
+from inventory.promotions.models import Promotion
 from inventory.replenishment.models import DemandHistory, SellThroughSignal
 from inventory.selectors import item_available_subquery, item_totals, shelf_life_cutoff
 from partners.models import TradingRelationship
@@ -63,8 +64,20 @@ from webhooks.services import event_emit
 # row; a retailer whose sell-through is its demand signal counts by its reports from the
 # signal's day, and its shipments from then on count zero; the orders app's backorders come
 # in as three arrays (item, age, units).
+# Promotion days (``promo``: a day on which a retail partner trading with the item's supplier
+# ran the product on promotion) are summed apart (s1p, s2p) and listed by age, so the baseline
+# leaves them out (``formulas.baseline_demand_stats``); ``_stats_rows_portable`` repeats the rule.
 _STATS_SQL = """
-WITH ledger_days AS (
+WITH promo AS (
+    SELECT DISTINCT i.id AS item_id, (%(today)s::date - d.day::date) AS age
+    FROM {promotion} pr
+    JOIN {relationship} tr ON tr.retail_partner_id = pr.retail_partner_id AND tr.active
+    JOIN {item} i ON i.supplier_id = tr.supplier_id AND i.product_id = pr.product_id
+    CROSS JOIN LATERAL generate_series(GREATEST(pr.start_date, (%(start)s AT TIME ZONE 'UTC')::date),
+                                       LEAST(pr.end_date, %(today)s::date - 1), interval '1 day') AS d(day)
+    WHERE pr.end_date >= (%(start)s AT TIME ZONE 'UTC')::date AND pr.start_date < %(today)s::date
+      AND (%(all)s OR i.id = ANY(%(items)s))
+), ledger_days AS (
     SELECT t.item_id, (%(today)s::date - (t.created_at AT TIME ZONE 'UTC')::date) AS age,
            SUM(CASE WHEN NOT t.type = ANY(%(types)s) THEN 0
                     WHEN sig.retail_partner_id IS NOT NULL THEN 0
@@ -102,9 +115,16 @@ WITH ledger_days AS (
     ) AS u(item_id, age, units)
     GROUP BY item_id, age
 ), stats AS (
-    SELECT item_id, SUM(power(%(beta)s, age - 1) * units) AS s1, SUM(power(%(beta)s, age - 1) * units * units) AS s2,
-           MAX(age) AS oldest
-    FROM daily GROUP BY item_id
+    SELECT d.item_id,
+           SUM(CASE WHEN p.age IS NULL THEN power(%(beta)s, d.age - 1) * d.units ELSE 0 END) AS s1,
+           SUM(CASE WHEN p.age IS NULL THEN power(%(beta)s, d.age - 1) * d.units * d.units ELSE 0 END) AS s2,
+           SUM(CASE WHEN p.age IS NULL THEN 0 ELSE power(%(beta)s, d.age - 1) * d.units END) AS s1p,
+           SUM(CASE WHEN p.age IS NULL THEN 0 ELSE power(%(beta)s, d.age - 1) * d.units * d.units END) AS s2p,
+           MAX(d.age) AS oldest
+    FROM daily d LEFT JOIN promo p ON p.item_id = d.item_id AND p.age = d.age
+    GROUP BY d.item_id
+), promo_ages AS (
+    SELECT item_id, array_agg(age ORDER BY age) AS ages FROM promo GROUP BY item_id
 ), avail AS (
     -- "available" as inventory.selectors.available_units defines it: unreserved, not held, in
     -- lots of released batches that have not expired.
@@ -118,11 +138,12 @@ SELECT i.id, COALESCE(s.s1, 0), COALESCE(s.s2, 0),
               OR EXISTS (SELECT 1 FROM {history} h WHERE h.supplier_id = i.supplier_id
                          AND h.product_id = i.product_id AND h.date < %(start_day)s) THEN %(window)s
             ELSE COALESCE(s.oldest, 0) END,
-       COALESCE(a.available, 0),
+       COALESCE(a.available, 0), COALESCE(s.s1p, 0), COALESCE(s.s2p, 0), COALESCE(pa.ages, '{{}}'::int[]),
        p.lead_time_days, p.lead_time_std_dev_days, p.service_level, p.minimum_order_quantity, p.case_pack,
        p.review_period_days
 FROM scope i
 LEFT JOIN stats s ON s.item_id = i.id
+LEFT JOIN promo_ages pa ON pa.item_id = i.id
 LEFT JOIN avail a ON a.item_id = i.id
 LEFT JOIN {policy} p ON p.supplier_id = i.supplier_id AND p.product_id = i.product_id
 """
@@ -201,7 +222,8 @@ def _sql(template: str) -> str:
     return template.format(ledger=_table(InventoryTransaction), lot=_table(StockLot), batch=_table(Batch),
                            item=_table(InventoryItem), policy=_table(ReplenishmentPolicy),
                            forecast=_table(Forecast), alert=_table(RestockAlert), history=_table(DemandHistory),
-                           signal=_table(SellThroughSignal), sell_through=_table(SellThroughReport))
+                           signal=_table(SellThroughSignal), sell_through=_table(SellThroughReport),
+                           promotion=_table(Promotion), relationship=_table(TradingRelationship))
 
 
 def _stats_params(*, today: date, now: datetime, beta: float, item_ids: list[int] | None,
@@ -246,10 +268,11 @@ def forecasts_recompute(*, now: datetime | None = None, item_ids: list[int] | No
             rows = _stats_rows_portable(today=today, now=now, beta=beta, item_ids=item_ids, provided=provided)
         columns: dict[str, list] = {name: [] for name in _FORECAST_COLUMNS}
         default = Policy.default()
-        for item_id, s1, s2, n, available, *policy_row in rows:
+        for item_id, s1, s2, n, available, s1p, s2p, promo_ages, *policy_row in rows:
             policy = default if policy_row[0] is None else Policy(
                 float(policy_row[0]), float(policy_row[1]), float(policy_row[2]), *policy_row[3:])
-            stats = demand_stats(weighted_sum=float(s1), weighted_sum_sq=float(s2), observed_days=n, beta=beta)
+            stats = baseline_demand_stats(base_sum=float(s1), base_sum_sq=float(s2), promo_sum=float(s1p),
+                                          promo_sum_sq=float(s2p), observed_days=n, promo_ages=promo_ages, beta=beta)
             # Rounded so that float noise cannot move a stockout date or a filter boundary.
             stats = DemandStats(round(stats.mean, 6), round(stats.std_dev, 6), stats.observed_days)
             numbers = forecast_numbers(stats=stats, policy=policy)
@@ -289,6 +312,27 @@ _FORECAST_COLUMNS = {
 }
 
 
+def _promotion_ages(*, today: date, keys: dict[tuple[int, int], int]) -> dict[int, set[int]]:
+    """Item id -> ages of its promotion days in the window (the ``promo`` part of ``_STATS_SQL``).
+
+    ``keys`` maps (supplier id, product id) to the item id.
+    """
+    first, last = today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1)
+    ages: dict[int, set[int]] = {}
+    for supplier_id, product_id, start, end in (
+            Promotion.objects.filter(end_date__gte=first, start_date__lte=last,
+                                     retail_partner__relationships__active=True)
+            .values_list("retail_partner__relationships__supplier_id", "product_id", "start_date", "end_date")):
+        item_id = keys.get((supplier_id, product_id))
+        if item_id is None:
+            continue
+        day = max(start, first)
+        while day <= min(end, last):
+            ages.setdefault(item_id, set()).add((today - day).days)
+            day += timedelta(days=1)
+    return ages
+
+
 def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: list[int] | None,
                          provided: dict[int, dict[int, int]] | None = None) -> list[tuple]:
     """The rows of ``_STATS_SQL`` for databases without its PostgreSQL dialect (SQLite).
@@ -298,7 +342,7 @@ def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: l
     (``sources`` rules out retailers whose sell-through is their demand), imported history and
     chosen sell-through (``sources.portable_days``), the decay weights applied here (a few hundred
     thousand day rows at most, which the embedded database is not meant to exceed), and one query
-    for the policies.
+    for the policies; promotion days (``_promotion_ages``) are summed apart as in ``_STATS_SQL``.
     """
     start_day = today - timedelta(days=WINDOW_DAYS)
     ledger = InventoryTransaction.objects.filter(created_at__gte=_day_start(start_day),
@@ -325,7 +369,8 @@ def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: l
                                   items={(row[1], row[2]): row[0] for row in item_rows},
                                   signal_by_retailer=signal_by_retailer)
     days += [(item_id, age, n) for item_id, by_age in (provided or {}).items() for age, n in by_age.items()]
-    stats = _weighted(days, beta)
+    promo = _promotion_ages(today=today, keys={(row[1], row[2]): row[0] for row in item_rows})
+    stats = _weighted(days, beta, promo)
     older = sources.history_older_than(start_day)
     policy_fields = ("lead_time_days", "lead_time_std_dev_days", "service_level", "minimum_order_quantity",
                      "case_pack", "review_period_days")
@@ -337,25 +382,28 @@ def _stats_rows_portable(*, today: date, now: datetime, beta: float, item_ids: l
               policies.values_list("supplier_id", "product_id", *policy_fields)}
     rows = []
     for item_id, supplier_id, product_id, available in item_rows:
-        s1, s2, oldest = stats.get(item_id, (0.0, 0.0, 0))
+        s1, s2, s1p, s2p, oldest = stats.get(item_id, (0.0, 0.0, 0.0, 0.0, 0))
         full = (item_id in first_day and first_day[item_id] < start_day) or (supplier_id, product_id) in older
-        rows.append((item_id, s1, s2, WINDOW_DAYS if full else oldest, available,
+        rows.append((item_id, s1, s2, WINDOW_DAYS if full else oldest, available, s1p, s2p,
+                     sorted(promo.get(item_id, ())),
                      *by_key.get((supplier_id, product_id), (None,) * len(policy_fields))))
     return rows
 
 
-def _weighted(days: list[tuple[int, int, int]], beta: float) -> dict[int, list]:
-    """item -> [Σ w·x, Σ w·x², oldest age] over (item, age, units) rows, units summed per day first."""
+def _weighted(days: list[tuple[int, int, int]], beta: float, promo: dict[int, set[int]]) -> dict[int, list]:
+    """item -> [Σ w·x, Σ w·x², the same two over promotion days, oldest age] over (item, age, units)
+    rows, units summed per day first."""
     per_day: dict[tuple[int, int], int] = {}
     for item_id, age, units in days:
         per_day[(item_id, age)] = per_day.get((item_id, age), 0) + units
     stats: dict[int, list] = {}
     for (item_id, age), total in per_day.items():
         weight = beta ** (age - 1)
-        sums = stats.setdefault(item_id, [0.0, 0.0, 0])
-        sums[0] += weight * total
-        sums[1] += weight * total * total
-        sums[2] = max(sums[2], age)
+        sums = stats.setdefault(item_id, [0.0, 0.0, 0.0, 0.0, 0])
+        offset = 2 if age in promo.get(item_id, ()) else 0
+        sums[offset] += weight * total
+        sums[offset + 1] += weight * total * total
+        sums[4] = max(sums[4], age)
     return stats
 
 

@@ -12,6 +12,7 @@ Other apps import from here (``from inventory import services as stock``), never
 """
 
 from inventory.selectors import batch_view
+from inventory.services.attributes import batch_attributes_update
 from inventory.services.batches import batch_set_status
 from inventory.services.catalogue import gtin_validate, product_create, product_update, warehouse_create
 from inventory.services.events import transaction_view
@@ -58,6 +59,7 @@ __all__ = [
     "batch_resolve",
     "batch_set_status",
     "batch_view",
+    "batch_attributes_update",
     "gtin_validate",
     "holds_of",
     "item_ids_ensure",

@@ -8,6 +8,7 @@ from hotsauce.errors import ValidationFailed
 from inventory.models import Batch, StockLot
 from inventory.selectors import batch_view
 from inventory.services.work import stock_work
+from partners.attributes.selectors import partner_data
 from partners.principal import Principal
 from webhooks.services import event_emit
 
@@ -33,5 +34,8 @@ def batch_set_status(*, batch: Batch, status: str, reason: str = "", actor: Prin
                 if lot.batch_id == batch.pk:
                     lot.batch.status, lot.batch.status_reason = status, reason[:500]
         if status == Batch.Status.QUARANTINED:
-            event_emit(type="batch.quarantined", data=batch_view(batch), supplier_ids=[batch.supplier_id])
+            # The batch's custom attributes ride along; partners get only the partner-readable ones.
+            view = {**batch_view(batch), "attributes": batch.attributes}
+            event_emit(type="batch.quarantined", data=view, partner_data=partner_data(view),
+                       supplier_ids=[batch.supplier_id])
     return batch

@@ -23,6 +23,7 @@ from inventory.models import InventoryItem, InventoryTransaction, Reservation, S
 from inventory.selectors import shelf_life_cutoff
 from orders.models import Order, OrderLine, Shipment
 from orders.selectors import order_view
+from partners.attributes.selectors import partner_data
 from partners.principal import Principal
 from webhooks.services import event_emit
 
@@ -125,7 +126,8 @@ def order_touch(order: Order) -> None:
 def order_emit(order: Order, type: str = "order.updated", view: dict | None = None) -> dict:
     """Tell the order's supplier and retailer; returns the view sent (callers answer with it)."""
     view = view if view is not None else order_view(order)
-    event_emit(type=type, data=view, supplier_ids=[order.supplier_id], retail_partner_ids=[order.retail_partner_id])
+    event_emit(type=type, data=view, partner_data=partner_data(view), supplier_ids=[order.supplier_id],
+               retail_partner_ids=[order.retail_partner_id])
     return view
 
 

@@ -66,7 +66,7 @@ def _order_validate(*, supplier: Supplier, retail_partner: RetailPartner, lines:
 
 def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: list[LineRequest],
                  requested_delivery_date: date | None = None, delivery_address=None, reference: str = "",
-                 actor: Principal | None = None) -> Order:
+                 actor: Principal | None = None, attributes: dict | None = None) -> Order:
     """Place an order and reserve what stock allows (FEFO, shelf life respected); backorder the rest."""
     _order_validate(supplier=supplier, retail_partner=retail_partner, lines=lines,
                     requested_delivery_date=requested_delivery_date)
@@ -77,7 +77,7 @@ def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: li
             supplier=supplier, retail_partner=retail_partner, status=S.BACKORDERED,
             requested_delivery_date=requested_delivery_date,
             delivery_address=delivery_address if delivery_address is not None else "",
-            reference=reference, created_by=client_of(actor))
+            reference=reference, created_by=client_of(actor), attributes=attributes or {})
         code_assign(order, "ORD")
         created = []
         for request in lines:

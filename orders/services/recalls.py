@@ -24,6 +24,7 @@ from orders.services.common import (
     order_touch,
     status_refresh,
 )
+from partners.attributes.selectors import partner_data
 from partners.principal import Principal
 from webhooks.services import event_emit
 
@@ -137,12 +138,13 @@ def _notify(recall: Recall, batch: Batch, root: Batch) -> None:
         RecallNotice.objects.create(recall=recall, retail_partner_id=retail_partner_id,
                                     shipped_quantity=shipped[retail_partner_id],
                                     returned_quantity=returned.get(retail_partner_id, 0))
-    view = recall_view(recall)
+    view = {**recall_view(recall), "attributes": batch.attributes}
     if batch.pk != root.pk:
         view["recalled_because_of"] = {"product_id": root.product.sku, "batch_number": root.batch_number}
     summary = {key: value for key, value in view.items() if key != "retail_partners"}
     for notice in recall.notices.select_related("retail_partner"):
         # Each retailer hears only about its own units.
-        event_emit(type="batch.recalled", data={**summary, **notice_view(notice)},
+        data = {**summary, **notice_view(notice)}
+        event_emit(type="batch.recalled", data=data, partner_data=partner_data(data),
                    retail_partner_ids=[notice.retail_partner_id])
-    event_emit(type="batch.recalled", data=view, supplier_ids=[batch.supplier_id])
+    event_emit(type="batch.recalled", data=view, partner_data=partner_data(view), supplier_ids=[batch.supplier_id])

@@ -12,6 +12,7 @@ from orders.edi.services.documents import outbound_issue
 from orders.edi.services.ship_notices import item_ids
 from orders.models import Order, OrderLine
 from orders.selectors import order_view
+from partners.attributes.selectors import partner_data
 from partners.principal import Principal
 from webhooks.services import event_emit
 
@@ -99,7 +100,8 @@ def order_acknowledge(*, order: Order, decision: str, lines: list[tuple[Product,
                                              for line in order_lines])
     ack = OrderAcknowledgement.objects.select_related("order__supplier", "order__retail_partner").prefetch_related(
         "lines__order_line__product").get(pk=ack.pk)
-    event_emit(type="order.acknowledged", data={**order_view(order), "acknowledgement": acknowledgement_view(ack)},
+    data = {**order_view(order), "acknowledgement": acknowledgement_view(ack)}
+    event_emit(type="order.acknowledged", data=data, partner_data=partner_data(data),
                supplier_ids=[order.supplier_id], retail_partner_ids=[order.retail_partner_id])
     po_acknowledgment_issue(ack=ack, actor=actor)
     return ack
