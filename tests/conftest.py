@@ -30,8 +30,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
-    # Client secrets are PBKDF2-hashed in production; that costs ~0.5 s per token in tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Staff passwords are PBKDF2-hashed in production; that costs ~1 s per sign-in in tests.
+    # Client secrets keep their own (cheap) hasher, which must stay registered.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "partners.hashers.ClientSecretHasher"]
 
 
 @pytest.fixture(autouse=True)
