@@ -72,9 +72,8 @@ class Caller:
         return self.http.delete(path, **kw)
 
 
-def token_request(http: APIClient, data: dict, basic: tuple[str, str] | None = None):
+def token_request(http: APIClient, data: dict, basic: tuple[str, str] | None = None, **extra):
     """POST /oauth/token/ as an OAuth client library does: form-encoded, optional HTTP Basic."""
-    extra = {}
     if basic:
         extra["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode()
     return http.post("/oauth/token/", urlencode(data), content_type="application/x-www-form-urlencoded", **extra)
