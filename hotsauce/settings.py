@@ -328,6 +328,15 @@ EDI_INVENTORY_ADVICE_SECONDS = env_int("EDI_INVENTORY_ADVICE_SECONDS", 86400)
 
 # --- Webhooks -------------------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+# Server-Sent Events (webhooks/streaming.py): open streams per API client (across processes
+# with Redis), per process, and catch-up reads running at once per process (each briefly
+# holds a database connection; an idle stream holds none).
+SSE_MAX_STREAMS_PER_CLIENT = env_int("SSE_MAX_STREAMS_PER_CLIENT", 5)
+SSE_MAX_STREAMS_PER_PROCESS = env_int("SSE_MAX_STREAMS_PER_PROCESS", 500)
+SSE_CONCURRENT_READS = env_int("SSE_CONCURRENT_READS", 4)
+for _name in ("SSE_MAX_STREAMS_PER_CLIENT", "SSE_MAX_STREAMS_PER_PROCESS", "SSE_CONCURRENT_READS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 WEBHOOK_RETRY_SCHEDULE = env_int_list(
     "WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
 )
