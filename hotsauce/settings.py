@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "hotsauce.api.middleware.RequestIdMiddleware",
     "hotsauce.observability.RequestLogMiddleware",
+    "hotsauce.api.inputguard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,8 +127,9 @@ if DATABASE_URL:
         # Under ASGI every request runs its sync view in its own thread: without a pool each
         # thread opens a connection and PostgreSQL runs out of slots under load.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": _pool_max,
-                                                                    "timeout": 10}
+        # A request waits this long for a pooled connection under a burst before failing.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2, "max_size": _pool_max, "timeout": env_int("DATABASE_POOL_TIMEOUT", 30)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
