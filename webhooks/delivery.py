@@ -29,9 +29,10 @@ from webhooks.urlguard import UnsafeUrlError, url_check
 logger = logging.getLogger("hotsauce.webhooks")
 
 SEND_TIMEOUT_SECONDS = 15
-# A claimed attempt is invisible to other workers for this long; if its worker dies
-# mid-send, the sweeper hands it out again afterwards (at-least-once, same webhook-id).
-CLAIM_LEASE = timedelta(seconds=60)
+# A claimed attempt is invisible to other workers for WEBHOOK_CLAIM_LEASE_SECONDS (60 s by
+# default, longer than a send may take). If its worker dies mid-send, or the database goes
+# away before the outcome is written, the lease runs out, the row is due again and the
+# sweeper hands it out again: at-least-once, same webhook-id, nothing pending forever.
 # The sweeper leaves alone rows published this recently: their task is probably queued.
 ENQUEUE_GRACE = timedelta(seconds=30)
 # Retries sooner than this ride on a short broker countdown; longer ones wait in the
@@ -116,7 +117,11 @@ def deliveries_enqueue(*, delivery_ids: list[int], countdown: float = 0) -> int:
 
 
 def deliveries_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Publish every due delivery that no task is known to be carrying."""
+    """Publish every due delivery that no task is known to be carrying.
+
+    Also the reclaim: a delivery whose claim lease ran out (its worker died, or its outcome
+    could not be written) is due again with no task in flight, so it is published here.
+    """
     now = now or timezone.now()
     ids = list(
         Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
@@ -151,10 +156,13 @@ def _claim(delivery_id: int, now: datetime) -> bool:
     # delivery's own columns: a filter across the join makes Django emit
     # "WHERE id IN (subquery)", which PostgreSQL does not re-check after waiting for the
     # other worker's row lock, and both would send.
+    # enqueued_at is cleared: the task that carried it is consumed, so when the lease runs
+    # out (a dead worker) the sweeper republishes at once instead of after ENQUEUE_GRACE.
     enabled = Endpoint.objects.filter(enabled=True).values("id")
+    lease = timedelta(seconds=settings.WEBHOOK_CLAIM_LEASE_SECONDS)
     return Delivery.objects.filter(
         id=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now, endpoint_id__in=enabled,
-    ).update(next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1,
+    ).update(next_attempt_at=now + lease, enqueued_at=None, attempts=F("attempts") + 1,
              cycle_attempts=F("cycle_attempts") + 1, last_attempt_at=now) == 1
 
 
