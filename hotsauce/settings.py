@@ -335,7 +335,8 @@ WEBHOOK_RETRY_SCHEDULE = env_int_list(
 )
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 # How long a worker's claim on a delivery lasts; after it a delivery whose worker died is sent
-# again (same webhook-id). Keep it above the 15 s send timeout, or slow receivers get doubles.
+# again (same webhook-id). A task published but not taken within half of it is published
+# again. Keep it well above the 15 s send timeout, or slow receivers get doubles.
 WEBHOOK_CLAIM_LEASE_SECONDS = env_int("WEBHOOK_CLAIM_LEASE_SECONDS", 60)
 if WEBHOOK_CLAIM_LEASE_SECONDS < 1:
     raise ImproperlyConfigured("WEBHOOK_CLAIM_LEASE_SECONDS must be at least 1.")
