@@ -190,7 +190,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # beat sweeper will pick it up, so the HTTP request must not hang on retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps no schedule file (none to lose, no writable directory needed, the same on every
+# database): each entry resumes from the periodic-job table (hotsauce/jobs.py).
+CELERY_BEAT_SCHEDULER = "hotsauce.jobs:JobScheduler"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -344,6 +346,12 @@ WEBHOOK_RETRY_SCHEDULE = env_int_list(
     "WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
 )
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# How long a worker's claim on a delivery lasts; after it a delivery whose worker died is sent
+# again (same webhook-id). A task published but not taken within half of it is published
+# again. Keep it well above the 15 s send timeout, or slow receivers get doubles.
+WEBHOOK_CLAIM_LEASE_SECONDS = env_int("WEBHOOK_CLAIM_LEASE_SECONDS", 60)
+if WEBHOOK_CLAIM_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured("WEBHOOK_CLAIM_LEASE_SECONDS must be at least 1.")
 
 # --- Feedback: discrepancies and stock reconciliation (docs/feedback.md) -----------------
 # Hours a discrepancy of each kind may stay open or acknowledged before it is overdue,
@@ -455,3 +463,10 @@ CELERY_BEAT_SCHEDULE = {
     # An 846 inventory advice to every retailer whose profile asks for one (default daily).
     "edi-inventory-advice": {"task": "edi.inventory_advice_all", "schedule": float(EDI_INVENTORY_ADVICE_SECONDS)},
 }
+# BEAT_PERIOD_SECONDS="inventory-reconcile=600,..." changes some periods (tuning, tests, demos).
+for _name, _seconds in env_int_map("BEAT_PERIOD_SECONDS", {name: int(entry["schedule"]) for name, entry
+                                                            in CELERY_BEAT_SCHEDULE.items()}, minimum=1).items():
+    CELERY_BEAT_SCHEDULE[_name]["schedule"] = float(_seconds)
+# Loops that run as processes of their own but report like periodic jobs (hotsauce/jobs.py):
+# name -> period in seconds. The relay records a success each time it has caught up.
+PERIODIC_JOBS_OUTSIDE_BEAT = {"events-relay": 60} if EVENTS_AMQP_URL else {}
