@@ -29,11 +29,6 @@ from webhooks.urlguard import PinnedTarget, UnsafeUrlError, pin
 logger = logging.getLogger("hotsauce.webhooks")
 
 SEND_TIMEOUT_SECONDS = 15
-# A claimed attempt is invisible to other workers for this long; if its worker dies
-# mid-send, the sweeper hands it out again afterwards (at-least-once, same webhook-id).
-CLAIM_LEASE = timedelta(seconds=60)
-# The sweeper leaves alone rows published this recently: their task is probably queued.
-ENQUEUE_GRACE = timedelta(seconds=30)
 # Retries sooner than this ride on a short broker countdown; longer ones wait in the
 # database for the sweeper, so the broker never holds hours-long ETAs.
 SHORT_RETRY_SECONDS = 10
@@ -41,6 +36,22 @@ DISABLE_AFTER = timedelta(days=5)
 JITTER = 0.1
 RESPONSE_EXCERPT = 1000
 USER_AGENT = "hotsauce-webhooks/1"
+
+
+# A claimed attempt is invisible to other workers for WEBHOOK_CLAIM_LEASE_SECONDS (60 s by
+# default, longer than a send may take). If its worker dies mid-send, or the database goes
+# away before the outcome is written, the lease runs out, the row is due again and the
+# sweeper hands it out again: at-least-once, same webhook-id, nothing pending forever.
+
+
+def claim_lease() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_CLAIM_LEASE_SECONDS)
+
+
+def enqueue_grace() -> timedelta:
+    """How long the sweeper leaves a published row alone (its task is probably queued): half
+    the lease, 30 s by default. After it, a task lost with its worker or broker is replaced."""
+    return claim_lease() / 2
 
 
 # --- fan-out (inside the transaction of the change) ---------------------------------------
@@ -116,11 +127,15 @@ def deliveries_enqueue(*, delivery_ids: list[int], countdown: float = 0) -> int:
 
 
 def deliveries_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Publish every due delivery that no task is known to be carrying."""
+    """Publish every due delivery that no task is known to be carrying.
+
+    Also the reclaim: a delivery whose claim lease ran out (its worker died, or its outcome
+    could not be written) is due again with no task in flight, so it is published here.
+    """
     now = now or timezone.now()
     ids = list(
         Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - ENQUEUE_GRACE))
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - enqueue_grace()))
         .order_by("next_attempt_at").values_list("id", flat=True)[:limit]
     )
     if not ids:
@@ -151,10 +166,12 @@ def _claim(delivery_id: int, now: datetime) -> bool:
     # delivery's own columns: a filter across the join makes Django emit
     # "WHERE id IN (subquery)", which PostgreSQL does not re-check after waiting for the
     # other worker's row lock, and both would send.
+    # enqueued_at is cleared: the task that carried it is consumed, so when the lease runs
+    # out (a dead worker) the sweeper republishes at once instead of after the enqueue grace.
     enabled = Endpoint.objects.filter(enabled=True).values("id")
     return Delivery.objects.filter(
         id=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now, endpoint_id__in=enabled,
-    ).update(next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1,
+    ).update(next_attempt_at=now + claim_lease(), enqueued_at=None, attempts=F("attempts") + 1,
              cycle_attempts=F("cycle_attempts") + 1, last_attempt_at=now) == 1
 
 
