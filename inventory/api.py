@@ -176,16 +176,34 @@ class InventoryListApi(GenericApiView):
             [selectors.item_view(item, item.lots.all(), retail_partner=retailer) for item in page])
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+# RFC 9110 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; If-Match = "*" / #entity-tag.
+_ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*')
+_LIST_GAP = re.compile(r"[ \t]*(,[ \t]*)*")
 
 
-def parse_if_match(header: str | None) -> int | None:
+def parse_if_match(header: str | None) -> frozenset[int] | str | None:
+    """``If-Match`` as the item versions it accepts, ``"*"`` (any existing item) or None (absent).
+
+    Comparison is strong (RFC 9110 13.1.1): a weak tag such as ``W/"3"`` never matches, and
+    a list matches when any of its strong tags does.
+    """
     if header is None:
         return None
-    match = _ETAG.match(header)
-    if not match:
-        raise PreconditionFailed("If-Match must be the item's ETag, e.g. \"7\".")
-    return int(match.group(1))
+    if header.strip() == "*":
+        return services.IF_MATCH_ANY
+    versions, position = set(), _LIST_GAP.match(header).end()
+    while position < len(header):
+        tag = _ENTITY_TAG.match(header, position)
+        if tag is None:
+            raise PreconditionFailed("If-Match must be the item's ETag, e.g. \"7\", a list of them, or *.")
+        weak, opaque = tag.groups()
+        if not weak and re.fullmatch(r"[0-9]{1,18}", opaque):
+            versions.add(int(opaque))
+        position = tag.end()
+        if position < len(header) and header[position] != ",":
+            raise PreconditionFailed("If-Match must be the item's ETag, e.g. \"7\", a list of them, or *.")
+        position = _LIST_GAP.match(header, position).end()
+    return frozenset(versions)
 
 
 class InventoryItemApi(GenericApiView):
