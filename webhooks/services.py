@@ -26,6 +26,7 @@ from hotsauce.errors import InvalidState, ValidationFailed
 from webhooks.delivery import deliveries_create_for_event, deliveries_resend, deliveries_schedule, endpoint_disable
 from webhooks.models import Delivery, Endpoint, Event, EventAudience, EventCounter
 from webhooks.sequencing import sequence_next
+from webhooks.streaming import stream_notify
 from webhooks.types import EVENT_TYPES, WILDCARD
 from webhooks.urlguard import UnsafeUrlError, url_check
 
@@ -80,6 +81,7 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
     # The delivery fan-out decides from the audience just written, without a re-read.
     event.audience_pairs = [(row.partner_kind, row.partner_id) for row in audience]
     deliveries_create_for_event(event)
+    stream_notify(sequence=event.sequence, type=event.type, audience_pairs=event.audience_pairs)
     return event
 
 
