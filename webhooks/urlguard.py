@@ -14,6 +14,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+# The refusal names the switch, so a developer trying a local receiver is not left guessing.
+_SANDBOX_HINT = ("a local receiver (http://127.0.0.1:PORT/...) needs WEBHOOK_ALLOW_PRIVATE_URLS=1, "
+                 "which `make run` sets for the sandbox and production leaves off.")
+
 
 class UnsafeUrlError(Exception):
     pass
@@ -49,7 +53,7 @@ def url_check(url: str) -> None:
         raise UnsafeUrlError("Not a valid http(s) URL.") from exc
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE_URLS
     if parts.scheme not in (("https", "http") if allow_private else ("https",)):
-        raise UnsafeUrlError("Webhook URLs must use https://.")
+        raise UnsafeUrlError(f"Webhook URLs must use https://; {_SANDBOX_HINT}")
     host = parts.hostname
     if not host:
         raise UnsafeUrlError("The URL has no host.")
@@ -59,4 +63,4 @@ def url_check(url: str) -> None:
         return
     addresses = _addresses(host, port or 443)
     if not addresses or any(_refused(ip) for ip in addresses):
-        raise UnsafeUrlError(f"{host} resolves to a private, loopback, link-local or reserved address.")
+        raise UnsafeUrlError(f"{host} resolves to a private, loopback, link-local or reserved address; {_SANDBOX_HINT}")
