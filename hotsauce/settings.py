@@ -6,6 +6,7 @@ embedded SQLite file and a filesystem Celery broker, so ``make run`` needs only 
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -172,7 +173,8 @@ else:
     _BROKER_DIR = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+    # The filesystem transport has no host; naming one keeps kombu from warning on every connection.
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
@@ -233,6 +235,10 @@ STORAGES = {
 }
 # The ASGI app serves its own static files even with DEBUG=0 (contract section 6).
 WHITENOISE_USE_FINDERS = True
+# WhiteNoise hands Django's ASGI handler a file iterator, which it reads in a thread: harmless for
+# static files, and Django's warning about it filled `make run`'s console on every docs page.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators",
+                        module="django.core.handlers.asgi")
 
 # --- API ------------------------------------------------------------------------------
 API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "600/min")
