@@ -97,11 +97,18 @@ def test_a_replayed_write_returns_the_first_answer(live):
     assert len(client.get("orders", reference="PO-REPLAY")["results"]) == 1
 
 
-def test_problems_are_typed_and_pages_are_followed(live):
+def test_problems_pages_events_and_generated_operations(live):
     from hotsauce_sdk import NotFound, ValidationError
+    from hotsauce_sdk._generated.api.inventory import get_inventory_item
+    from hotsauce_sdk._generated.models import InventoryItem
 
     base, credentials = live
     client = HotSauce.from_credentials_file(base, credentials, partner_id="RETAIL456", kind="retailer")
+    # The generated operations go through the same transport (token fetched by the SDK).
+    item = get_inventory_item.sync("SUP123", "HOTSAUCE789", client=client.api)
+    assert isinstance(item, InventoryItem)
+    assert item.available_quantity == client.get("inventory/SUP123/HOTSAUCE789")["availableQuantity"]
+    since = client.get("events", after=0, limit=500)["nextAfter"]
     with pytest.raises(NotFound) as missing:
         client.get("orders/ORD-999999")
     assert missing.value.code == "not_found" and missing.value.request_id
@@ -112,3 +119,15 @@ def test_problems_are_typed_and_pages_are_followed(live):
         client.post("orders", _order_body(f"PO-PAGE-{n}"))
     pages = list(client.paginate("orders", limit=1))
     assert len(pages) == client.get("orders", limit=500)["results"].__len__() >= 3
+
+    # SSE: two events after `since`, then a new connection resumes after the last one seen.
+    stream = client.events(last_event_id=since)
+    events = iter(stream)
+    first, second = next(events), next(events)
+    events.close()
+    assert since < first.data["sequence"] < second.data["sequence"]
+    assert stream.last_event_id == str(second.data["sequence"]) == second.id
+    resumed = iter(client.events(last_event_id=stream.last_event_id))
+    third = next(resumed)
+    resumed.close()
+    assert third.data["sequence"] > second.data["sequence"]
