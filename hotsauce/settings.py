@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hotsauce.proxies.TrustedProxyMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "hotsauce.api.middleware.RequestIdMiddleware",
     "hotsauce.observability.RequestLogMiddleware",
@@ -204,11 +205,22 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "SCOPES_BACKEND_CLASS": "partners.oauth.ClientScopes",
     "OAUTH2_VALIDATOR_CLASS": "partners.oauth.AuditingValidator",
-    "ALLOWED_GRANT_TYPES": ["client_credentials"],
     "PKCE_REQUIRED": False,
-    # Client secrets are hashed at rest: a database leak does not leak credentials.
-    "CLIENT_SECRET_HASHER": "default",
+    # Client secrets are hashed at rest: a database leak does not leak credentials. They are
+    # random, so a fast salted hash is as safe as a slow one and keeps the token endpoint cheap.
+    "CLIENT_SECRET_HASHER": "client_secret_pbkdf2",
+    # Only the client-credentials grant exists here (the password grant was an oracle).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
 }
+# Django's default hashers for staff passwords, plus the client-secret hasher (partners/hashers.py).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "partners.hashers.ClientSecretHasher",
+]
 
 # --- i18n / static --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -361,9 +373,13 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "hotsauce.api.auth.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
-# Behind N reverse proxies, the client address is the N-th X-Forwarded-For entry from the
-# right; 0 (default) ignores the header, which any client can forge.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (contract section 7); from
+# anyone else those headers are ignored, as any client can write them (hotsauce/proxies.py).
+# uvicorn must be started with --forwarded-allow-ips set to the same list (README).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
+if "TRUSTED_PROXY_COUNT" in os.environ:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is gone: list your proxies' addresses in TRUSTED_PROXIES "
+                               "(comma-separated CIDRs) instead.")
 # Calls without valid credentials, counted per IP (slows down key guessing).
 API_ANON_RATE_LIMIT = env_rate("API_ANON_RATE_LIMIT", "6000/min")
 # Admin sign-in: failures per username+IP before a lockout of this many seconds.
@@ -372,6 +388,12 @@ ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 # Token endpoint: failed client authentications per client id and address per window.
 TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
 TOKEN_FAILURE_WINDOW_SECONDS = env_int("TOKEN_FAILURE_WINDOW_SECONDS", 300)
+# Token endpoint: requests per claimed client id and per address, counted before any secret
+# is checked, so a storm from one client stays cheap for everyone else (429 + Retry-After).
+TOKEN_RATE_LIMIT = env_rate("TOKEN_RATE_LIMIT", "30/min")
+TOKEN_ADDRESS_RATE_LIMIT = env_rate("TOKEN_ADDRESS_RATE_LIMIT", "120/min")
+# Seconds a bearer token -> client answer is cached (shared cache; revocation busts it at once).
+TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 30)
 
 # One line per log record; with LOG_FORMAT=json (production) a JSON object per line, with
 # the request and task fields (hotsauce.observability) as keys.

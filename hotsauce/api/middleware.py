@@ -65,7 +65,7 @@ class AdminLoginThrottleMiddleware:
 
         if request.method != "POST" or request.path != reverse("admin:login"):
             return None
-        from hotsauce.api.auth import client_ip
+        from hotsauce.proxies import client_ip
 
         username = (request.POST.get("username") or "").strip().lower()[:150]
         digest = hashlib.sha256(f"{username}|{client_ip(request)}".encode()).hexdigest()
@@ -79,7 +79,7 @@ class AdminLoginThrottleMiddleware:
 
     @staticmethod
     def _locked_out(request, lockout: int):
-        from hotsauce.api.auth import client_ip
+        from hotsauce.proxies import client_ip
         from partners.models import AuthAuditLog
         from partners.services import audit_record
 
@@ -158,7 +158,7 @@ class StaffStockAuditMiddleware:
 
     @staticmethod
     def _record(request, response) -> None:
-        from hotsauce.api.auth import client_ip
+        from hotsauce.proxies import client_ip
         from partners.models import AuthAuditLog
         from partners.services import audit_record
 
