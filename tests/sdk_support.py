@@ -18,9 +18,6 @@ from django.core.management import call_command
 from tests.test_webhooks_e2e import _test_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# The server verifies client secrets with its own (production) hashers, so the sandbox's
-# secrets must be hashed with them, not with the fast test hasher.
-PRODUCTION_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 
 def free_port() -> int:
@@ -34,8 +31,8 @@ def missing_tool(*tools: str) -> str | None:
     return f"needs {', '.join(absent)} (.ci/run installs them from Debian packages)" if absent else None
 
 
-def seed_credentials(settings, directory: Path) -> Path:
-    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+def seed_credentials(directory: Path) -> Path:
+    # Client secrets are hashed with partners.hashers.ClientSecretHasher, which the server knows too.
     path = directory / "credentials.json"
     call_command("seed_demo", credentials_out=str(path), stdout=io.StringIO())
     return path

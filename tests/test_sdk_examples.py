@@ -34,9 +34,9 @@ def _needs(language: str) -> None:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["python", "typescript", "java"])
-def test_example_runs_the_briefs_workflow_green_against_a_live_server(language, settings, tmp_path):
+def test_example_runs_the_briefs_workflow_green_against_a_live_server(language, tmp_path):
     _needs(language)
-    credentials = seed_credentials(settings, tmp_path)
+    credentials = seed_credentials(tmp_path)
     server = LiveServer().start()
     try:
         env = {**os.environ, "HOTSAUCE_BASE_URL": server.url, "HOTSAUCE_CREDENTIALS": str(credentials)}

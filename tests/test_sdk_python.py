@@ -38,8 +38,8 @@ class Recording(httpx.HTTPTransport):
 
 
 @pytest.fixture
-def live(settings, tmp_path):
-    credentials = seed_credentials(settings, tmp_path)
+def live(tmp_path):
+    credentials = seed_credentials(tmp_path)
     server = LiveServer().start()
     yield server.url, credentials
     server.stop()
