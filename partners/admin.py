@@ -235,12 +235,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(AuthAuditLog)
 class AuthAuditLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("at", "event", "success", "client_identifier", "user", "ip", "method", "path", "detail")
+    list_display = ("at", "event", "success", "who", "user", "ip", "method", "path", "detail")
     list_filter = ("event", "success", "at")
     search_fields = ("client_identifier", "user__username", "ip", "path", "detail")
-    list_select_related = ("user", "client")
+    list_select_related = ("user", "client__supplier", "client__retail_partner")
     date_hierarchy = "at"
     show_full_result_count = False
+
+    @admin.display(description="client")
+    def who(self, entry):
+        # The client's name when the credential was recognised; otherwise what was sent.
+        return entry.client.display_name if entry.client_id else entry.client_identifier
 
 
 @admin.register(AccessToken)

@@ -199,3 +199,52 @@ def test_token_requests_are_limited_per_address(sandbox, settings, fresh_cache):
     assert statuses == [200, 200, 200, 429]
     assert token_request(APIClient(REMOTE_ADDR="203.0.113.4"), {"grant_type": "client_credentials"},
                          basic=(clients[3]["clientId"], clients[3]["clientSecret"])).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_token_storm_from_one_client_is_refused_cheaply_and_another_tenant_is_served(settings, sandbox):
+    """48 parallel token requests from one client while another tenant calls the API (real threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from partners.oauth import AuditingValidator
+
+    settings.TOKEN_RATE_LIMIT = "5/min"
+    cache.clear()
+    _storm_client, storm = api_client_create(kind="supplier", partner_code="SUP123")
+    tenant, tenant_creds = api_client_create(kind="retailer", partner_code="RETAIL456")
+    tenant_token = obtain_token(APIClient(), tenant_creds["clientId"], tenant_creds["clientSecret"])["access_token"]
+    checked = []
+    original = AuditingValidator._check_secret
+
+    def counting(self, provided, stored):
+        checked.append(1)
+        return original(self, provided, stored)
+
+    AuditingValidator._check_secret = counting
+
+    def mint(index):
+        try:
+            return token_request(APIClient(REMOTE_ADDR=f"10.1.0.{index % 8}"), {"grant_type": "client_credentials"},
+                                 basic=(storm["clientId"], storm["clientSecret"])).status_code
+        finally:
+            connection.close()
+
+    def tenant_call(_):
+        try:
+            return APIClient().get(ITEM, HTTP_AUTHORIZATION=f"Bearer {tenant_token}").status_code
+        finally:
+            connection.close()
+
+    try:
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            storm_statuses = pool.map(mint, range(48))
+            tenant_statuses = pool.map(tenant_call, range(24))
+            storm_statuses, tenant_statuses = list(storm_statuses), list(tenant_statuses)
+    finally:
+        AuditingValidator._check_secret = original
+        cache.clear()
+    assert sorted(storm_statuses) == [200] * 5 + [429] * 43
+    assert len(checked) == 5  # the refused 43 never reached the (CPU-bound) secret check
+    assert tenant_statuses == [200] * 24
+    assert AccessToken.objects.filter(application=tenant).count() == 1
