@@ -604,7 +604,7 @@ export interface paths {
          */
         get: operations["getProductList"];
         put?: never;
-        /** Create a product (GTIN check digit verified) */
+        /** Create a product (brand clients and staff; GTIN check digit verified) */
         post: operations["postProductList"];
         delete?: never;
         options?: never;
@@ -621,7 +621,7 @@ export interface paths {
         };
         /** Get a product */
         get: operations["getProductDetail"];
-        /** Replace a product's details */
+        /** Replace a product's details (brand clients and staff) */
         put: operations["putProductDetail"];
         post?: never;
         delete?: never;

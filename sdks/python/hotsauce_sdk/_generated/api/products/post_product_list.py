@@ -140,7 +140,7 @@ def sync_detailed(
     format_: PostProductListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
-    """Create a product (GTIN check digit verified)
+    """Create a product (brand clients and staff; GTIN check digit verified)
 
     Args:
         format_ (PostProductListFormat | Unset):
@@ -176,7 +176,7 @@ def sync(
     format_: PostProductListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Product | None:
-    """Create a product (GTIN check digit verified)
+    """Create a product (brand clients and staff; GTIN check digit verified)
 
     Args:
         format_ (PostProductListFormat | Unset):
@@ -207,7 +207,7 @@ async def asyncio_detailed(
     format_: PostProductListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
-    """Create a product (GTIN check digit verified)
+    """Create a product (brand clients and staff; GTIN check digit verified)
 
     Args:
         format_ (PostProductListFormat | Unset):
@@ -241,7 +241,7 @@ async def asyncio(
     format_: PostProductListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Product | None:
-    """Create a product (GTIN check digit verified)
+    """Create a product (brand clients and staff; GTIN check digit verified)
 
     Args:
         format_ (PostProductListFormat | Unset):

@@ -141,7 +141,7 @@ def sync_detailed(
     body: ProductPutRequest,
     format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Product]:
-    """Replace a product's details
+    """Replace a product's details (brand clients and staff)
 
     Args:
         product_id (str):
@@ -177,7 +177,7 @@ def sync(
     body: ProductPutRequest,
     format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Problem | Product | None:
-    """Replace a product's details
+    """Replace a product's details (brand clients and staff)
 
     Args:
         product_id (str):
@@ -208,7 +208,7 @@ async def asyncio_detailed(
     body: ProductPutRequest,
     format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Product]:
-    """Replace a product's details
+    """Replace a product's details (brand clients and staff)
 
     Args:
         product_id (str):
@@ -242,7 +242,7 @@ async def asyncio(
     body: ProductPutRequest,
     format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Problem | Product | None:
-    """Replace a product's details
+    """Replace a product's details (brand clients and staff)
 
     Args:
         product_id (str):
