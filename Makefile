@@ -9,7 +9,7 @@ PORT ?= 8000
 WEBHOOK_ALLOW_PRIVATE_URLS ?= 1
 METRICS_DIR := $(or $(PROMETHEUS_MULTIPROC_DIR),$(or $(HOTSAUCE_VAR_DIR),$(CURDIR)/var)/metrics)
 
-.PHONY: run test setup lint migrations-check bench loadtest clean
+.PHONY: run test setup lint migrations-check bench loadtest clean sdks sdks-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ lint: $(STAMP)
 
 migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Regenerate every generated part of the SDKs from the served schema (sdks/generate.py); commit the result.
+sdks: $(STAMP)
+	$(BIN)/python sdks/generate.py
+
+# Fails when the committed SDKs no longer match what the schema generates.
+sdks-check: $(STAMP)
+	$(BIN)/python sdks/generate.py --check
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
