@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "hotsauce.api.middleware.RequestIdMiddleware",
     "hotsauce.observability.RequestLogMiddleware",
+    "hotsauce.api.inputguard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -127,8 +128,9 @@ if DATABASE_URL:
         # Under ASGI every request runs its sync view in its own thread: without a pool each
         # thread opens a connection and PostgreSQL runs out of slots under load.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": _pool_max,
-                                                                    "timeout": 10}
+        # A request waits this long for a pooled connection under a burst before failing.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2, "max_size": _pool_max, "timeout": env_int("DATABASE_POOL_TIMEOUT", 30)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -190,7 +192,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # beat sweeper will pick it up, so the HTTP request must not hang on retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps no schedule file (none to lose, no writable directory needed, the same on every
+# database): each entry resumes from the periodic-job table (hotsauce/jobs.py).
+CELERY_BEAT_SCHEDULER = "hotsauce.jobs:JobScheduler"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -340,10 +344,25 @@ EDI_INVENTORY_ADVICE_SECONDS = env_int("EDI_INVENTORY_ADVICE_SECONDS", 86400)
 
 # --- Webhooks -------------------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+# Server-Sent Events (webhooks/streaming.py): open streams per API client (across processes
+# with Redis), per process, and catch-up reads running at once per process (each briefly
+# holds a database connection; an idle stream holds none).
+SSE_MAX_STREAMS_PER_CLIENT = env_int("SSE_MAX_STREAMS_PER_CLIENT", 5)
+SSE_MAX_STREAMS_PER_PROCESS = env_int("SSE_MAX_STREAMS_PER_PROCESS", 500)
+SSE_CONCURRENT_READS = env_int("SSE_CONCURRENT_READS", 4)
+for _name in ("SSE_MAX_STREAMS_PER_CLIENT", "SSE_MAX_STREAMS_PER_PROCESS", "SSE_CONCURRENT_READS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 WEBHOOK_RETRY_SCHEDULE = env_int_list(
     "WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
 )
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# How long a worker's claim on a delivery lasts; after it a delivery whose worker died is sent
+# again (same webhook-id). A task published but not taken within half of it is published
+# again. Keep it well above the 15 s send timeout, or slow receivers get doubles.
+WEBHOOK_CLAIM_LEASE_SECONDS = env_int("WEBHOOK_CLAIM_LEASE_SECONDS", 60)
+if WEBHOOK_CLAIM_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured("WEBHOOK_CLAIM_LEASE_SECONDS must be at least 1.")
 
 # --- Feedback: discrepancies and stock reconciliation (docs/feedback.md) -----------------
 # Hours a discrepancy of each kind may stay open or acknowledged before it is overdue,
@@ -455,3 +474,10 @@ CELERY_BEAT_SCHEDULE = {
     # An 846 inventory advice to every retailer whose profile asks for one (default daily).
     "edi-inventory-advice": {"task": "edi.inventory_advice_all", "schedule": float(EDI_INVENTORY_ADVICE_SECONDS)},
 }
+# BEAT_PERIOD_SECONDS="inventory-reconcile=600,..." changes some periods (tuning, tests, demos).
+for _name, _seconds in env_int_map("BEAT_PERIOD_SECONDS", {name: int(entry["schedule"]) for name, entry
+                                                            in CELERY_BEAT_SCHEDULE.items()}, minimum=1).items():
+    CELERY_BEAT_SCHEDULE[_name]["schedule"] = float(_seconds)
+# Loops that run as processes of their own but report like periodic jobs (hotsauce/jobs.py):
+# name -> period in seconds. The relay records a success each time it has caught up.
+PERIODIC_JOBS_OUTSIDE_BEAT = {"events-relay": 60} if EVENTS_AMQP_URL else {}

@@ -32,6 +32,8 @@ from partners.scopes import BRAND, SUPPLIER
 from partners.selectors import supplier_ids_visible_to
 
 WRITERS = {BRAND, SUPPLIER}
+# The brand owns the catalogue (API-CONTRACT.md section 7): a supplier writes only its own warehouses.
+CATALOGUE_OWNERS = {BRAND}
 ATTRIBUTE_FILTERS = "Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md)."
 
 
@@ -72,7 +74,7 @@ def movement_response(result: services.MovementResult) -> dict:
 class ProductListApi(GenericApiView):
     serializer_class = ProductSerializer
     required_scopes = {"GET": "catalog:read", "POST": "catalog:write"}
-    allowed_kinds = {"POST": WRITERS}
+    allowed_kinds = {"POST": CATALOGUE_OWNERS}
     extra_query_params = ("kind",)
     query_filters = (AttributeFilter("product"),)
 
@@ -87,7 +89,7 @@ class ProductListApi(GenericApiView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="Create a product (GTIN check digit verified)")
+    @extend_schema(summary="Create a product (brand clients and staff; GTIN check digit verified)")
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -99,13 +101,13 @@ class ProductListApi(GenericApiView):
 class ProductDetailApi(GenericApiView):
     serializer_class = ProductSerializer
     required_scopes = {"GET": "catalog:read", "PUT": "catalog:write"}
-    allowed_kinds = {"PUT": WRITERS}
+    allowed_kinds = {"PUT": CATALOGUE_OWNERS}
 
     @extend_schema(summary="Get a product")
     def get(self, request, product_id: str):
         return Response(self.get_serializer(product_or_404(product_id)).data)
 
-    @extend_schema(summary="Replace a product's details", request=ProductPutSerializer)
+    @extend_schema(summary="Replace a product's details (brand clients and staff)", request=ProductPutSerializer)
     def put(self, request, product_id: str):
         product = product_or_404(product_id)
         # Attributes the caller may not read are kept; without "attributes" none change.

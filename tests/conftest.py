@@ -28,6 +28,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stream_listener_stopped(django_db_setup):
+    # A stream opened in this process (PostgreSQL) starts the LISTEN thread; its connection
+    # must be gone before the test database is dropped.
+    yield
+    from webhooks.streaming import HUB
+
+    HUB.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     # Staff passwords are PBKDF2-hashed in production; that costs ~1 s per sign-in in tests.
