@@ -424,7 +424,7 @@ TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
 TOKEN_FAILURE_WINDOW_SECONDS = env_int("TOKEN_FAILURE_WINDOW_SECONDS", 300)
 # Token endpoint: requests per claimed client id and per address, counted before any secret
 # is checked, so a storm from one client stays cheap for everyone else (429 + Retry-After).
-TOKEN_RATE_LIMIT = env_rate("TOKEN_RATE_LIMIT", "30/min")
+TOKEN_RATE_LIMIT = env_rate("TOKEN_RATE_LIMIT", "10/min")
 TOKEN_ADDRESS_RATE_LIMIT = env_rate("TOKEN_ADDRESS_RATE_LIMIT", "120/min")
 # Seconds a bearer token -> client answer is cached (shared cache; revocation busts it at once).
 TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 30)

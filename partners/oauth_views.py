@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import AccessToken
 
+from hotsauce import metrics
 from hotsauce.api.throttling import failure_record, failures_exceeded, window_check
 from hotsauce.proxies import client_ip
 from partners.models import ApiClient, AuthAuditLog
@@ -54,8 +55,9 @@ def _token_audit(request, client, client_id: str, ok: bool, detail: str) -> None
 def _rate_limited(request, client_id: str, client_id_known: bool | None = None) -> JsonResponse | None:
     """The token endpoint's own budgets: per address first, then per claimed client id.
 
-    Both are counted before any secret is checked (the check is what costs CPU), so a storm
-    of token requests is refused cheaply and other tenants' calls do not queue behind it.
+    Both are counted before any secret is checked or any row written, so a storm of token
+    requests is refused cheaply (one Redis round trip) and other tenants' calls do not queue
+    behind it; only the first refusal of a window is written to the audit log.
     """
     if client_id_known is None:
         identity, rate, what = f"token-ip:{client_ip(request) or '-'}", settings.TOKEN_ADDRESS_RATE_LIMIT, "address"
@@ -65,6 +67,9 @@ def _rate_limited(request, client_id: str, client_id_known: bool | None = None) 
     state = window_check(identity, rate, "token")
     if state["allowed"]:
         return None
+    if state["first_refusal"]:
+        _token_audit(request, None, client_id, False, f"token requests from this {what} over the limit ({rate})")
+    metrics.rate_limited("token-endpoint")
     return _oauth_error("slow_down", f"Too many token requests from this {what}; retry in {state['reset']} s.",
                         429, retry_after=state["reset"])
 
@@ -78,7 +83,6 @@ class TokenView(dot_views.TokenView):
         client_id = _client_id_sent(request)
         refused = _rate_limited(request, client_id)
         if refused is not None:
-            _token_audit(request, None, client_id, False, "token requests from this address over the limit")
             return refused
         if request.POST.getlist("grant_type") != ["client_credentials"]:
             _token_audit(request, None, client_id, False, "unsupported_grant_type")
@@ -86,7 +90,6 @@ class TokenView(dot_views.TokenView):
         client = ApiClient.objects.filter(client_id=client_id).first() if client_id else None
         refused = _rate_limited(request, client_id, client is not None)
         if refused is not None:
-            _token_audit(request, client, client_id, False, "token requests for this client over the limit")
             return refused
         if client is not None and not ip_allowed(client_ip(request), client.allowed_ips):
             # Refused before the secret is even checked: a token must not be minted for an

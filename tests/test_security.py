@@ -324,8 +324,9 @@ def test_datetime_filters_with_extreme_offsets_never_crash(supplier_caller, valu
         assert problem(response)["errors"][0]["field"] == "createdAfter"
 
 
-def test_options_describes_an_operation_without_crashing(supplier_caller):
-    response = supplier_caller.http.options("/api/v1/products/HOTSAUCE789")
+def test_options_describes_an_operation_without_crashing(brand_caller):
+    # The brand owns the catalogue (issue 12): only its clients are offered PUT on a product.
+    response = brand_caller.http.options("/api/v1/products/HOTSAUCE789")
     assert response.status_code == 200
     assert "PUT" in response.json().get("actions", {})
 

@@ -107,6 +107,7 @@ def window_check(identity: str, rate: str, policy: str) -> dict:
     return {
         "policy": policy, "limit": limit, "window": window, "remaining": max(0, limit - count),
         "reset": max(1, min(window, int(start + window - now + 0.999))), "allowed": count <= limit,
+        "first_refusal": count == limit + 1,
     }
 
 
