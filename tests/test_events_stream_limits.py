@@ -56,7 +56,11 @@ def uvicorn(**env_extra):
         yield base, log_path
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a graceful shutdown still waiting on a stream socket
+            process.kill()
+            process.wait(timeout=10)
         log.close()
         var_dir.cleanup()
 
