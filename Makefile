@@ -44,7 +44,7 @@ migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
-	$(BIN)/python bench/load.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 # Production-like stack on this machine + Locust + invariant checks (bench/README.md).
 loadtest: $(STAMP)

@@ -80,9 +80,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hotsauce.proxies.TrustedProxyMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "hotsauce.api.middleware.RequestIdMiddleware",
     "hotsauce.observability.RequestLogMiddleware",
+    "hotsauce.api.inputguard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,8 +128,9 @@ if DATABASE_URL:
         # Under ASGI every request runs its sync view in its own thread: without a pool each
         # thread opens a connection and PostgreSQL runs out of slots under load.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": _pool_max,
-                                                                    "timeout": 10}
+        # A request waits this long for a pooled connection under a burst before failing.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2, "max_size": _pool_max, "timeout": env_int("DATABASE_POOL_TIMEOUT", 30)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -206,11 +209,22 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "SCOPES_BACKEND_CLASS": "partners.oauth.ClientScopes",
     "OAUTH2_VALIDATOR_CLASS": "partners.oauth.AuditingValidator",
-    "ALLOWED_GRANT_TYPES": ["client_credentials"],
     "PKCE_REQUIRED": False,
-    # Client secrets are hashed at rest: a database leak does not leak credentials.
-    "CLIENT_SECRET_HASHER": "default",
+    # Client secrets are hashed at rest: a database leak does not leak credentials. They are
+    # random, so a fast salted hash is as safe as a slow one and keeps the token endpoint cheap.
+    "CLIENT_SECRET_HASHER": "client_secret_pbkdf2",
+    # Only the client-credentials grant exists here (the password grant was an oracle).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
 }
+# Django's default hashers for staff passwords, plus the client-secret hasher (partners/hashers.py).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "partners.hashers.ClientSecretHasher",
+]
 
 # --- i18n / static --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -330,6 +344,15 @@ EDI_INVENTORY_ADVICE_SECONDS = env_int("EDI_INVENTORY_ADVICE_SECONDS", 86400)
 
 # --- Webhooks -------------------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+# Server-Sent Events (webhooks/streaming.py): open streams per API client (across processes
+# with Redis), per process, and catch-up reads running at once per process (each briefly
+# holds a database connection; an idle stream holds none).
+SSE_MAX_STREAMS_PER_CLIENT = env_int("SSE_MAX_STREAMS_PER_CLIENT", 5)
+SSE_MAX_STREAMS_PER_PROCESS = env_int("SSE_MAX_STREAMS_PER_PROCESS", 500)
+SSE_CONCURRENT_READS = env_int("SSE_CONCURRENT_READS", 4)
+for _name in ("SSE_MAX_STREAMS_PER_CLIENT", "SSE_MAX_STREAMS_PER_PROCESS", "SSE_CONCURRENT_READS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 WEBHOOK_RETRY_SCHEDULE = env_int_list(
     "WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
 )
@@ -369,9 +392,13 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "hotsauce.api.auth.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
-# Behind N reverse proxies, the client address is the N-th X-Forwarded-For entry from the
-# right; 0 (default) ignores the header, which any client can forge.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (contract section 7); from
+# anyone else those headers are ignored, as any client can write them (hotsauce/proxies.py).
+# uvicorn must be started with --forwarded-allow-ips set to the same list (README).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
+if "TRUSTED_PROXY_COUNT" in os.environ:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is gone: list your proxies' addresses in TRUSTED_PROXIES "
+                               "(comma-separated CIDRs) instead.")
 # Calls without valid credentials, counted per IP (slows down key guessing).
 API_ANON_RATE_LIMIT = env_rate("API_ANON_RATE_LIMIT", "6000/min")
 # Admin sign-in: failures per username+IP before a lockout of this many seconds.
@@ -380,6 +407,12 @@ ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 # Token endpoint: failed client authentications per client id and address per window.
 TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
 TOKEN_FAILURE_WINDOW_SECONDS = env_int("TOKEN_FAILURE_WINDOW_SECONDS", 300)
+# Token endpoint: requests per claimed client id and per address, counted before any secret
+# is checked, so a storm from one client stays cheap for everyone else (429 + Retry-After).
+TOKEN_RATE_LIMIT = env_rate("TOKEN_RATE_LIMIT", "30/min")
+TOKEN_ADDRESS_RATE_LIMIT = env_rate("TOKEN_ADDRESS_RATE_LIMIT", "120/min")
+# Seconds a bearer token -> client answer is cached (shared cache; revocation busts it at once).
+TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 30)
 
 # One line per log record; with LOG_FORMAT=json (production) a JSON object per line, with
 # the request and task fields (hotsauce.observability) as keys.

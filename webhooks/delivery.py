@@ -24,7 +24,7 @@ from standardwebhooks import Webhook
 from hotsauce import metrics
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
 from webhooks.selectors import event_for_endpoint
-from webhooks.urlguard import UnsafeUrlError, url_check
+from webhooks.urlguard import PinnedTarget, UnsafeUrlError, pin
 
 logger = logging.getLogger("hotsauce.webhooks")
 
@@ -202,29 +202,47 @@ def _post(endpoint: Endpoint, event: Event, now: datetime) -> tuple[int | None, 
     }
     started = time.monotonic()
     try:
-        url_check(endpoint.url)
-        # trust_env=False: no proxy from the environment may see or redirect partner traffic.
-        with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client, \
-                client.stream("POST", endpoint.url, content=body.encode(), headers=headers) as response:
-            excerpt = b""
-            for chunk in response.iter_bytes():
-                excerpt += chunk
-                if len(excerpt) >= RESPONSE_EXCERPT:
-                    break
-            latency = int((time.monotonic() - started) * 1000)
-            error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-            if 300 <= response.status_code < 400:
-                error += " (redirects are not followed)"
-            # httpx's timeout bounds each phase; the contract bounds the whole exchange.
-            if latency > SEND_TIMEOUT_SECONDS * 1000:
-                return None, latency, f"HTTP {response.status_code} after more than {SEND_TIMEOUT_SECONDS} s", ""
-            return response.status_code, latency, error, excerpt[:RESPONSE_EXCERPT].decode("utf-8", "replace")
+        # One resolution, every address checked, and the connection made to a checked one.
+        target = pin(endpoint.url)
+        response_status, excerpt = _send_pinned(target, body, headers)
+        latency = int((time.monotonic() - started) * 1000)
+        error = "" if 200 <= response_status < 300 else f"HTTP {response_status}"
+        if 300 <= response_status < 400:
+            error += " (redirects are not followed)"
+        # httpx's timeout bounds each phase; the contract bounds the whole exchange.
+        if latency > SEND_TIMEOUT_SECONDS * 1000:
+            return None, latency, f"HTTP {response_status} after more than {SEND_TIMEOUT_SECONDS} s", ""
+        return response_status, latency, error, excerpt[:RESPONSE_EXCERPT].decode("utf-8", "replace")
     except UnsafeUrlError as exc:
         return None, 0, f"Refused: {exc}", ""
     except httpx.TimeoutException:
         return None, int((time.monotonic() - started) * 1000), f"Timed out after {SEND_TIMEOUT_SECONDS} s", ""
     except httpx.HTTPError as exc:
         return None, int((time.monotonic() - started) * 1000), f"{type(exc).__name__}: {exc}"[:500], ""
+
+
+def _send_pinned(target: PinnedTarget, body: str, headers: dict) -> tuple[int, bytes]:
+    """POST to the first checked address that accepts a connection; (status, start of the body)."""
+    attempts = target.requests()
+    for index, (url, host_headers, extensions) in enumerate(attempts):
+        try:
+            return _send_one(url, body, {**headers, **host_headers}, extensions)
+        except httpx.ConnectError:
+            if index == len(attempts) - 1:
+                raise
+    raise httpx.ConnectError(f"No address for {target.host}")
+
+
+def _send_one(url: str, body: str, headers: dict, extensions: dict) -> tuple[int, bytes]:
+    # trust_env=False: no proxy from the environment may see or redirect partner traffic.
+    with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client, \
+            client.stream("POST", url, content=body.encode(), headers=headers, extensions=extensions) as response:
+        excerpt = b""
+        for chunk in response.iter_bytes():
+            excerpt += chunk
+            if len(excerpt) >= RESPONSE_EXCERPT:
+                break
+        return response.status_code, excerpt
 
 
 def _retry_delay(cycle_attempts: int) -> float | None:
