@@ -138,8 +138,7 @@ class Stack:
         # for its next poll between tasks and delivers only a few webhooks per second.
         self.spawn("worker", [str(BIN / "celery"), "-A", "hotsauce", "worker", "-B", "--pool", "threads",
                               "--concurrency", str(self.args.worker_threads), "--prefetch-multiplier", "4",
-                              "--loglevel", self.env["LOG_LEVEL"], "--without-gossip", "--without-mingle",
-                              "--schedule", str(self.var / "celerybeat-schedule")])
+                              "--loglevel", self.env["LOG_LEVEL"], "--without-gossip", "--without-mingle"])
 
     def stop(self) -> None:
         for proc in self.procs:

@@ -194,7 +194,7 @@ class JobScheduler(beat.Scheduler):
         super().setup_schedule()
         try:
             starts = resume_points()
-        except DatabaseError:
+        except Exception:  # beat must start whatever the state of the job table
             # No database yet (not migrated, or down): every entry starts from now, as
             # Celery's own in-memory scheduler would; the jobs' records stay as they were.
             logger.warning("Job table unreadable; beat schedules every job from now", exc_info=True)

@@ -116,8 +116,21 @@ def task_finished(task: str, outcome: str, duration: float | None) -> None:
         CELERY_TASK_LAST_SUCCESS.labels(task=task).set(time.time())
 
 
+_db_timing_broken = False
+
+
 def db_query_timed(vendor: str, seconds: float) -> None:
-    DB_QUERY_DURATION.labels(vendor=vendor).observe(seconds)
+    global _db_timing_broken
+    if _db_timing_broken:
+        return
+    try:
+        DB_QUERY_DURATION.labels(vendor=vendor).observe(seconds)
+    except Exception:
+        # `celery worker -B` forks its beat with billiard, which closes inherited file
+        # descriptors: prometheus_client cannot reopen the metric files in that process.
+        # A metric must never fail the query it times; this process stops timing queries.
+        _db_timing_broken = True
+        logger.warning("Database query metrics disabled in this process", exc_info=True)
 
 
 async def _tracked_async(frames):

@@ -214,3 +214,16 @@ def test_a_consumer_receives_all_1000_events_in_order_across_a_kill_9_of_the_rel
     assert example.consume(vhost, "inventory.updated.SUP123", "erp.sup123-stock", limit=1) == 0  # nothing left over
     print(f"killed after sequence {killed_at}; {len(received)} messages, {duplicates} duplicates")
     logs.cleanup()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_reports_as_a_periodic_job_once_caught_up(vhost, settings):
+    from hotsauce.jobs import job_statuses
+    from webhooks.relay.services import RELAY_JOB, relay_run
+
+    settings.PERIODIC_JOBS_OUTSIDE_BEAT = {RELAY_JOB: 60}  # what EVENTS_AMQP_URL turns on
+    assert job_statuses()[RELAY_JOB] == {"lastSuccess": None, "overdue": False}
+    with transaction.atomic():
+        event_emit(type="webhook.test", data={"message": "relay job"})
+    assert relay_run(url=vhost, once=True) >= 1
+    assert job_statuses()[RELAY_JOB]["lastSuccess"] is not None

@@ -176,15 +176,16 @@ def test_beat_starts_on_sqlite_and_writes_no_schedule_file(tmp_path):
         beat = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "hotsauce", "beat",
                                  "--loglevel", "INFO"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 45
+            queue = var / "broker" / "queue"
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline and beat.poll() is None:
-                if "Sending due task inventory-reservations-expire" in log.read_text():
+                if queue.is_dir() and any(queue.iterdir()):  # the message is on the filesystem broker
                     break
                 time.sleep(0.2)
             assert beat.poll() is None, log.read_text()[-3000:]
+            assert any(queue.iterdir()), log.read_text()[-3000:]
             assert "Sending due task inventory-reservations-expire" in log.read_text(), log.read_text()[-3000:]
         finally:
             beat.terminate()
             beat.wait(timeout=20)
-    assert list((var / "broker" / "queue").iterdir())  # the message is on the filesystem broker
     assert not list(var.glob("celerybeat-schedule*"))
