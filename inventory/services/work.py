@@ -198,10 +198,29 @@ class Movement:
             reservation=reservation,
             actor_client=getattr(self.work.actor, "client", None), actor_user=getattr(self.work.actor, "user", None),
             reason=(self.reason if reason is None else reason)[:500], reference=self.reference,
-            idempotency_key=self.idempotency_key, created_at=self.now)
+            idempotency_key=self.idempotency_key, created_at=self.now,
+            **ledger_codes(self.item, lot, counterpart, self.retail_partner, reservation, self.work.actor))
         self.rows.append(row)
         self.work.rows.append(row)
         return row
+
+
+def ledger_codes(item: InventoryItem, lot: StockLot, counterpart: Warehouse | None,
+                 retail_partner: RetailPartner | None, reservation: Reservation | None, actor) -> dict:
+    """The ledger row's copies of what the list shows (docs/stock.md, "Ledger rows"): filled here, where
+    every row is made, and by any other writer of ledger rows with the same values."""
+    client, user = getattr(actor, "client", None), getattr(actor, "user", None)
+    if client is not None:
+        label = client.name or client.client_id
+    else:
+        label = f"staff:{user.get_username()}" if user is not None else ""
+    return {
+        "supplier_code": item.supplier.code, "product_sku": item.product.sku, "warehouse_code": lot.warehouse.code,
+        "counterpart_warehouse_code": counterpart.code if counterpart is not None else "",
+        "batch_number": lot.batch.batch_number, "expiration_date": lot.batch.expiration_date,
+        "retail_partner_code": retail_partner.code if retail_partner is not None else "",
+        "reservation_code": (reservation.code or "") if reservation is not None else "", "actor_label": label[:300],
+    }
 
 
 def _hold_change(reservation: Reservation, lot: StockLot, delta: int) -> None:

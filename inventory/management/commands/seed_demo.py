@@ -12,7 +12,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from stdnum import ean
 
@@ -67,6 +67,14 @@ def gtin_for(index: int) -> str:
     return body + ean.calc_check_digit(body)
 
 
+def analyze_after_bulk_load() -> None:
+    """Fresh statistics for the planner after a bulk load (PostgreSQL): without them it plans the
+    first queries on tables it still believes empty. Skipped inside a transaction (tests)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 class Command(BaseCommand):
     help = "Load the sandbox data and write API client credentials as JSON."
 
@@ -106,6 +114,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Sandbox: {len(suppliers)} suppliers, {len(retailers)} retail partners, {len(products)} products."))
         creds = self._clients()
+        analyze_after_bulk_load()
         if opts.get("credentials_out"):
             path = Path(opts["credentials_out"])
             path.parent.mkdir(parents=True, exist_ok=True)
