@@ -34,8 +34,9 @@ def backfill(apps, schema_editor):
         reservation_code=Coalesce(_first(Reservation, "code", "reservation_id"), Value("")))
     client = ApiClient.objects.filter(pk=OuterRef("actor_client_id"))
     rows.filter(actor_client__isnull=False).update(actor_label=Coalesce(
-        Subquery(client.annotate(label=Coalesce(NullIf(F("name"), Value("")), F("client_id"),
-                                                output_field=CharField())).values("label")[:1]), Value("")))
+        Subquery(client.annotate(label=Coalesce(NullIf(F("name"), Value("")), Concat(
+            F("kind"), Value(" "), Coalesce(F("supplier__code"), F("retail_partner__code"), Value("brand"))),
+            output_field=CharField())).values("label")[:1]), Value("")))
     rows.filter(actor_client__isnull=True, actor_user__isnull=False).update(actor_label=Concat(
         Value("staff:"), _first(User, "username", "actor_user_id"), output_field=CharField()))
 
