@@ -159,9 +159,12 @@ def test_every_list_runs_the_same_queries_for_1_and_for_50_rows(world):
 
 # --- orders: a fixed number of queries plus at most one per line ----------------------------------------
 
-#: Queries of ``POST orders`` whatever its size (authentication, idempotency, the order, its event...).
+#: Queries of ``POST orders`` whatever its size (authentication, idempotency, the order, its event...);
+#: a 1-line order measured 39 (SQLite).
 ORDER_POST_FIXED = 75
-#: At most this many more per line (its product, its line, its allocation and ledger rows).
+#: Per line, measured today: 15 (the line, its reservation and hold, the lot, the line's allocation, and
+#: one ``inventory.updated`` event per item with its counter, audiences and endpoints). The issue's target
+#: is 1: it needs allocation batched across lines and events emitted per transaction (the write path).
 ORDER_POST_PER_LINE = 15
 
 
