@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The sandbox lets webhooks reach a receiver on this machine (http://127.0.0.1:PORT/...);
+# production leaves it off (contract 5.5). `WEBHOOK_ALLOW_PRIVATE_URLS=0 make run` tries the strict rule.
+WEBHOOK_ALLOW_PRIVATE_URLS ?= 1
 METRICS_DIR := $(or $(PROMETHEUS_MULTIPROC_DIR),$(or $(HOTSAUCE_VAR_DIR),$(CURDIR)/var)/metrics)
 
 .PHONY: run test setup lint migrations-check bench loadtest clean
@@ -32,7 +35,7 @@ run: $(STAMP)
 	@echo ""
 	@# Metrics files belong to the processes about to start: empty the directory first.
 	rm -rf "$(METRICS_DIR)" && mkdir -p "$(METRICS_DIR)"
-	PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	WEBHOOK_ALLOW_PRIVATE_URLS=$(WEBHOOK_ALLOW_PRIVATE_URLS) PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -44,7 +47,7 @@ migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
-	$(BIN)/python bench/load.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 # Production-like stack on this machine + Locust + invariant checks (bench/README.md).
 loadtest: $(STAMP)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.contrib import admin
-from django.db.models import Count, F, IntegerField, Min, Q, Sum, Value, Window
+from django.db.models import Count, F, Min, Q, Sum, Window
 from django.db.models.functions import Coalesce, TruncDate, TruncHour
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -20,8 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from hotsauce.jobs import job_report
-from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot
-from inventory.selectors import available_units
+from inventory.forecast_selectors import alert_list
+from inventory.forecasting import alert_view
+from inventory.models import Batch, InventoryTransaction, RestockAlert, StockLot
 from orders.feedback.scorecards import scorecards
 from orders.models import Recall, Return
 from partners.principal import Principal
@@ -35,7 +36,6 @@ admin.site.index_title = "Staff portal"
 WEEKS_AHEAD = 12
 LEDGER_DAYS = 14
 SCORECARD_DAYS = 30
-LOW_STOCK_UNITS = 50
 LIST_LIMIT = 15
 
 
@@ -121,25 +121,21 @@ def ledger_activity(*, now: datetime, days: int = LEDGER_DAYS) -> list[Bar]:
             for i in range(days)]
 
 
-def stock_alerts(*, now: datetime, limit: int = LIST_LIMIT) -> list[dict]:
-    """Items out of stock or below their reorder point, worst first.
+def stock_alerts(*, limit: int = LIST_LIMIT) -> list[dict]:
+    """Active restock alerts (open or acknowledged), worst first: exactly what ``GET /api/v1/alerts`` lists.
 
-    The reorder point is the forecast's; an item the forecast run has not reached yet is
-    judged against a flat ``LOW_STOCK_UNITS`` instead, so a new item is not invisible.
+    One source for the dashboard and the API: the alerts the forecast run opened, read through
+    the API's own selector and rendered by its own view, so the two never disagree on what is
+    below its reorder point (the dashboard once applied a threshold of its own).
     """
-    zero = Value(0, output_field=IntegerField())
-    items = (InventoryItem.objects.select_related("supplier", "product", "forecast")
-             .annotate(on_hand=Coalesce(Sum("lots__on_hand"), zero),
-                       available=Coalesce(Sum(available_units(now, "lots__")), zero))
-             .filter(Q(available__lte=0) | Q(forecast__isnull=False, available__lt=F("forecast__reorder_point"))
-                     | Q(forecast__isnull=True, available__lt=LOW_STOCK_UNITS))
-             .order_by("available", "product__sku")[:limit])
+    alerts = (alert_list(principal=Principal(kind=BRAND, scopes=frozenset()))
+              .filter(status__in=RestockAlert.ACTIVE)
+              .order_by("available_quantity", "item__product__sku")[:limit])
     rows = []
-    for item in items:
-        forecast = getattr(item, "forecast", None)
-        rows.append({"item": item, "on_hand": item.on_hand, "available": item.available,
-                     "reorder_point": round(forecast.reorder_point) if forecast else f"< {LOW_STOCK_UNITS}",
-                     "state": "out of stock" if item.available <= 0 else "below reorder point"})
+    for alert in alerts:
+        view = alert_view(alert)
+        rows.append({**view, "product_name": alert.item.product.name,
+                     "state": alert.get_severity_display().lower(), "out": alert.severity == "out_of_stock"})
     return rows
 
 
@@ -255,7 +251,7 @@ def dashboard_context(*, now: datetime | None = None) -> dict:
         "expiring_chart": bar_chart(expiring, chart_id="expiring-per-week", colour="#d9480f"),
         "expiring_total": sum(bar.value for bar in expiring),
         "activity_chart": bar_chart(activity, chart_id="ledger-activity", colour="#1f6f8b"),
-        "stock_alerts": stock_alerts(now=now),
+        "stock_alerts": stock_alerts(),
         "health": batch_health(now=now),
         "recalls": recent_recalls(),
         "returns": open_returns(),

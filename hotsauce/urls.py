@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from hotsauce import dashboard, health, observability
+from hotsauce import dashboard, health, landing, observability
 from partners import oauth_views
 
 api_v1 = [
@@ -22,10 +22,12 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", landing.landing, name="landing"),
+    path("favicon.ico", landing.favicon, name="favicon"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", landing.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", landing.RedocView.as_view(url_name="schema"), name="redoc"),
     path("oauth/token/", oauth_views.TokenView.as_view(), name="oauth-token"),
     path("oauth/revoke_token/", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
     path("oauth/introspect/", oauth_views.IntrospectTokenView.as_view(), name="oauth-introspect"),

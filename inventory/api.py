@@ -25,6 +25,7 @@ from inventory.serializers import (
     ReservationSerializer,
     TransactionSerializer,
     WarehouseSerializer,
+    movement_body_schema,
 )
 from partners.attributes.filters import AttributeFilter
 from partners.models import RetailPartner, Supplier
@@ -58,6 +59,40 @@ def caller_retailer(principal) -> RetailPartner | None:
     if "retailer" not in principal._cache:
         principal._cache["retailer"] = RetailPartner.objects.get(pk=principal.retail_partner_id)
     return principal._cache["retailer"]
+
+
+MOVEMENT_DESCRIPTION = (
+    "One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the "
+    "variants: each lists the fields it requires). Every missing or bad field is reported at once in "
+    "`errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the "
+    "item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock` "
+    "and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409 "
+    "`invalid_state`.")
+MOVEMENT_EXAMPLES = [
+    OpenApiExample("receipt", request_only=True, value={
+        "type": "receipt", "quantity": 120, "warehouseLocation": "Warehouse_A", "batchNumber": "BATCH202406",
+        "expirationDate": "2027-01-01T00:00:00Z", "reason": "inbound PO-881", "reference": "PO-881"}),
+    OpenApiExample("the brief's step 4: reserve an order's remainder", request_only=True,
+                   value={"type": "reservation", "orderId": "ORD-000001"}),
+    OpenApiExample("transfer", request_only=True, value={
+        "type": "transfer", "quantity": 40, "warehouseLocation": "Warehouse_A", "toWarehouseLocation": "Warehouse_B",
+        "batchNumber": "BATCH202406"}),
+    OpenApiExample("a receipt missing its fields: all named at once", response_only=True, status_codes=["400"],
+                   value={"type": "https://hotsauce.example/problems/validation-error", "title": "Invalid input",
+                          "status": 400, "code": "validation_error", "detail": "Invalid input.",
+                          "requestId": "req_01", "errors": [
+                              {"field": "quantity", "message": "This field is required."},
+                              {"field": "warehouseLocation",
+                               "message": "Required for a receipt (the receiving warehouse)."},
+                              {"field": "batchNumber", "message": "Required for a receipt (the batch received)."},
+                              {"field": "expirationDate", "message": "Required when receiving a new batch."}]}),
+]
+
+
+def movement_location(data) -> str | None:
+    """A movement creates a ledger row, which has no URL of its own: Location names the item it changed."""
+    item = data.get("inventory") if isinstance(data, dict) else None
+    return f"/api/v1/inventory/{item['supplier_id']}/{item['product_id']}" if item else None
 
 
 def movement_response(result: services.MovementResult) -> dict:
@@ -212,6 +247,7 @@ class InventoryItemApi(GenericApiView):
 
     serializer_class = InventoryItemSerializer
     movements = services.MOVEMENTS
+    created_location = staticmethod(movement_location)
     #: ``(item, date) -> units`` promised to arrive by then (the orders app's purchase orders, issue 18):
     #: what ``?asOf=`` adds as ``inboundQuantity``.
     inbound_due = None
@@ -246,12 +282,14 @@ class InventoryItemApi(GenericApiView):
             view.update(as_of=day.isoformat(), inbound_quantity=self.inbound_due(item, day))
         return Response(view, headers={"ETag": f'"{item.version}"'})
 
-    @extend_schema(summary="Record a stock movement", request=MovementSerializer,
-                   responses={201: MovementResultSerializer})
+    @extend_schema(
+        summary="Record a stock movement",
+        description=MOVEMENT_DESCRIPTION, request=movement_body_schema(MovementSerializer),
+        responses={201: MovementResultSerializer}, examples=MOVEMENT_EXAMPLES)
     def post(self, request, supplier_id: str, product_id: str):
         supplier = visible_supplier(self.principal, supplier_id)
         product = product_or_404(product_id)
-        serializer = MovementSerializer(data=request.data)
+        serializer = MovementSerializer(data=request.data, context={"item": (supplier, product)})
         serializer.is_valid(raise_exception=True)
         result = record_movement(self, supplier, product, serializer.validated_data)
         return Response(movement_response(result), status=201, headers={"ETag": f'"{result.item.version}"'})
@@ -304,6 +342,7 @@ def record_movement(view, supplier: Supplier, product: Product, data: dict) -> s
 class TransactionListApi(GenericApiView):
     serializer_class = TransactionSerializer
     movements = services.MOVEMENTS
+    created_location = staticmethod(movement_location)
     filterset_class = TransactionFilter
     required_scopes = {"GET": "inventory:read", "POST": "inventory:write"}
     allowed_kinds = {"POST": WRITERS}
@@ -318,7 +357,8 @@ class TransactionListApi(GenericApiView):
         return self.get_paginated_response([services.transaction_view(row) for row in page])
 
     @extend_schema(summary="Record a stock movement (supplierId and productId in the body)",
-                   request=LedgerMovementSerializer, responses={201: MovementResultSerializer})
+                   description=MOVEMENT_DESCRIPTION + " The item is named in the body (`supplierId`, `productId`).",
+                   request=movement_body_schema(LedgerMovementSerializer), responses={201: MovementResultSerializer})
     def post(self, request):
         serializer = LedgerMovementSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -277,3 +277,21 @@ def batch_view(batch: Batch) -> dict:
         "status": batch.status,
         "status_reason": batch.status_reason,
     }
+
+
+def receipt_missing_fields(*, supplier_id: int, product_id: int, warehouse_code: str | None,
+                           batch_number: str | None, expiration_date: datetime | None) -> list[dict]:
+    """Every field (serializer names) a receipt still needs, all at once: one round trip to fix a body.
+
+    The rules are ``services.stock_receive``'s, which still enforces them: a warehouse unless the
+    supplier has exactly one, a batch number, and an expiry when the batch is new.
+    """
+    errors = []
+    if not warehouse_code and Warehouse.objects.filter(supplier_id=supplier_id, active=True)[:2].count() != 1:
+        errors.append({"field": "warehouse_location", "message": "Required for a receipt (the receiving warehouse)."})
+    if not batch_number:
+        errors.append({"field": "batch_number", "message": "Required for a receipt (the batch received)."})
+    new_batch = not batch_number or not Batch.objects.filter(product_id=product_id, batch_number=batch_number).exists()
+    if expiration_date is None and new_batch:
+        errors.append({"field": "expiration_date", "message": "Required when receiving a new batch."})
+    return errors

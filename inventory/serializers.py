@@ -1,7 +1,9 @@
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictIntegerField, StrictModelSerializer, StrictSerializer
 from inventory.models import Batch, InventoryTransaction, Product, Warehouse
+from inventory.selectors import receipt_missing_fields
 from partners.attributes.fields import AttributesField
 from partners.models import code_validator
 
@@ -132,6 +134,7 @@ class MovementSerializer(StrictSerializer):
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
+        # Every rule at once: a partner fixing a body should need one round trip, not one per field.
         kind, quantity, errors = attrs["type"], attrs.get("quantity"), {}
         if quantity is None:
             if not (kind == "reservation" and attrs.get("order_id")):
@@ -144,6 +147,12 @@ class MovementSerializer(StrictSerializer):
             errors["to_warehouse_location"] = ["Required for a transfer."]
         if kind == "release" and not attrs.get("reservation_id"):
             errors["reservation_id"] = ["Name the reservation to release from (reservationId)."]
+        if kind == "receipt" and "item" in self.context:
+            supplier, product = self.context["item"]
+            for error in receipt_missing_fields(
+                    supplier_id=supplier.pk, product_id=product.pk, warehouse_code=attrs.get("warehouse_location"),
+                    batch_number=attrs.get("batch_number"), expiration_date=attrs.get("expiration_date")):
+                errors[error["field"]] = [error["message"]]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -218,3 +227,46 @@ class ReservationSerializer(serializers.Serializer):
 class BatchPatchSerializer(StrictSerializer):
     attributes = AttributesField(resource="batch", check=False, required=True,
                                  help_text="Merged: the keys sent are set, null removes one")
+
+
+# --- the movement body as the schema shows it: one shape per type (oneOf on ``type``) ---------
+
+# type → (fields it requires besides ``type``, what the type does). The rules are
+# MovementSerializer.validate's and the services'; the schema marks required only what is
+# always required, and describes the conditional ones.
+MOVEMENT_TYPES = {
+    "receipt": (("quantity", "batch_number"),
+                "Goods in: creates the batch and lot when new. `expirationDate` is required for a new batch "
+                "(a past one is a 400); `warehouseLocation` unless the supplier has exactly one warehouse."),
+    "reservation": ((), "Hold units (first expired, first out without `batchNumber`). With `orderId`: allocate that "
+                        "order's remainder of the product (the brief's step 4), `quantity` may be left out."),
+    "release": (("quantity", "reservation_id"), "Give back units held by a standalone reservation."),
+    "sale": (("quantity",), "Units sold; with `reservationId` from that reservation's held units."),
+    "damage": (("quantity",), "Units found damaged: they leave stock."),
+    "return": (("quantity",), "Units returned outside a return request: back on hand."),
+    "writeOff": (("quantity",), "Units written off (e.g. expired): they leave stock."),
+    "adjustment": (("quantity",), "A signed correction (never zero)."),
+    "transfer": (("quantity", "to_warehouse_location"), "Move units between the supplier's warehouses."),
+}
+
+
+def _movement_type_serializer(kind: str, base: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    required, description = MOVEMENT_TYPES[kind]
+    fields = {}
+    for name, field in base._declared_fields.items():
+        kwargs = dict(field._kwargs)  # fields are rebuilt from their arguments when a serializer copies them
+        if name in required:
+            kwargs.pop("default", None)
+            kwargs.update(required=True, allow_null=False)
+        fields[name] = type(field)(*field._args, **kwargs)
+    name = kind[0].upper() + kind[1:]
+    return type(f"{name}{base.__name__.replace('Serializer', '')}", (serializers.Serializer,),
+                {**fields, "__doc__": description})
+
+
+def movement_body_schema(base: type[serializers.Serializer]) -> PolymorphicProxySerializer:
+    """The movement request body as ``oneOf`` its types, discriminated by ``type``."""
+    return PolymorphicProxySerializer(
+        component_name=base.__name__.replace("Serializer", "Request"),
+        serializers={kind: _movement_type_serializer(kind, base) for kind in MOVEMENT_TYPES},
+        resource_type_field_name="type")

@@ -109,7 +109,16 @@ def make_caller(db):
 
 @pytest.fixture
 def sandbox(db):
-    """The seed_demo sandbox (SUP123, RETAIL456, HOTSAUCE789, Warehouse_A, BATCH202406, ...)."""
+    """The seed_demo sandbox (SUP123, RETAIL456, HOTSAUCE789, Warehouse_A, BATCH202406, ...).
+
+    Without the 90 days of demand history: most tests build the demand they reason about
+    themselves. ``sandbox_with_history`` is the sandbox exactly as ``make run`` loads it.
+    """
+    call_command("seed_demo", "--no-history", stdout=io.StringIO())
+
+
+@pytest.fixture
+def sandbox_with_history(db):
     call_command("seed_demo", stdout=io.StringIO())
 
 

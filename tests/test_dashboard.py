@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hotsauce.dashboard import expiring_units_per_week
+from inventory.forecasting import forecasts_recompute
 from inventory.models import Batch, InventoryTransaction, Product
 from orders.services import LineRequest, ReturnLineRequest, batch_recall, order_create, return_create, shipment_create
 from partners.models import RetailPartner, Supplier
@@ -63,11 +64,14 @@ def test_the_dashboard_lists_recalls_with_their_retailers_and_stock_alerts(admin
                          lines=[LineRequest(Product.objects.get(sku="HOTSAUCE789"), 20)])
     shipment_create(order=order)
     batch_recall(batch=Batch.objects.get(batch_number="BATCH202406"), reason="glass shards")
+    # Tomorrow's run: today's 20 shipped are then a complete day of demand; the recall left nothing available.
+    forecasts_recompute(now=timezone.now() + timedelta(days=1))
     page = admin_client_.get(DASHBOARD).content.decode()
     recalls = page.split('id="card-recalls"')[1].split("</section>")[0]
     assert "BATCH202406" in recalls and "glass shards" in recalls and "<td>20</td>" in recalls
     alerts = page.split('id="card-stock"')[1].split("</section>")[0]
-    assert "HOTSAUCE104" in alerts and "HOTSAUCE789" in alerts and "out of stock" in alerts
+    # Only what the forecast run opened: HOTSAUCE104 (18 units, no demand) is not below any reorder point.
+    assert "HOTSAUCE789" in alerts and "out of stock" in alerts and "HOTSAUCE104" not in alerts
 
 
 def test_the_dashboard_shows_open_returns(admin_client_):
@@ -150,3 +154,18 @@ def test_the_dashboard_query_count_is_fixed_with_100k_ledger_rows(admin_client_,
     activity = bars(response.content.decode(), "ledger-activity")
     assert sum(activity) >= 100_000 * 14 // 30
 
+
+
+def test_a_fresh_sandbox_shows_the_same_open_restock_alerts_on_the_dashboard_as_the_api(sandbox_with_history,
+                                                                                       brand_caller):
+    listed = brand_caller.get("/api/v1/alerts?status=open")
+    assert listed.status_code == 200, listed.content
+    api = {(a["alertId"], a["supplierId"], a["productId"]) for a in listed.json()["results"]}
+    assert len(api) >= 1  # the seeded demand history puts at least one item below its reorder point
+    user = User.objects.create_superuser("boss", "boss@example.com", "pw")
+    client = Client()
+    client.force_login(user)
+    card = client.get(DASHBOARD).content.decode().split('id="card-stock"')[1].split("</section>")[0]
+    shown = {(int(alert_id), supplier, sku) for alert_id, sku, supplier in re.findall(
+        r'<tr data-alert-id="(\d+)"><td>\d+</td><td>(\S+) — [^<]*</td><td>(\S+)</td>', card)}
+    assert shown == api

@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.db.models import Count, Min
 from prometheus_client.core import GaugeMetricFamily
 
-from webhooks.models import Delivery, Endpoint, EventCounter
+from webhooks.models import Delivery, Endpoint
 from webhooks.relay.selectors import relay_position
+from webhooks.sequencing import sequence_newest
 
 FAILING_LISTED = 100
 
@@ -25,7 +26,7 @@ class OutboxCollector:
 
     @staticmethod
     def _outbox():
-        newest = EventCounter.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+        newest = sequence_newest()
         oldest = Delivery.objects.filter(state=Delivery.State.PENDING).aggregate(seq=Min("event__sequence"))["seq"]
         lag = GaugeMetricFamily("hotsauce_outbox_lag_events", "Events from the oldest one a consumer still owes "
                                 "through the newest (0 when nothing is owed).", labels=["consumer"])

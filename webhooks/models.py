@@ -4,7 +4,8 @@ from django.db import models
 
 
 class EventCounter(models.Model):
-    """One row; incrementing it takes a row lock held to commit, so sequences follow commit order."""
+    """One row. On SQLite (one writer at a time) ``value`` hands out the sequences; on
+    PostgreSQL a database sequence does and ``value`` stays unused (``webhooks.sequencing``)."""
 
     value = models.BigIntegerField(default=0)
     # Highest sequence removed by the retention purge: a cursor below it has missed events.
@@ -22,9 +23,14 @@ class Event(models.Model):
     type = models.CharField(max_length=64, db_index=True)
     timestamp = models.DateTimeField(db_index=True)
     data = models.JSONField()
+    # PostgreSQL: the snapshot's xmax taken after the sequence was drawn. Every transaction
+    # that may still commit an event with a smaller sequence has an xid below it, so a reader
+    # may pass this event once its own snapshot's xmin reaches it (``webhooks.sequencing``).
+    horizon = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["sequence"]
+        indexes = [models.Index(fields=["horizon"], name="event_horizon")]
 
     def __str__(self) -> str:
         return f"{self.sequence} {self.type}"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from hotsauce.errors import CursorExpired, NotFound
+from webhooks import sequencing
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventAudience, EventCounter
 
 if TYPE_CHECKING:
@@ -27,15 +28,27 @@ def cursor_check(*, after: int) -> None:
     """410 when events after ``after`` are gone: the reader would silently miss them."""
     if after <= 0:
         return  # "from the oldest event still kept"
-    counter = EventCounter.objects.filter(pk=1).values_list("value", "purged_through").first() or (0, 0)
+    purged = EventCounter.objects.filter(pk=1).values_list("purged_through", flat=True).first() or 0
     oldest = Event.objects.order_by("sequence").values_list("sequence", flat=True).first()
-    # Sequences are gapless (the counter increment commits or rolls back with its event),
-    # so a kept minimum above after + 1 means events in between were removed, whoever
-    # removed them; purged_through also covers a purge that emptied the table.
-    if after < counter[1] or (oldest is not None and oldest > after + 1) or (oldest is None and after < counter[0]):
+    if after < purged or _deleted_after(after, oldest):
         raise CursorExpired(
             f"Events after sequence {after} are no longer kept (retention is {settings.EVENT_RETENTION_DAYS} "
             "days); re-read current state and continue from after=0.")
+
+
+def _deleted_after(after: int, oldest: int | None) -> bool:
+    """Whether events after ``after`` were removed by other means than the purge (which records how far).
+
+    A kept minimum above ``after + 1`` means something in between is gone. On SQLite sequences
+    are gapless, so that is the whole test. On PostgreSQL a rolled-back transaction leaves a gap
+    too; a cursor is the sequence of an event its reader saw, so while that event is kept the
+    gap behind it is a rollback's, not a deletion's.
+    """
+    if oldest is None:
+        return after < sequencing.sequence_newest()
+    if oldest <= after + 1:
+        return False
+    return not sequencing.uses_sequence() or not Event.objects.filter(sequence=after).exists()
 
 
 def event_page(*, principal: Principal, after: int, types: list[str] | None = None,
@@ -48,11 +61,11 @@ def feed_page(*, audience: tuple[str, int] | None, after: int, types: list[str] 
               limit: int = 100) -> tuple[list[Event], bool]:
     """The feed as one audience reads it (None: every event, as the brand and the AMQP relay read it).
 
-    Every reader of the outbox in sequence order comes through here, so a visibility rule
-    (which events a cursor may pass yet) is written once.
+    Every reader of the outbox in sequence order comes through here, so the visibility rule
+    (which events a cursor may pass yet: ``webhooks.sequencing``) is applied once.
     """
     if audience is None:
-        qs = Event.objects.filter(sequence__gt=after).order_by("sequence")
+        qs = sequencing.passable(Event.objects.all(), after=after).order_by("sequence")
         if types:
             qs = qs.filter(type__in=types)
         rows = list(qs[: limit + 1])
@@ -60,8 +73,8 @@ def feed_page(*, audience: tuple[str, int] | None, after: int, types: list[str] 
     # Audiences were fixed when each event was written; the audience's own copy of the
     # sequence makes the page a range scan of the (kind, partner, sequence) index, and its
     # own data (when it has one) is what this partner sees of the event.
-    seen = EventAudience.objects.filter(partner_kind=audience[0], partner_id=audience[1],
-                                        sequence__gt=after).select_related("event").order_by("sequence")
+    seen = sequencing.passable(EventAudience.objects.filter(partner_kind=audience[0], partner_id=audience[1]),
+                               after=after).select_related("event").order_by("sequence")
     if types:
         seen = seen.filter(event__type__in=types)
     rows = [row.event.for_audience(row.data) for row in seen[: limit + 1]]

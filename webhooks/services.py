@@ -25,6 +25,7 @@ from djangorestframework_camel_case.util import camelize
 from hotsauce.errors import InvalidState, ValidationFailed
 from webhooks.delivery import deliveries_create_for_event, deliveries_resend, deliveries_schedule, endpoint_disable
 from webhooks.models import Delivery, Endpoint, Event, EventAudience, EventCounter
+from webhooks.sequencing import sequence_next
 from webhooks.streaming import stream_notify
 from webhooks.types import EVENT_TYPES, WILDCARD
 from webhooks.urlguard import UnsafeUrlError, url_check
@@ -44,22 +45,6 @@ def _ulid() -> str:
     return "".join(reversed(chars))
 
 
-def _next_sequence() -> int:
-    # UPDATE takes the counter's row lock and holds it to commit: a later transaction
-    # cannot get a sequence until this one commits, so sequence order is commit order.
-    # Callers must take every stock lock they need before emitting, or two transactions
-    # could each hold one lock and wait on the other.
-    table = EventCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1 RETURNING value")
-        row = cursor.fetchone()
-        if row is None:
-            EventCounter.objects.get_or_create(pk=1, defaults={"value": 0})
-            cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1 RETURNING value")
-            row = cursor.fetchone()
-    return row[0]
-
-
 def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
                retail_partner_ids: Iterable[int] = (), audience_data: dict[int, dict] | None = None,
                partner_data: dict | None = None) -> Event:
@@ -72,13 +57,18 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
     """
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it describes")
+    # No lock is held for the sequence: events of different items commit in parallel, and
+    # readers pass them in order (``webhooks.sequencing``).
+    sequence, horizon = sequence_next()
     event = Event.objects.create(
-        sequence=_next_sequence(),
+        sequence=sequence,
+        horizon=horizon,
         event_id=f"evt_{_ulid()}",
         type=type,
         timestamp=timezone.now(),
         data=camelize(data),
     )
+    event.horizon = None  # stored by the database; not needed here
     shared = camelize(partner_data) if partner_data is not None else None
     audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence,
                               data=shared) for pk in set(supplier_ids)]

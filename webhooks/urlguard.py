@@ -113,7 +113,7 @@ def _parse(url: str):
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE_URLS
     if parts.scheme not in (("https", "http") if allow_private else ("https",)):
         raise UnsafeUrlError(f"Webhook URLs must use https:// (plain http:// only with {ALLOW_SETTING}=1, "
-                             "for sandboxes and tests).")
+                             "which `make run` sets for the sandbox; production leaves it off).")
     host = parts.hostname
     if not host:
         raise UnsafeUrlError("The URL has no host.")

@@ -23,11 +23,23 @@ class StrictSerializer(serializers.Serializer):
     """Rejects fields it does not know: a misspelt field must not be silently dropped."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        errors = {name: ["Unknown field."] for name in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Unknown and invalid fields in one answer, not one round trip each.
+            if isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **errors}) from None
+            raise
+        if errors:
+            try:  # the object-level rules too, so nothing waits for a second round trip
+                self.validate(value)
+            except serializers.ValidationError as exc:
+                if isinstance(exc.detail, dict):
+                    errors = {**exc.detail, **errors}
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer):

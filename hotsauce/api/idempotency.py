@@ -1,14 +1,18 @@
 """Idempotency keys for every POST and PATCH (API-CONTRACT.md 4.2), in one place.
 
-The protocol:
-1. Claim ``(client, key)`` by inserting an in-flight row (a unique constraint arbitrates
-   between concurrent requests).
-2. Run the view in a transaction; a 2xx answer is stored in that same transaction, so a
-   crash can never leave the effect committed without its record (which would let a retry
-   execute twice). A 4xx is stored after the rollback; a 5xx or 429 frees the key.
-3. A duplicate that finds the row in flight waits briefly for it to finish, then replays
-   the stored answer; past ``IDEMPOTENCY_WAIT_SECONDS`` it gets 409. A row whose lock
-   expired belonged to a process that died before committing, so it can be taken over.
+The protocol (one transaction and one commit per request):
+1. In the request's transaction, one statement reads the key's record and (PostgreSQL) takes
+   a transaction-scoped advisory lock on the key: a stored answer is replayed (422 when the
+   body differs); a lock held elsewhere means the first request is still running.
+2. Run the view in that transaction; a 2xx answer is recorded at its end, in the same
+   transaction, so the effect never commits without its record (a retry could execute twice)
+   nor the record without the effect. A 4xx is stored after the rollback; a 5xx or 429 stores
+   nothing, so the key can be used again.
+3. Two requests that both got past step 1 (the first one's commit fell between them) are
+   settled by the record's unique constraint: the second one's insert fails, its whole
+   transaction rolls back, and it replays the first one's answer.
+4. A duplicate that finds the first still running waits briefly for it to finish, then
+   replays the stored answer; past ``IDEMPOTENCY_WAIT_SECONDS`` it gets 409.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -37,6 +41,8 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _LOCK = timedelta(seconds=120)
 _KEPT_HEADERS = ("ETag", "Location", "Content-Type")
+_LOCK_CLASS = 0x69646B  # advisory lock class of idempotency keys ("idk"; the key's hash is the object id)
+_BUSY = object()  # another request with the key is running
 
 
 def parse_key(raw: str) -> str:
@@ -69,52 +75,93 @@ def _replay(record: IdempotencyRecord) -> Response:
     return Response(body, status=record.status_code, headers=headers, content_type=content_type)
 
 
-def _claim(*, client_key: str, key: str, fp: str, method: str, path: str):
-    """Own the key (returns the record) or get the stored answer (returns a Response)."""
-    deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
-    while True:
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    client_key=client_key, key=key, fingerprint=fp, method=method, path=path[:500],
-                    locked_until=now + _LOCK)
-        except IntegrityError:
-            pass
-        existing = IdempotencyRecord.objects.filter(client_key=client_key, key=key).first()
-        if existing is None:
-            continue  # released or purged in between: try to claim again
-        if existing.fingerprint != fp:
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used with a different request; use a new key.")
-        if existing.state == IdempotencyRecord.State.COMPLETED:
-            return _replay(existing)
-        if existing.locked_until < now:
-            taken = IdempotencyRecord.objects.filter(
-                pk=existing.pk, state=IdempotencyRecord.State.IN_FLIGHT, locked_until=existing.locked_until
-            ).update(locked_until=now + _LOCK)
-            if taken == 1:
-                existing.locked_until = now + _LOCK
-                return existing
-            continue
-        if time.monotonic() >= deadline:
-            raise IdempotencyKeyInUse("A request with this Idempotency-Key is still being processed; retry later.")
-        time.sleep(0.05)
-
-
 def _storable(status: int) -> bool:
     return status < 500 and status != 429
 
 
-def _complete(record: IdempotencyRecord, response: Response) -> None:
+def _answer(record: IdempotencyRecord, fp: str):
+    """A record found for the key: its stored answer, 422 for another request, or _BUSY."""
+    if record.fingerprint != fp:
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request; use a new key.")
+    if record.state == IdempotencyRecord.State.COMPLETED:
+        return _replay(record)
+    # An in-flight claim from a process that ran before records were written at the end: it
+    # either completes or expires (its process died), then the key can be used again.
+    if record.locked_until < timezone.now():
+        IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.IN_FLIGHT).delete()
+    return _BUSY
+
+
+def _look(client_key: str, key: str) -> tuple[bool, IdempotencyRecord | None]:
+    """(whether no other request with this key is running, its stored record): one statement.
+
+    On PostgreSQL a transaction-scoped advisory lock on the key marks the request running
+    until its commit, which is what lets a duplicate answer 409 instead of executing. SQLite
+    runs one writer at a time: a duplicate simply runs after the first and finds its record.
+    """
+    if connection.vendor != "postgresql":
+        return True, IdempotencyRecord.objects.filter(client_key=client_key, key=key).first()
+    table = IdempotencyRecord._meta.db_table
+    row = next(iter(IdempotencyRecord.objects.raw(
+        f"SELECT r.*, pg_try_advisory_xact_lock(%s, hashtext(%s)) AS free_"
+        f" FROM (SELECT 1) AS one LEFT JOIN {table} r ON r.client_key = %s AND r.key = %s",
+        [_LOCK_CLASS, f"{client_key}\n{key}", client_key, key])))
+    return row.free_, (row if row.pk is not None else None)
+
+
+def _store(*, client_key: str, key: str, fp: str, request, response: Response) -> None:
     body = json.dumps(response.data, cls=JSONEncoder) if response.data is not None else None
     # Not the Content-Type header: before rendering it is Django's text/html default.
     headers = {name: response[name] for name in _KEPT_HEADERS if name != "Content-Type" and response.has_header(name)}
     if response.content_type:
         headers["Content-Type"] = response.content_type
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.COMPLETED, status_code=response.status_code, response_body=body,
-        response_headers=headers, completed_at=timezone.now())
+    now = timezone.now()
+    IdempotencyRecord.objects.create(
+        client_key=client_key, key=key, fingerprint=fp, method=request.method, path=request.path[:500],
+        state=IdempotencyRecord.State.COMPLETED, locked_until=now, status_code=response.status_code,
+        response_body=body, response_headers=headers, completed_at=now)
+
+
+def _attempt(view, request, handler, args, kwargs, *, client_key: str, key: str, fp: str):
+    """One try: the stored answer, _BUSY, or the handler's response (2xx recorded in its transaction)."""
+    failure = None
+    try:
+        with transaction.atomic():
+            free, record = _look(client_key, key)
+            if record is not None:
+                return _answer(record, fp)
+            if not free:
+                return _BUSY
+            try:
+                response = handler(request, *args, **kwargs)
+            except Exception as exc:  # answered below, after the rollback
+                failure = exc
+                transaction.set_rollback(True)
+            else:
+                if 200 <= response.status_code < 300:
+                    # The one record of the request, in the effect's transaction: one commit.
+                    _store(client_key=client_key, key=key, fp=fp, request=request, response=response)
+                    return response
+    except IntegrityError:
+        answer = _conflict(client_key, key, fp)
+        if answer is None:
+            raise  # not the key's record that conflicted: the handler's own error
+        return answer
+    if failure is not None:
+        response = view.handle_exception(failure)
+    if _storable(response.status_code):
+        try:
+            with transaction.atomic():
+                _store(client_key=client_key, key=key, fp=fp, request=request, response=response)
+        except IntegrityError:
+            return _conflict(client_key, key, fp) or response
+    return response
+
+
+def _conflict(client_key: str, key: str, fp: str):
+    """Another request with the key committed first: this one rolled back; answer with the record."""
+    record = IdempotencyRecord.objects.filter(client_key=client_key, key=key).first()
+    return _answer(record, fp) if record is not None else None
 
 
 def run_idempotently(view, request, handler, args, kwargs) -> Response:
@@ -125,34 +172,14 @@ def run_idempotently(view, request, handler, args, kwargs) -> Response:
         return handler(request, *args, **kwargs)
     key = parse_key(raw)
     fp = fingerprint(request.method, request.path, request._request.body)
-    claimed = _claim(client_key=request.user.key, key=key, fp=fp, method=request.method, path=request.path)
-    if isinstance(claimed, Response):
-        return claimed
-    record = claimed
-    failure = None
-    completed = False
-    try:
-        with transaction.atomic():
-            try:
-                response = handler(request, *args, **kwargs)
-            except Exception as exc:  # answered below, after the rollback
-                failure = exc
-                transaction.set_rollback(True)
-            else:
-                if 200 <= response.status_code < 300:
-                    _complete(record, response)
-                    completed = True
-        if failure is not None:
-            response = view.handle_exception(failure)
-        if not completed:
-            if _storable(response.status_code):
-                _complete(record, response)
-            else:
-                IdempotencyRecord.objects.filter(pk=record.pk).delete()
-    except BaseException:
-        IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.IN_FLIGHT).delete()
-        raise
-    return response
+    deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
+    while True:
+        outcome = _attempt(view, request, handler, args, kwargs, client_key=request.user.key, key=key, fp=fp)
+        if outcome is not _BUSY:
+            return outcome
+        if time.monotonic() >= deadline:
+            raise IdempotencyKeyInUse("A request with this Idempotency-Key is still being processed; retry later.")
+        time.sleep(0.05)
 
 
 def idempotency_purge() -> int:

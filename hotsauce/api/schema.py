@@ -81,7 +81,10 @@ class ProblemAwareAutoSchema(AutoSchema):
         if not getattr(self.view, "kwargs", None):
             path = kwargs.get("path", args[0] if args else "")
             self.view.kwargs = {name: "" for name in re.findall(r"{(\w+)}", path)}
-        return super().get_operation(*args, **kwargs)
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            operation["description"] = self._access_description(operation.get("description") or "")
+        return operation
 
     def _is_list_view(self, serializer=None) -> bool:
         # Our list views are plain GenericApiViews with a hand-written get() that paginates
@@ -109,6 +112,28 @@ class ProblemAwareAutoSchema(AutoSchema):
         if self.method == "POST" and not hasattr(self.view, "action"):
             return self.path.rstrip("/").rsplit("/", 1)[-1] not in ACTION_SEGMENTS
         return super()._is_create_operation()
+
+    def _access_description(self, own: str) -> str:
+        # Every operation says who may call it and how, from the same attributes that enforce it,
+        # after whatever its own description says (extend_schema's description replaces
+        # get_description, so this runs on the finished operation).
+        method = self.method.upper()
+        scope = (getattr(self.view, "required_scopes", None) or {}).get(method)
+        kinds = (getattr(self.view, "allowed_kinds", None) or {}).get(method)
+        access = []
+        if scope:
+            access.append(f"Needs scope `{scope}`")
+        if kinds:
+            access.append("callable by " + " and ".join(sorted(f"{kind} clients" for kind in kinds))
+                          + " (any other kind: 403)")
+        lines = [own.strip()] if own.strip() else []
+        if access:
+            lines.append("**Access:** " + "; ".join(access) + ". A resource of another partner answers 404.")
+        if method in ("POST", "PATCH"):
+            required = method in getattr(self.view, "idempotency_required", ())
+            lines.append("**Idempotency-Key:** " + ("required (missing: 400 `idempotency_key_missing`)." if required
+                                                    else "honoured (a replay returns the first answer)."))
+        return "\n\n".join(lines)
 
     def get_operation_id(self):
         # One view class per resource shape (list vs item), so class + method is unique and

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from django.urls import Resolver404, resolve
 from rest_framework import generics
 from rest_framework.views import APIView
 
 from hotsauce.api.idempotency import run_idempotently
 from hotsauce.api.throttling import ratelimit_headers
 
+_PROBE = "__created__"
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
@@ -53,13 +55,41 @@ class ApiMixin:
             handler = getattr(self, method, self.http_method_not_allowed) \
                 if method in self.http_method_names else self.http_method_not_allowed
             if request.method in ("POST", "PATCH") and handler != self.http_method_not_allowed:
-                response = run_idempotently(self, request, handler, args, kwargs)
+                response = run_idempotently(self, request, self._locating(handler), args, kwargs)
             else:
                 response = handler(request, *args, **kwargs)
         except Exception as exc:
             response = self.handle_exception(exc)
         self.response = self.finalize_response(request, response, *args, **kwargs)
         return self.response
+
+    def created_location(self, data) -> str | None:
+        """The path of what a 201 created: by default the detail route under this path, named by
+        the id field the route's parameter names (``orders`` + ``orderId`` → ``orders/ORD-1``)."""
+        if not isinstance(data, dict):
+            return None
+        base = self.request.path.rstrip("/")
+        try:
+            match = resolve(f"{base}/{_PROBE}")
+        except Resolver404:
+            return None
+        names = [name for name, value in match.kwargs.items() if value == _PROBE]
+        if len(names) != 1:
+            return None
+        value = data.get(path_kwargs({names[0]: None}).popitem()[0], data.get(names[0]))
+        return f"{base}/{value}" if isinstance(value, str | int) and value != "" else None
+
+    def _locating(self, handler):
+        # Inside the idempotent run, so a replay carries the same Location (it is a kept header).
+        def located(request, *args, **kwargs):
+            response = handler(request, *args, **kwargs)
+            if getattr(response, "status_code", None) == 201 and not response.has_header("Location"):
+                path = self.created_location(getattr(response, "data", None))
+                if path:
+                    response["Location"] = request.build_absolute_uri(path)
+            return response
+
+        return located
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -6,13 +6,14 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
 from hotsauce.api.views import GenericApiView
-from inventory.api import WRITERS, movement_response, visible_supplier
+from inventory.api import WRITERS, movement_location, movement_response, visible_supplier
 from inventory.gs1.recording import scan_record
 from inventory.gs1.serializers import ScanResultSerializer, ScanSerializer
 
 
 class ScanApi(GenericApiView):
     serializer_class = ScanSerializer
+    created_location = staticmethod(movement_location)
     required_scopes = {"POST": "inventory:write"}
     allowed_kinds = {"POST": WRITERS}
     idempotency_required = ("POST",)

@@ -1,7 +1,10 @@
 """Load the sandbox: the brief's SUP123 / RETAIL456 / HOTSAUCE789 / Warehouse_A / BATCH202406 and friends.
 
 Running it again adds nothing: partners, products and stock are created only if missing,
-and the sandbox clients get fresh secrets (the old ones are hashed and cannot be shown).
+and the sandbox clients keep their credentials. Secrets are stored hashed, so the only copy
+of one is the credentials file: a client whose secret the file still proves keeps it, any
+other gets a fresh one (written to the file). The demand history (``demand.py``) is the
+same numbers for the same dates, so a re-run replaces nothing it did not write itself.
 """
 
 import json
@@ -10,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -17,7 +21,9 @@ from django.utils import timezone
 from stdnum import ean
 
 from inventory import services
-from inventory.models import InventoryItem, Product, Warehouse
+from inventory.forecasting import forecasts_recompute
+from inventory.management.commands._demand import demand_history_seed
+from inventory.models import InventoryItem, Product, RestockAlert, Warehouse
 from partners.models import ApiClient, RetailPartner, Supplier, TradingRelationship
 from partners.services import api_client_create
 
@@ -80,6 +86,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--credentials-out", help="write the sandbox clients' credentials to this file")
+        parser.add_argument("--no-history", action="store_true",
+                            help="skip the 90 days of demand history (and so the forecasts and alerts it opens)")
 
     @transaction.atomic
     def handle(self, *args, **opts):
@@ -108,15 +116,22 @@ class Command(BaseCommand):
                                 ("PKG-WOOZY-148", "Woozy bottle 148 ml (case of 24)", "packaging")]:
             products[sku], _ = Product.objects.get_or_create(sku=sku, defaults={"name": name, "kind": kind})
         self._seed_stock(suppliers, retailers, products)
+        if not opts.get("no_history"):
+            demand_history_seed(suppliers=suppliers, products=products, today=timezone.now().date())
+            # Forecasts, days of cover and restock alerts are there when `make run` starts,
+            # not 15 minutes later when the beat's first run comes round.
+            forecasts_recompute()
+        active = RestockAlert.objects.filter(status__in=RestockAlert.ACTIVE).count()
         if apps.is_installed("orders.edi"):
             # The sandbox's X12 profiles (ZZ / partner code), kept by the EDI app (inventory never imports orders).
             call_command("edi_seed_profiles", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
-            f"Sandbox: {len(suppliers)} suppliers, {len(retailers)} retail partners, {len(products)} products."))
-        creds = self._clients()
+            f"Sandbox: {len(suppliers)} suppliers, {len(retailers)} retail partners, {len(products)} products, "
+            f"{'no' if opts.get('no_history') else '90 days of'} demand history, {active} active restock alert(s)."))
+        path = Path(opts["credentials_out"]) if opts.get("credentials_out") else None
+        creds = self._clients(_known_secrets(path))
         analyze_after_bulk_load()
-        if opts.get("credentials_out"):
-            path = Path(opts["credentials_out"])
+        if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"clients": creds}, indent=2))
             self.stdout.write(f"Sandbox API credentials written to {path}")
@@ -160,20 +175,38 @@ class Command(BaseCommand):
                                    expiration_date=(now + timedelta(days=180 + 30 * index)).replace(microsecond=0),
                                    reason="sandbox opening stock", reference=f"BY-PO-{index}")
 
-    def _clients(self):
+    def _clients(self, known: dict[tuple[str, str | None], tuple[str, str]]):
         wanted = [("supplier", "SUP123"), ("retailer", "RETAIL456"), ("brand", None),
                   ("supplier", "SUP400"), ("retailer", "RETAIL600")]
         creds = []
         for kind, partner in wanted:
             name = f"sandbox {kind} {partner or 'brand'}"
             client = ApiClient.objects.filter(name=name).first()
+            client_id, secret = known.get((kind, partner), (None, None))
             if client is None:
                 client, c = api_client_create(kind=kind, partner_code=partner, name=name)
+                if client_id and not ApiClient.objects.filter(client_id=client_id).exists():
+                    # A fresh database beside an old credentials file: the partner's copy still works.
+                    client.client_id, client.client_secret = client_id, secret
+                    client.save()
+                    c.update(clientId=client_id, clientSecret=secret)
                 creds.append(c)
                 continue
-            secret = secrets.token_urlsafe(40)
-            client.client_secret = secret
-            client.save()
+            if client.client_id != client_id or not secret or not check_password(secret, client.client_secret):
+                secret = secrets.token_urlsafe(40)
+                client.client_secret = secret
+                client.save()
             creds.append({"kind": kind, "partnerId": partner, "clientId": client.client_id,
                           "clientSecret": secret, "scopes": sorted(client.scope_set)})
         return creds
+
+
+def _known_secrets(path: Path | None) -> dict[tuple[str, str | None], tuple[str, str]]:
+    """(kind, partner) → (clientId, clientSecret) from an earlier run's credentials file, if readable."""
+    if path is None or not path.exists():
+        return {}
+    try:
+        clients = json.loads(path.read_text())["clients"]
+        return {(c["kind"], c["partnerId"]): (c["clientId"], c["clientSecret"]) for c in clients}
+    except (ValueError, KeyError, TypeError):
+        return {}

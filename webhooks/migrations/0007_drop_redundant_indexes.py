@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('webhooks', '0005_audience_data'),
+        ('webhooks', '0006_event_sequence_horizon'),
     ]
 
     operations = [

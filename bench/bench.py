@@ -1,0 +1,191 @@
+"""`make bench`: the production-like server against the database's own limits, side by side.
+
+A fresh database (``<DATABASE_URL's name>_bench``, PostgreSQL on 127.0.0.1 only), migrated and
+seeded with 50 stocked items and 10,000 feed events (``bench/prepare.py``); uvicorn serving
+``hotsauce.asgi:application`` with DEBUG=0 and 2 workers on 127.0.0.1. Then, each phase bounded
+to ``--seconds`` with ``--clients`` concurrent clients:
+
+- reservations over HTTP on 1 item and spread over 50 items, against pgbench running the same
+  writes as plain SQL on the same tables (``var/bench/floor.sql``: locks, reservation, hold,
+  lot, version, ledger row, event and audience, idempotency record) — the database floor;
+- item GET and a 100-row inventory list, against an empty view (``/healthz``) on the same server;
+- catching up on the 10,000 events through the changes feed (500 per page), one client.
+
+Prints one table (and writes it to ``var/bench/report.md``). Figures depend on the machine's
+load: compare runs made minutes apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def database(args) -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotsauce")
+    url = urlparse(base)
+    if url.scheme not in ("postgres", "postgresql") or url.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit("bench needs PostgreSQL on 127.0.0.1 (DATABASE_URL)")
+    name = f"{url.path.lstrip('/')}_bench"
+    admin = ["-h", url.hostname, "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    subprocess.run(["psql", *admin, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "postgres"],
+                   check=True)
+    subprocess.run(["psql", *admin, "-q", "-c", f"CREATE DATABASE {name}", "postgres"], check=True)
+    return base.rsplit("/", 1)[0] + "/" + name, name
+
+
+def environment(db_url: str, var: Path) -> dict:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=db_url, DEBUG="0", SECURE_SSL_REDIRECT="0", ALLOWED_HOSTS="127.0.0.1,localhost",
+               API_RATE_LIMIT="1000000/min", SECRET_KEY=env.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+               HOTSAUCE_VAR_DIR=str(var), DATABASE_POOL_MAX_SIZE=env.get("DATABASE_POOL_MAX_SIZE", "16"))
+    return env
+
+
+async def load(client, clients: int, seconds: float, request) -> dict:
+    latencies, errors = [], 0
+    deadline = time.monotonic() + seconds
+
+    async def worker(w: int) -> None:
+        nonlocal errors
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            started = time.perf_counter()
+            response = await request(client, w, n)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += response.status_code >= 300
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(clients)))
+    elapsed = time.perf_counter() - began
+    return {"rate": len(latencies) / elapsed, "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
+            "mean": statistics.fmean(latencies) if latencies else 0, "count": len(latencies), "errors": errors}
+
+
+def pgbench(db_name: str, script: Path, items: int, clients: int, seconds: float) -> float:
+    url = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x"))
+    out = subprocess.run(["pgbench", "-n", "-h", url.hostname, "-p", str(url.port or 5432), "-U",
+                          url.username or "postgres", "-c", str(clients), "-j", str(min(clients, 2)), "-T",
+                          str(int(seconds)), "-D", f"items={items}", "-f", str(script), db_name],
+                         capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+
+
+async def http_phases(args, base: str, prepared: dict) -> dict:
+    creds = json.load(open(prepared["credentials"]))["clients"]
+    supplier = next(c for c in creds if c["kind"] == "supplier" and c["partnerId"] == "SUP123")
+    limits = httpx.Limits(max_connections=args.clients + 2, max_keepalive_connections=args.clients + 2)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        token = (await client.post("/oauth/token/", data={"grant_type": "client_credentials"},
+                                   auth=(supplier["clientId"], supplier["clientSecret"]))).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        skus = prepared["skus"]
+
+        def reserve(spread: int):
+            async def request(c, w, n):
+                sku = skus[(w * 7 + n) % spread]
+                return await c.post(f"/api/v1/inventory/SUP123/{sku}", json={"type": "reservation", "quantity": 1},
+                                    headers={**auth, "Idempotency-Key": str(uuid.uuid4())})
+            return request
+
+        async def get(path):
+            async def request(c, w, n):
+                return await c.get(path, headers=auth)
+            return request
+
+        results = {}
+        # First, while the bulk events are the newest: one client catching up from before them.
+        started, after, seen = time.perf_counter(), prepared["events_after"], 0
+        while True:
+            body = (await client.get(f"/api/v1/events?after={after}&limit=500", headers=auth)).json()
+            seen += len(body["results"])
+            after = body["nextAfter"]
+            if not body["hasMore"]:
+                break
+        results["feed"] = {"seconds": time.perf_counter() - started, "events": seen}
+        for name, request in (("reserve1", reserve(1)), ("reserve50", reserve(50)),
+                              ("item", await get("/api/v1/inventory/SUP123/BENCH001")),
+                              ("list", await get("/api/v1/inventory?limit=100")), ("empty", await get("/healthz"))):
+            await load(client, args.clients, 2, request)  # warm-up
+            results[name] = await load(client, args.clients, args.seconds, request)
+    return results
+
+
+def report(http: dict, floor: dict, args) -> str:
+    def row(label, r, against, against_label):
+        ratio = f"{r['rate'] / against:.3f}" if against else "n/a"
+        return (f"| {label} | {r['rate']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['errors']} | "
+                f"{against_label} | {ratio} |")
+
+    lines = [f"{args.clients} clients, {args.seconds:.0f} s per phase, uvicorn {args.workers} workers, DEBUG=0",
+             "", "| phase | req/s | p50 ms | p99 ms | errors | against | ratio |", "|---|---:|---:|---:|---:|---|---:|",
+             row("POST reservation, 1 item", http["reserve1"], floor[1], f"SQL floor {floor[1]:.0f} tx/s"),
+             row("POST reservation, 50 items", http["reserve50"], floor[50], f"SQL floor {floor[50]:.0f} tx/s"),
+             "| (fast-path ceiling) | | | | | no SQL fast path yet | n/a |",
+             row("GET item", http["item"], http["empty"]["rate"], f"empty view {http['empty']['rate']:.0f} req/s"),
+             row("GET inventory?limit=100", http["list"], http["empty"]["rate"],
+                 f"empty view {http['empty']['rate']:.0f} req/s"),
+             f"| feed catch-up | {http['feed']['events']} events in {http['feed']['seconds']:.2f} s | | | | "
+             f"{http['feed']['events'] / http['feed']['seconds']:.0f} events/s | |"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
+    args = parser.parse_args()
+    db_url, db_name = database(args)
+    var = ROOT / "var" / "bench"
+    env = environment(db_url, var)
+    done = subprocess.run([PY, str(ROOT / "bench" / "prepare.py")], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"bench/prepare.py failed:\n{done.stderr[-3000:]}")
+    prepared = json.loads(done.stdout.strip().splitlines()[-1])
+    floor = {n: pgbench(db_name, var / "floor.sql", n, args.clients, args.seconds) for n in (1, 50)}
+    server = subprocess.Popen([str(Path(PY).parent / "uvicorn"), "hotsauce.asgi:application", "--host", "127.0.0.1",
+                               "--port", str(args.port), "--workers", str(args.workers), "--no-access-log",
+                               "--log-level", "warning"], env=env, cwd=ROOT)
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        http = asyncio.run(http_phases(args, base, prepared))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = report(http, floor, args)
+    print(text)
+    (var / "report.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
