@@ -151,6 +151,11 @@ else:
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
+# hotsauce/asgi.py: API requests run on Django's WSGI handler in this many threads per process
+# (the event stream stays on ASGI). README "Serving" has the sizing rule.
+API_VIA_WSGI = env_bool("API_VIA_WSGI", True)
+WSGI_THREADS = env_int("WSGI_THREADS", 8)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker -----------------------------------------------------------------

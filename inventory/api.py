@@ -270,8 +270,12 @@ class InventoryItemApi(GenericApiView):
             "kept apart from the units on hand. An order line backordered now is served from them, oldest order "
             "first, as they are received."))])
     def get(self, request, supplier_id: str, product_id: str):
-        item = self._item(supplier_id, product_id)
-        view = selectors.item_view(item, item.lots.all(), retail_partner=caller_retailer(self.principal))
+        found = selectors.inventory_item_read(principal=self.principal, supplier_code=supplier_id, sku=product_id)
+        if found is None:  # the slow path only to name the missing piece (supplier, product, item)
+            item = self._item(supplier_id, product_id)
+            found = item, list(item.lots.all()), caller_retailer(self.principal)
+        item, lots, retailer = found
+        view = selectors.item_view(item, lots, retail_partner=retailer)
         as_of = request.query_params.get("asOf")
         if as_of is not None and self.inbound_due is not None:
             day = parse_as_of(as_of)

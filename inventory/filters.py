@@ -32,12 +32,12 @@ class InventoryItemFilter(django_filters.FilterSet):
 
 
 class TransactionFilter(django_filters.FilterSet):
-    supplierId = django_filters.CharFilter(field_name="supplier__code")
-    productId = django_filters.CharFilter(field_name="product__sku")
-    batchNumber = django_filters.CharFilter(field_name="batch__batch_number")
-    warehouseLocation = django_filters.CharFilter(field_name="warehouse__code")
+    supplierId = django_filters.CharFilter(field_name="supplier_code")
+    productId = django_filters.CharFilter(field_name="product_sku")
+    batchNumber = django_filters.CharFilter(field_name="batch_number")
+    warehouseLocation = django_filters.CharFilter(field_name="warehouse_code")
     type = django_filters.ChoiceFilter(choices=InventoryTransaction.Type.choices)
-    retailPartnerId = django_filters.CharFilter(field_name="retail_partner__code")
+    retailPartnerId = django_filters.CharFilter(field_name="retail_partner_code")
     movementId = django_filters.UUIDFilter(field_name="movement_id")
     reference = django_filters.CharFilter()
     createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

@@ -62,7 +62,8 @@ class Batch(models.Model):
         QUARANTINED = "quarantined", "Quarantined"
         RECALLED = "recalled", "Recalled"
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="batches")
+    # Leads uniq_batch_per_product: no index of its own (issue 19, redundant indexes).
+    product = models.ForeignKey(Product, db_index=False, on_delete=models.PROTECT, related_name="batches")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="batches")
     batch_number = models.CharField(max_length=64, validators=[code_validator])
     production_date = models.DateField(null=True, blank=True)
@@ -97,7 +98,8 @@ class Batch(models.Model):
 class InventoryItem(models.Model):
     """Stock of one product at one supplier: the row every movement locks first."""
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="inventory_items")
+    # Leads uniq_inventory_item: no index of its own (issue 19, redundant indexes).
+    supplier = models.ForeignKey(Supplier, db_index=False, on_delete=models.PROTECT, related_name="inventory_items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="inventory_items")
     version = models.PositiveBigIntegerField(default=0)
     last_updated = models.DateTimeField(default=timezone.now, db_index=True)
@@ -113,7 +115,8 @@ class InventoryItem(models.Model):
 class StockLot(models.Model):
     """Units of one batch in one warehouse. Quantities change only in inventory.services."""
 
-    item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="lots")
+    # Leads uniq_stock_lot: no index of its own (issue 19, redundant indexes).
+    item = models.ForeignKey(InventoryItem, db_index=False, on_delete=models.PROTECT, related_name="lots")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="lots")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="lots")
     on_hand = models.IntegerField(default=0)
@@ -156,7 +159,8 @@ class Reservation(models.Model):
         EXPIRED = "expired"
 
     code = models.CharField("reservation id", max_length=32, unique=True, null=True, blank=True)
-    item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="reservations")
+    # Leads reservation_item_status: no index of its own (issue 19, redundant indexes).
+    item = models.ForeignKey(InventoryItem, db_index=False, on_delete=models.PROTECT, related_name="reservations")
     retail_partner = models.ForeignKey(RetailPartner, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+")
     order_ref = models.CharField("order id", max_length=32, blank=True, db_index=True,
@@ -198,7 +202,8 @@ class Reservation(models.Model):
 class ReservationLot(models.Model):
     """Units of one lot held by one reservation; the row goes when it reaches zero."""
 
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="holds")
+    # Leads uniq_reservation_lot: no index of its own (issue 19, redundant indexes).
+    reservation = models.ForeignKey(Reservation, db_index=False, on_delete=models.CASCADE, related_name="holds")
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="holds")
     quantity = models.PositiveIntegerField()
 
@@ -234,7 +239,8 @@ class InventoryTransaction(models.Model):
 
     movement_id = models.UUIDField(db_index=True)
     item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="transactions")
-    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="transactions")
+    # Leads ledger_lot: no index of its own (issue 19, redundant indexes).
+    lot = models.ForeignKey(StockLot, db_index=False, on_delete=models.PROTECT, related_name="transactions")
     type = models.CharField(max_length=12, choices=Type.choices, db_index=True)
     quantity = models.IntegerField(help_text="Units as requested (signed for adjustments)")
     on_hand_delta = models.IntegerField(default=0)
@@ -244,7 +250,8 @@ class InventoryTransaction(models.Model):
     reserved_after = models.IntegerField()
     item_version = models.PositiveBigIntegerField()
     # Denormalised so the ledger reads and filters without joins and survives lot changes.
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="+")
+    # Leads ledger_item_time: no index of its own (issue 19, redundant indexes).
+    supplier = models.ForeignKey(Supplier, db_index=False, on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="transactions")
@@ -263,6 +270,17 @@ class InventoryTransaction(models.Model):
     reference = models.CharField(max_length=200, blank=True, db_index=True)
     idempotency_key = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # What the ledger list shows, copied from the rows above when the row is written (all immutable
+    # or, for the actor, as it was then), so the list reads this one table (docs/stock.md, "Ledger rows").
+    supplier_code = models.CharField(max_length=64, blank=True, default="")
+    product_sku = models.CharField(max_length=64, blank=True, default="")
+    warehouse_code = models.CharField(max_length=64, blank=True, default="")
+    counterpart_warehouse_code = models.CharField(max_length=64, blank=True, default="")
+    batch_number = models.CharField(max_length=64, blank=True, default="")
+    expiration_date = models.DateTimeField(null=True, blank=True)
+    retail_partner_code = models.CharField(max_length=64, blank=True, default="")
+    reservation_code = models.CharField(max_length=32, blank=True, default="")
+    actor_label = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ["id"]

@@ -18,6 +18,7 @@ from inventory.models import (
     StockLot,
     Warehouse,
 )
+from partners.models import RetailPartner, TradingRelationship
 from partners.principal import Principal
 from partners.selectors import supplier_ids_visible_to
 
@@ -122,6 +123,36 @@ def inventory_item_get(*, principal: Principal, supplier_code: str, sku: str) ->
     return inventory_item_list(principal=principal).filter(supplier__code=supplier_code, product__sku=sku).first()
 
 
+def inventory_item_read(*, principal: Principal, supplier_code: str,
+                        sku: str) -> tuple[InventoryItem, list[StockLot], RetailPartner | None] | None:
+    """The item GET in two queries: (item, its lots, the calling retailer or None); None when not visible.
+
+    The first query reads the item with its supplier and product and, for a retailer, the tenancy check
+    (an active trading relationship) and the retailer's code and shelf-life rule; the second its lots
+    with their batches and warehouses. Which 404 to answer is worked out only when this finds nothing.
+    """
+    qs = InventoryItem.objects.select_related("supplier", "product").filter(
+        supplier__code=supplier_code, product__sku=sku)
+    if principal.is_supplier:
+        qs = qs.filter(supplier_id=principal.supplier_id)
+    elif principal.is_retailer:
+        partner = RetailPartner.objects.filter(pk=principal.retail_partner_id)
+        qs = qs.filter(Exists(TradingRelationship.objects.filter(
+            supplier_id=OuterRef("supplier_id"), retail_partner_id=principal.retail_partner_id, active=True)))
+        qs = qs.annotate(caller_code=Subquery(partner.values("code")),
+                         caller_shelf_life=Subquery(partner.values("minimum_shelf_life_days")))
+    item = qs.order_by().first()
+    if item is None:
+        return None
+    retailer = None
+    if principal.is_retailer:
+        # Only what ``item_view`` reads of the caller; never saved.
+        retailer = RetailPartner(pk=principal.retail_partner_id, code=item.caller_code,
+                                 minimum_shelf_life_days=item.caller_shelf_life)
+    lots = list(StockLot.objects.filter(item=item).select_related("batch", "warehouse").order_by("pk"))
+    return item, lots, retailer
+
+
 def sellable_lots_q(now: datetime, prefix: str = "") -> Q:
     """The rule "sellable" for lots in SQL: a released batch that has not expired (``lot_status``)."""
     return Q(**{f"{prefix}batch__status": Batch.Status.RELEASED, f"{prefix}batch__expiration_date__gt": now})
@@ -168,8 +199,8 @@ def items_in_warehouse(qs: QuerySet[InventoryItem], code: str) -> QuerySet[Inven
 
 
 def transaction_list(*, principal: Principal) -> QuerySet[InventoryTransaction]:
-    qs = InventoryTransaction.objects.select_related(
-        "supplier", "product", "warehouse", "batch", "counterpart_warehouse", "retail_partner", "actor_client")
+    # One table: the row carries the codes it shows (``transaction_view``).
+    qs = InventoryTransaction.objects.all()
     if principal.is_retailer:
         # A retailer sees only movements made for it at suppliers it trades with.
         ids = supplier_ids_visible_to(principal)

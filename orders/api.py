@@ -39,6 +39,7 @@ from orders.serializers import (
     TraceSerializer,
 )
 from partners.attributes.filters import AttributeFilter
+from partners.attributes.selectors import attributes_visible
 from partners.models import RetailPartner, Supplier
 from partners.scopes import BRAND, RETAILER, SUPPLIER
 from partners.selectors import supplier_ids_visible_to
@@ -132,8 +133,9 @@ class OrderListApi(GenericApiView):
             requested_delivery_date=data.get("requested_delivery_date"),
             delivery_address=data.get("delivery_address"), reference=data.get("reference", ""),
             actor=self.principal, attributes=data.get("attributes"))
-        return Response(order_view_with_inbound(selectors.order_view(order, principal=self.principal), order),
-                        status=201)
+        # The view the order.created event carried (built once, by the service), as this caller may read it.
+        view = {**order.view, "attributes": attributes_visible(principal=self.principal, values=order.attributes)}
+        return Response(order_view_with_inbound(view, order), status=201)
 
 
 class OrderDetailApi(GenericApiView):

@@ -27,7 +27,8 @@ class Order(models.Model):
 
     # "ORD-000123", set from the primary key right after insert.
     code = models.CharField("order id", max_length=32, unique=True, null=True, blank=True)
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="orders")
+    # Leads order_supplier_status: no index of its own (issue 19, redundant indexes).
+    supplier = models.ForeignKey(Supplier, db_index=False, on_delete=models.PROTECT, related_name="orders")
     retail_partner = models.ForeignKey(RetailPartner, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
     requested_delivery_date = models.DateField(null=True, blank=True)

@@ -20,6 +20,7 @@ from hotsauce import metrics
 from hotsauce.api.auth import ApiKeyAuthentication, BearerTokenAuthentication
 from hotsauce.api.permissions import ScopePermission
 from hotsauce.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_response
+from hotsauce.api.renderers import CAMEL_CASE_READY
 from hotsauce.api.throttling import ratelimit_headers
 from hotsauce.api.views import ApiView, GenericApiView
 from hotsauce.errors import ApplicationError, ValidationFailed
@@ -95,6 +96,8 @@ _FEED_PARAMS = [
 
 class EventFeedApi(ApiView):
     required_scopes = {"GET": "events:read"}
+    # Event data is stored camelCase: the page is written camelCase here and rendered as it is.
+    renderer_classes = CAMEL_CASE_READY
 
     @extend_schema(summary="Changes feed: events after a sequence", parameters=_FEED_PARAMS,
                    responses={200: EventFeedSerializer, 410: OpenApiResponse(description="cursor_expired")})
@@ -108,8 +111,8 @@ class EventFeedApi(ApiView):
         events, has_more = selectors.event_page(principal=request.user, after=after, types=types, limit=limit)
         return Response({
             "results": [event.envelope() for event in events],
-            "next_after": events[-1].sequence if events else after,
-            "has_more": has_more,
+            "nextAfter": events[-1].sequence if events else after,
+            "hasMore": has_more,
         })
 
 

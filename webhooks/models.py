@@ -58,7 +58,8 @@ class EventAudience(models.Model):
         SUPPLIER = "supplier"
         RETAILER = "retailer"
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="audience")
+    # Leads uniq_event_audience: no index of its own (issue 19, redundant indexes).
+    event = models.ForeignKey(Event, db_index=False, on_delete=models.CASCADE, related_name="audience")
     partner_kind = models.CharField(max_length=10, choices=Kind.choices)
     partner_id = models.BigIntegerField()
     # The event's sequence, copied so a partner's feed page is one index range scan.
@@ -125,8 +126,10 @@ class Delivery(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    # Leads uniq_delivery_event_endpoint: no index of its own (issue 19, redundant indexes).
+    event = models.ForeignKey(Event, db_index=False, on_delete=models.CASCADE, related_name="deliveries")
+    # Leads delivery_endpoint_recent: no index of its own (issue 19, redundant indexes).
+    endpoint = models.ForeignKey(Endpoint, db_index=False, on_delete=models.CASCADE, related_name="deliveries")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     # Position in the retry schedule; /recover starts a new cycle without losing the count.

@@ -198,10 +198,41 @@ class Movement:
             reservation=reservation,
             actor_client=getattr(self.work.actor, "client", None), actor_user=getattr(self.work.actor, "user", None),
             reason=(self.reason if reason is None else reason)[:500], reference=self.reference,
-            idempotency_key=self.idempotency_key, created_at=self.now)
+            idempotency_key=self.idempotency_key, created_at=self.now,
+            **ledger_codes(self.item, lot, counterpart, self.retail_partner, reservation, self.work.actor))
         self.rows.append(row)
         self.work.rows.append(row)
         return row
+
+
+def ledger_codes(item: InventoryItem, lot: StockLot, counterpart: Warehouse | None,
+                 retail_partner: RetailPartner | None, reservation: Reservation | None, actor) -> dict:
+    """The ledger row's copies of what the list shows (docs/stock.md, "Ledger rows"): filled here, where
+    every row is made, and by any other writer of ledger rows with the same values."""
+    return {
+        "supplier_code": item.supplier.code, "product_sku": item.product.sku, "warehouse_code": lot.warehouse.code,
+        "counterpart_warehouse_code": counterpart.code if counterpart is not None else "",
+        "batch_number": lot.batch.batch_number, "expiration_date": lot.batch.expiration_date,
+        "retail_partner_code": retail_partner.code if retail_partner is not None else "",
+        "reservation_code": (reservation.code or "") if reservation is not None else "",
+        "actor_label": _actor_label(actor),
+    }
+
+
+def _actor_label(actor) -> str:
+    """The client's ``display_name`` (its name, else kind and partner), ``staff:<username>``, or ``''``;
+    worked out once per caller (the partner's code may take a query)."""
+    cache = getattr(actor, "_cache", None)
+    if cache is not None and "ledger_label" in cache:
+        return cache["ledger_label"]
+    client, user = getattr(actor, "client", None), getattr(actor, "user", None)
+    if client is not None:
+        label = client.display_name
+    else:
+        label = f"staff:{user.get_username()}" if user is not None else ""
+    if cache is not None:
+        cache["ledger_label"] = label[:300]
+    return label[:300]
 
 
 def _hold_change(reservation: Reservation, lot: StockLot, delta: int) -> None:

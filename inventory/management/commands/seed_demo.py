@@ -16,7 +16,7 @@ from django.apps import apps
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from stdnum import ean
 
@@ -73,6 +73,14 @@ def gtin_for(index: int) -> str:
     return body + ean.calc_check_digit(body)
 
 
+def analyze_after_bulk_load() -> None:
+    """Fresh statistics for the planner after a bulk load (PostgreSQL): without them it plans the
+    first queries on tables it still believes empty. Skipped inside a transaction (tests)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 class Command(BaseCommand):
     help = "Load the sandbox data and write API client credentials as JSON."
 
@@ -122,6 +130,7 @@ class Command(BaseCommand):
             f"{'no' if opts.get('no_history') else '90 days of'} demand history, {active} active restock alert(s)."))
         path = Path(opts["credentials_out"]) if opts.get("credentials_out") else None
         creds = self._clients(_known_secrets(path))
+        analyze_after_bulk_load()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"clients": creds}, indent=2))
