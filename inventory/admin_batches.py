@@ -63,8 +63,8 @@ def status_badge(status: str) -> str:
 def days_left_badge(expiration_date, status: str = Batch.Status.RELEASED) -> str:
     """Days until expiry, coloured by urgency; a held batch shows that it is held instead (never green)."""
     if status != Batch.Status.RELEASED:
-        return format_html('<strong class="days-left days-left-held" style="color:{}">{}</strong>',
-                           HELD_COLOURS.get(status, "#ba2121"), f"{status} — not for sale")
+        return format_html('<strong class="days-left days-left-held" style="color:{}" title="{}">{}</strong>',
+                           HELD_COLOURS.get(status, "#ba2121"), status, "not for sale")
     days = (expiration_date - timezone.now()).days
     if expiration_date <= timezone.now():
         colour, label, css = "#ba2121", "expired", "expired"
@@ -178,8 +178,8 @@ class QuantityColumns:
 
 class BatchAdmin(CsvExportMixin, QuantityColumns, admin.ModelAdmin):
     # The key numbers come first, so a narrow window (1280 px with the filters) never hides them.
-    list_display = ("batch_number", "on_hand", "reserved", "on_hold", "available", "expires", "days_left",
-                    "status_badge", "product_sku", "supplier_code")
+    list_display = ("batch_number", "on_hand", "reserved", "on_hold", "available", "expires", "status_badge",
+                    "product_sku", "supplier_code")
     list_filter = (ExpiryFilter, "status", "supplier", "product__kind")
     search_fields = ("batch_number", "product__gtin", "product__sku", "product__name")
     list_select_related = ("product", "supplier")
@@ -225,9 +225,10 @@ class BatchAdmin(CsvExportMixin, QuantityColumns, admin.ModelAdmin):
     def supplier_code(self, batch):
         return format_html('<span title="{}">{}</span>', batch.supplier.name, batch.supplier.code)
 
-    @admin.display(description="expires", ordering="expiration_date")
+    @admin.display(description="expires (days left)", ordering="expiration_date")
     def expires(self, batch):
-        return f"{batch.expiration_date:%Y-%m-%d}"
+        return format_html('<span class="expiry-date">{}</span> {}', f"{batch.expiration_date:%Y-%m-%d}",
+                           days_left_badge(batch.expiration_date, batch.status))
 
     @admin.display(description="days left", ordering="expiration_date")
     def days_left(self, batch):
@@ -248,7 +249,10 @@ class BatchAdmin(CsvExportMixin, QuantityColumns, admin.ModelAdmin):
         return format_html('<a href="{}">All ledger rows of this batch</a>', url)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_change_stock": can_change_stock(request)}
+        # The app sidebar would take a quarter of a 1280 px screen: the list needs it for its columns
+        # (the breadcrumbs still lead everywhere).
+        extra_context = {**(extra_context or {}), "can_change_stock": can_change_stock(request),
+                         "is_nav_sidebar_enabled": False}
         return super().changelist_view(request, extra_context)
 
     def _apply_status(self, request, queryset, status, reason) -> list[str]:
