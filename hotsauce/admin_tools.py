@@ -18,7 +18,7 @@ from django.utils import timezone
 # Developer internals: how the API and the event plumbing work inside. Staff roles never
 # need them to do their job; only superusers see them in the admin (docs: README, "Staff roles").
 DEVELOPER_INTERNALS = frozenset({
-    "api.idempotencyrecord",
+    "api.idempotencyrecord", "api.jobrun",
     "oauth2_provider.accesstoken", "oauth2_provider.refreshtoken", "oauth2_provider.grant",
     "oauth2_provider.idtoken", "partners.apiclient", "partners.apikey",
     "webhooks.eventaudience", "webhooks.eventcounter", "webhooks.deliveryattempt",

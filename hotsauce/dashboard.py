@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from hotsauce.jobs import job_report
 from inventory.models import Batch, InventoryItem, InventoryTransaction, StockLot
 from inventory.selectors import available_units
 from orders.feedback.scorecards import scorecards
@@ -260,6 +261,7 @@ def dashboard_context(*, now: datetime | None = None) -> dict:
         "returns": open_returns(),
         "webhooks": webhook_health(now=now),
         "scorecards": partner_scorecards(now=now),
+        "jobs": job_report(now=now),
     }
 
 

@@ -1,8 +1,12 @@
+import logging
+
 from django.db import connection
 from django.http import HttpResponseNotFound, HttpResponseServerError, JsonResponse
 from django.views.decorators.http import require_GET
 
 from hotsauce.api.problems import problem_response
+
+logger = logging.getLogger("hotsauce.health")
 
 
 @require_GET
@@ -23,8 +27,19 @@ def _broker_ok() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+def _jobs() -> dict:
+    from hotsauce.jobs import job_statuses
+
+    try:
+        return job_statuses()
+    except Exception:  # informational: the status code depends on the database and broker only
+        logger.warning("Periodic job statuses could not be read", exc_info=True)
+        return {}
+
+
 @require_GET
 def readyz(request):
+    """200 when the database and broker answer, else 503; the body also lists the periodic jobs."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -34,7 +49,8 @@ def readyz(request):
         checks["database"] = type(exc).__name__
     ok, checks["broker"] = _broker_ok()
     ready = ok and checks["database"] == "ok"
-    return JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+    jobs = _jobs() if checks["database"] == "ok" else {}
+    return JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks, "jobs": jobs},
                         status=200 if ready else 503)
 
 

@@ -71,7 +71,7 @@ def _client_label(request) -> str | None:
 
 def client_address(request) -> str | None:
     """The caller's address for logs and the /metrics allowlist: the one place this module asks."""
-    from hotsauce.api.auth import client_ip
+    from hotsauce.proxies import client_ip
 
     return client_ip(request)
 

@@ -80,9 +80,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hotsauce.proxies.TrustedProxyMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "hotsauce.api.middleware.RequestIdMiddleware",
     "hotsauce.observability.RequestLogMiddleware",
+    "hotsauce.api.inputguard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,8 +128,9 @@ if DATABASE_URL:
         # Under ASGI every request runs its sync view in its own thread: without a pool each
         # thread opens a connection and PostgreSQL runs out of slots under load.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": _pool_max,
-                                                                    "timeout": 10}
+        # A request waits this long for a pooled connection under a burst before failing.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2, "max_size": _pool_max, "timeout": env_int("DATABASE_POOL_TIMEOUT", 30)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -189,7 +192,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # beat sweeper will pick it up, so the HTTP request must not hang on retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps no schedule file (none to lose, no writable directory needed, the same on every
+# database): each entry resumes from the periodic-job table (hotsauce/jobs.py).
+CELERY_BEAT_SCHEDULER = "hotsauce.jobs:JobScheduler"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -204,11 +209,22 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "SCOPES_BACKEND_CLASS": "partners.oauth.ClientScopes",
     "OAUTH2_VALIDATOR_CLASS": "partners.oauth.AuditingValidator",
-    "ALLOWED_GRANT_TYPES": ["client_credentials"],
     "PKCE_REQUIRED": False,
-    # Client secrets are hashed at rest: a database leak does not leak credentials.
-    "CLIENT_SECRET_HASHER": "default",
+    # Client secrets are hashed at rest: a database leak does not leak credentials. They are
+    # random, so a fast salted hash is as safe as a slow one and keeps the token endpoint cheap.
+    "CLIENT_SECRET_HASHER": "client_secret_pbkdf2",
+    # Only the client-credentials grant exists here (the password grant was an oracle).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
 }
+# Django's default hashers for staff passwords, plus the client-secret hasher (partners/hashers.py).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "partners.hashers.ClientSecretHasher",
+]
 
 # --- i18n / static --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -330,10 +346,25 @@ EDI_INVENTORY_ADVICE_SECONDS = env_int("EDI_INVENTORY_ADVICE_SECONDS", 86400)
 
 # --- Webhooks -------------------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+# Server-Sent Events (webhooks/streaming.py): open streams per API client (across processes
+# with Redis), per process, and catch-up reads running at once per process (each briefly
+# holds a database connection; an idle stream holds none).
+SSE_MAX_STREAMS_PER_CLIENT = env_int("SSE_MAX_STREAMS_PER_CLIENT", 5)
+SSE_MAX_STREAMS_PER_PROCESS = env_int("SSE_MAX_STREAMS_PER_PROCESS", 500)
+SSE_CONCURRENT_READS = env_int("SSE_CONCURRENT_READS", 4)
+for _name in ("SSE_MAX_STREAMS_PER_CLIENT", "SSE_MAX_STREAMS_PER_PROCESS", "SSE_CONCURRENT_READS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 WEBHOOK_RETRY_SCHEDULE = env_int_list(
     "WEBHOOK_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
 )
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# How long a worker's claim on a delivery lasts; after it a delivery whose worker died is sent
+# again (same webhook-id). A task published but not taken within half of it is published
+# again. Keep it well above the 15 s send timeout, or slow receivers get doubles.
+WEBHOOK_CLAIM_LEASE_SECONDS = env_int("WEBHOOK_CLAIM_LEASE_SECONDS", 60)
+if WEBHOOK_CLAIM_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured("WEBHOOK_CLAIM_LEASE_SECONDS must be at least 1.")
 
 # --- Feedback: discrepancies and stock reconciliation (docs/feedback.md) -----------------
 # Hours a discrepancy of each kind may stay open or acknowledged before it is overdue,
@@ -363,9 +394,13 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "hotsauce.api.auth.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
-# Behind N reverse proxies, the client address is the N-th X-Forwarded-For entry from the
-# right; 0 (default) ignores the header, which any client can forge.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (contract section 7); from
+# anyone else those headers are ignored, as any client can write them (hotsauce/proxies.py).
+# uvicorn must be started with --forwarded-allow-ips set to the same list (README).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
+if "TRUSTED_PROXY_COUNT" in os.environ:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is gone: list your proxies' addresses in TRUSTED_PROXIES "
+                               "(comma-separated CIDRs) instead.")
 # Calls without valid credentials, counted per IP (slows down key guessing).
 API_ANON_RATE_LIMIT = env_rate("API_ANON_RATE_LIMIT", "6000/min")
 # Admin sign-in: failures per username+IP before a lockout of this many seconds.
@@ -374,6 +409,12 @@ ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 # Token endpoint: failed client authentications per client id and address per window.
 TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 20)
 TOKEN_FAILURE_WINDOW_SECONDS = env_int("TOKEN_FAILURE_WINDOW_SECONDS", 300)
+# Token endpoint: requests per claimed client id and per address, counted before any secret
+# is checked, so a storm from one client stays cheap for everyone else (429 + Retry-After).
+TOKEN_RATE_LIMIT = env_rate("TOKEN_RATE_LIMIT", "30/min")
+TOKEN_ADDRESS_RATE_LIMIT = env_rate("TOKEN_ADDRESS_RATE_LIMIT", "120/min")
+# Seconds a bearer token -> client answer is cached (shared cache; revocation busts it at once).
+TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 30)
 
 # One line per log record; with LOG_FORMAT=json (production) a JSON object per line, with
 # the request and task fields (hotsauce.observability) as keys.
@@ -435,3 +476,10 @@ CELERY_BEAT_SCHEDULE = {
     # An 846 inventory advice to every retailer whose profile asks for one (default daily).
     "edi-inventory-advice": {"task": "edi.inventory_advice_all", "schedule": float(EDI_INVENTORY_ADVICE_SECONDS)},
 }
+# BEAT_PERIOD_SECONDS="inventory-reconcile=600,..." changes some periods (tuning, tests, demos).
+for _name, _seconds in env_int_map("BEAT_PERIOD_SECONDS", {name: int(entry["schedule"]) for name, entry
+                                                            in CELERY_BEAT_SCHEDULE.items()}, minimum=1).items():
+    CELERY_BEAT_SCHEDULE[_name]["schedule"] = float(_seconds)
+# Loops that run as processes of their own but report like periodic jobs (hotsauce/jobs.py):
+# name -> period in seconds. The relay records a success each time it has caught up.
+PERIODIC_JOBS_OUTSIDE_BEAT = {"events-relay": 60} if EVENTS_AMQP_URL else {}

@@ -125,7 +125,7 @@ def actor_label(row: InventoryTransaction) -> str:
     if row.actor_user_id:
         return f"staff {row.actor_user.get_username()}"
     if row.actor_client_id:
-        return f"client {row.actor_client.name or row.actor_client.client_id}"
+        return f"client {row.actor_client.display_name}"
     return "system"
 
 

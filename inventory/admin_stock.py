@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from hotsauce.errors import ApplicationError
+from hotsauce.proxies import client_ip
 from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, StockLot, Warehouse
 from partners.models import AuthAuditLog, Supplier
 from partners.principal import Principal
@@ -60,7 +61,7 @@ def staff_change(request: HttpRequest, detail: str, change: Callable[[Principal]
     """Run one stock change as the signed-in staff user and audit it, refused or done."""
     actor = Principal.for_staff(request.user)
     audit = {"event": AuthAuditLog.Event.STAFF_STOCK_CHANGE, "user": request.user,
-             "ip": request.META.get("REMOTE_ADDR"), "method": request.method, "path": request.path}
+             "ip": client_ip(request), "method": request.method, "path": request.path}
     try:
         with transaction.atomic():
             result = change(actor)

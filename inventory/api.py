@@ -32,6 +32,8 @@ from partners.scopes import BRAND, SUPPLIER
 from partners.selectors import supplier_ids_visible_to
 
 WRITERS = {BRAND, SUPPLIER}
+# The brand owns the catalogue (API-CONTRACT.md section 7): a supplier writes only its own warehouses.
+CATALOGUE_OWNERS = {BRAND}
 ATTRIBUTE_FILTERS = "Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md)."
 
 
@@ -72,7 +74,7 @@ def movement_response(result: services.MovementResult) -> dict:
 class ProductListApi(GenericApiView):
     serializer_class = ProductSerializer
     required_scopes = {"GET": "catalog:read", "POST": "catalog:write"}
-    allowed_kinds = {"POST": WRITERS}
+    allowed_kinds = {"POST": CATALOGUE_OWNERS}
     extra_query_params = ("kind",)
     query_filters = (AttributeFilter("product"),)
 
@@ -87,7 +89,7 @@ class ProductListApi(GenericApiView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="Create a product (GTIN check digit verified)")
+    @extend_schema(summary="Create a product (brand clients and staff; GTIN check digit verified)")
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -99,13 +101,13 @@ class ProductListApi(GenericApiView):
 class ProductDetailApi(GenericApiView):
     serializer_class = ProductSerializer
     required_scopes = {"GET": "catalog:read", "PUT": "catalog:write"}
-    allowed_kinds = {"PUT": WRITERS}
+    allowed_kinds = {"PUT": CATALOGUE_OWNERS}
 
     @extend_schema(summary="Get a product")
     def get(self, request, product_id: str):
         return Response(self.get_serializer(product_or_404(product_id)).data)
 
-    @extend_schema(summary="Replace a product's details", request=ProductPutSerializer)
+    @extend_schema(summary="Replace a product's details (brand clients and staff)", request=ProductPutSerializer)
     def put(self, request, product_id: str):
         product = product_or_404(product_id)
         # Attributes the caller may not read are kept; without "attributes" none change.
@@ -174,16 +176,34 @@ class InventoryListApi(GenericApiView):
             [selectors.item_view(item, item.lots.all(), retail_partner=retailer) for item in page])
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+# RFC 9110 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; If-Match = "*" / #entity-tag.
+_ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*')
+_LIST_GAP = re.compile(r"[ \t]*(,[ \t]*)*")
 
 
-def parse_if_match(header: str | None) -> int | None:
+def parse_if_match(header: str | None) -> frozenset[int] | str | None:
+    """``If-Match`` as the item versions it accepts, ``"*"`` (any existing item) or None (absent).
+
+    Comparison is strong (RFC 9110 13.1.1): a weak tag such as ``W/"3"`` never matches, and
+    a list matches when any of its strong tags does.
+    """
     if header is None:
         return None
-    match = _ETAG.match(header)
-    if not match:
-        raise PreconditionFailed("If-Match must be the item's ETag, e.g. \"7\".")
-    return int(match.group(1))
+    if header.strip() == "*":
+        return services.IF_MATCH_ANY
+    versions, position = set(), _LIST_GAP.match(header).end()
+    while position < len(header):
+        tag = _ENTITY_TAG.match(header, position)
+        if tag is None:
+            raise PreconditionFailed("If-Match must be the item's ETag, e.g. \"7\", a list of them, or *.")
+        weak, opaque = tag.groups()
+        if not weak and re.fullmatch(r"[0-9]{1,18}", opaque):
+            versions.add(int(opaque))
+        position = tag.end()
+        if position < len(header) and header[position] != ",":
+            raise PreconditionFailed("If-Match must be the item's ETag, e.g. \"7\", a list of them, or *.")
+        position = _LIST_GAP.match(header, position).end()
+    return frozenset(versions)
 
 
 class InventoryItemApi(GenericApiView):

@@ -188,7 +188,7 @@ class Recall(models.Model):
         if self.created_by_user_id:
             return f"staff {self.created_by_user.get_username()}"
         if self.created_by_id:
-            return f"client {self.created_by.name or self.created_by.client_id}"
+            return f"client {self.created_by.display_name}"
         return "system"
 
 

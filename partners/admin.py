@@ -13,10 +13,12 @@ from django.template.response import TemplateResponse
 from oauth2_provider.models import get_access_token_model
 
 from hotsauce.errors import ApplicationError
+from hotsauce.proxies import client_ip
 from partners.attributes.admin import AttributesAdminMixin
 from partners.models import ApiClient, ApiKey, AuthAuditLog, RetailPartner, Supplier, TradingRelationship
 from partners.scopes import KINDS, SCOPES
 from partners.services import api_client_create, api_client_deactivate, api_key_create, api_key_revoke, audit_record
+from partners.tokens import client_tokens_forget, tokens_revoke
 
 AccessToken = get_access_token_model()
 # django-oauth-toolkit's own admin (loaded first) shows the application's hashed secret
@@ -39,7 +41,7 @@ class ReadOnlyMixin:
 
 def _audit_secret_shown(request, client: ApiClient, detail: str) -> None:
     audit_record(event=AuthAuditLog.Event.SECRET_SHOWN, success=True, client=client, user=request.user,
-                 ip=request.META.get("REMOTE_ADDR"), method=request.method, path=request.path, detail=detail)
+                 ip=client_ip(request), method=request.method, path=request.path, detail=detail)
 
 
 # --- directory ------------------------------------------------------------------------
@@ -199,6 +201,11 @@ class ApiClientAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "opts": self.opts, "title": "API keys — shown once",
             "issued": issued})
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # allowlist, scopes or rate changed: no process may keep using its cached copy
+            client_tokens_forget(client=obj)
+
     @admin.action(description="Deactivate selected clients (revokes their tokens and keys)", permissions=["change"])
     def deactivate(self, request, queryset):
         for client in queryset:
@@ -228,12 +235,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(AuthAuditLog)
 class AuthAuditLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("at", "event", "success", "client_identifier", "user", "ip", "method", "path", "detail")
+    list_display = ("at", "event", "success", "who", "user", "ip", "method", "path", "detail")
     list_filter = ("event", "success", "at")
     search_fields = ("client_identifier", "user__username", "ip", "path", "detail")
-    list_select_related = ("user", "client")
+    list_select_related = ("user", "client__supplier", "client__retail_partner")
     date_hierarchy = "at"
     show_full_result_count = False
+
+    @admin.display(description="client")
+    def who(self, entry):
+        # The client's name when the credential was recognised; otherwise what was sent.
+        return entry.client.display_name if entry.client_id else entry.client_identifier
 
 
 @admin.register(AccessToken)
@@ -253,3 +265,8 @@ class AccessTokenAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def delete_model(self, request, obj):
+        tokens_revoke(tokens=[obj])
+
+    def delete_queryset(self, request, queryset):
+        tokens_revoke(tokens=list(queryset.only("id", "token_checksum")))

@@ -120,7 +120,16 @@ class ApiClient(AbstractApplication):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name or self.client_id} ({self.kind} {self.partner_code or ''})".strip()
+        partner = f"{self.kind} {self.partner_code or ''}".strip()
+        return f"{self.name} ({partner})" if self.name else partner
+
+    @property
+    def display_name(self) -> str:
+        """How people see the client (ledger, admin, audit): its name, else its kind and partner.
+
+        Never the raw client id: it is a credential's public half, meaningless to a reader.
+        """
+        return self.name or f"{self.kind} {self.partner_code or 'brand'}"
 
     def clean(self):
         # The admin and api_client_create both pass through here: a client can never be
@@ -205,6 +214,7 @@ class AuthAuditLog(models.Model):
         PERMISSION_DENIED = "permission_denied", "Permission denied"
         STAFF_STOCK_CHANGE = "staff_stock_change", "Staff stock change"
         SECRET_SHOWN = "secret_shown", "Credential created"
+        ADMIN_SIGN_IN = "admin_sign_in", "Admin sign-in"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     event = models.CharField(max_length=32, choices=Event.choices, db_index=True)

@@ -2,7 +2,7 @@
 
 SCOPES: dict[str, str] = {
     "catalog:read": "Read suppliers, retail partners, products and warehouses",
-    "catalog:write": "Create and change products and warehouses",
+    "catalog:write": "Brand: create and change the catalogue; supplier: its own warehouses",
     "inventory:read": "Read inventory items, lots, batches and the stock ledger",
     "inventory:write": "Record stock movements and counts",
     "orders:read": "Read orders",

@@ -15,6 +15,7 @@ from oauth2_provider.models import AccessToken
 from hotsauce.errors import NotFound, ValidationFailed
 from partners.models import ApiClient, ApiKey, AuthAuditLog, RetailPartner, Supplier, TradingRelationship
 from partners.scopes import BRAND, KIND_SCOPES, KINDS, RETAILER, SUPPLIER, invalid_scopes_for, parse_scopes
+from partners.tokens import tokens_revoke
 
 API_KEY_PREFIX = "hsk_"
 # hsk_<12 hex: public prefix>_<43 url-safe chars: the secret>
@@ -178,7 +179,7 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
 def api_client_deactivate(*, client: ApiClient) -> None:
     with transaction.atomic():
         ApiClient.objects.filter(pk=client.pk).update(is_active=False)
-        AccessToken.objects.filter(application=client).delete()
+        tokens_revoke(tokens=list(AccessToken.objects.filter(application=client).only("id", "token_checksum")))
         ApiKey.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 

@@ -28,10 +28,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stream_listener_stopped(django_db_setup):
+    # A stream opened in this process (PostgreSQL) starts the LISTEN thread; its connection
+    # must be gone before the test database is dropped.
+    yield
+    from webhooks.streaming import HUB
+
+    HUB.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
-    # Client secrets are PBKDF2-hashed in production; that costs ~0.5 s per token in tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Staff passwords are PBKDF2-hashed in production; that costs ~1 s per sign-in in tests.
+    # Client secrets keep their own (cheap) hasher, which must stay registered.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "partners.hashers.ClientSecretHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -71,9 +82,8 @@ class Caller:
         return self.http.delete(path, **kw)
 
 
-def token_request(http: APIClient, data: dict, basic: tuple[str, str] | None = None):
+def token_request(http: APIClient, data: dict, basic: tuple[str, str] | None = None, **extra):
     """POST /oauth/token/ as an OAuth client library does: form-encoded, optional HTTP Basic."""
-    extra = {}
     if basic:
         extra["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode()
     return http.post("/oauth/token/", urlencode(data), content_type="application/x-www-form-urlencoded", **extra)

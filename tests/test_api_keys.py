@@ -71,7 +71,9 @@ def test_a_forged_forwarded_for_header_does_not_pass_the_allowlist(supplier_key)
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_checked(supplier_key, settings):
     _client, key = supplier_key
-    settings.TRUSTED_PROXY_COUNT = 1
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("172.16.0.0/12")]
     # The client wrote "10.20.3.4" itself; our proxy appended the address it really saw.
     refused = key_client(key, "172.16.0.1").get(ITEM, HTTP_X_FORWARDED_FOR="10.20.3.4, 192.0.2.7")
     assert refused.status_code == 401

@@ -22,8 +22,8 @@ DASHBOARD = "/admin/dashboard/"
 # Session + user, then one query per figure: expiring per week, ledger per day, stock
 # alerts, batch health, recalls, open returns, and for webhooks deliveries, attempts per
 # hour and endpoints in trouble; and the partner scorecards (orders.feedback.scorecards: four
-# per side, suppliers and retailers).
-QUERIES = 11 + 8
+# per side, suppliers and retailers); and the periodic jobs' rows.
+QUERIES = 11 + 8 + 1
 
 
 @pytest.fixture

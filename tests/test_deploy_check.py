@@ -32,6 +32,9 @@ out["admin"] = [r.status_code, r.get("Strict-Transport-Security", ""),
 r = tls.get("/api/v1/suppliers", HTTP_HOST="inventory.hotsauce.example")
 out["api"] = [r.status_code, r.get("Strict-Transport-Security", ""), r.get("X-Content-Type-Options", "")]
 out["bad_host"] = tls.get("/healthz", HTTP_HOST="evil.example").status_code
+spoofed = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_PROTO="https")
+r = spoofed.get("/api/v1/suppliers", HTTP_HOST="inventory.hotsauce.example")
+out["spoofed_proto"] = [r.status_code, r.get("Location", "")]
 r = tls.get("/definitely/not/here", HTTP_HOST="inventory.hotsauce.example")
 out["not_found"] = [r.status_code, r.content.decode(errors="replace")[:2000]]
 out["settings"] = {"DEBUG": settings.DEBUG, "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
@@ -45,7 +48,7 @@ print("PROBE" + json.dumps(out))
 def production_env(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "SECURE_SSL_REDIRECT")}
     env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="inventory.hotsauce.example",
-               HOTSAUCE_VAR_DIR=str(tmp_path))
+               HOTSAUCE_VAR_DIR=str(tmp_path), TRUSTED_PROXIES="127.0.0.1/32")  # the test client is the proxy
     return env
 
 
@@ -82,6 +85,11 @@ def test_hsts_and_nosniff_are_sent_over_tls_behind_the_proxy(probe):
     assert status == 401  # reached the API: the proxy's X-Forwarded-Proto was believed
     assert "max-age=31536000" in hsts and "includeSubDomains" in hsts
     assert nosniff == "nosniff"
+
+
+def test_x_forwarded_proto_from_anyone_but_a_trusted_proxy_is_ignored(probe):
+    status, location = probe["spoofed_proto"]
+    assert status == 301 and location.startswith("https://")
 
 
 def test_cookies_are_secure_and_the_admin_is_served_over_tls(probe):

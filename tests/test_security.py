@@ -217,7 +217,9 @@ def test_admin_sign_in_is_locked_after_repeated_failures_for_that_user_and_addre
     elsewhere = Client(REMOTE_ADDR="203.0.113.99")
     ok = elsewhere.post("/admin/login/", {"username": "ops", "password": "correct horse battery"})
     assert ok.status_code == 302
-    assert AuthAuditLog.objects.filter(event=AuthAuditLog.Event.AUTH_FAILED, client_identifier="ops").exists()
+    rows = AuthAuditLog.objects.filter(event=AuthAuditLog.Event.ADMIN_SIGN_IN, client_identifier="ops")
+    assert [(r.success, r.ip) for r in rows.order_by("id")] == [(False, "203.0.113.50")] * 4 + [(True, "203.0.113.99")]
+    assert rows.filter(success=True).get().user.username == "ops"
 
 
 def test_the_admin_requires_a_staff_login(db):

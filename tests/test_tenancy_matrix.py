@@ -287,6 +287,27 @@ ROUTES: dict[str, Route] = {
 }
 
 
+# The brand owns the catalogue (API-CONTRACT.md section 7): every write under catalog:write is
+# pinned here, independently of the views' own allowed_kinds, so loosening a view fails the matrix.
+# Staff sign in as the brand (tests/test_catalogue_ownership.py). A supplier writes only its own
+# warehouses (the warehouses body names no supplier: each creates its own).
+BRAND_ONLY = frozenset({BRAND})
+CATALOGUE_WRITERS: dict[tuple[str, str], frozenset] = {
+    ("products", "POST"): BRAND_ONLY,
+    ("products/<str:productId>", "PUT"): BRAND_ONLY,
+    ("suppliers", "POST"): BRAND_ONLY,
+    ("retailPartners", "POST"): BRAND_ONLY,
+    ("tradingRelationships", "POST"): BRAND_ONLY,
+    ("tradingRelationships/<int:id>", "PATCH"): BRAND_ONLY,
+    ("attributeDefinitions", "POST"): BRAND_ONLY,
+    ("attributeDefinitions/<str:key>", "PATCH"): BRAND_ONLY,
+    ("promotions", "POST"): BRAND_ONLY,
+    ("promotions/<str:promotionId>", "PATCH"): BRAND_ONLY,
+    ("promotions/<str:promotionId>", "DELETE"): BRAND_ONLY,
+    ("warehouses", "POST"): frozenset({OWNER, OTHER_SUPPLIER, BRAND}),
+}
+
+
 # --- route discovery -----------------------------------------------------------------------------
 
 
@@ -351,6 +372,14 @@ def test_every_api_route_is_in_the_tenancy_table():
 def test_the_table_has_no_stale_entries():
     stale = sorted(set(ROUTES) - set(api_routes()))
     assert not stale, f"ROUTES entries for routes that no longer exist: {stale}"
+
+
+def test_every_catalogue_write_is_pinned_to_its_writers():
+    unpinned = sorted(f"{method} {route}" for route, callback in api_routes().items()
+                      for method, scope in view_methods(route, callback).items()
+                      if scope == "catalog:write" and (route, method) not in CATALOGUE_WRITERS)
+    assert not unpinned, f"catalog:write operations missing from CATALOGUE_WRITERS: {unpinned}"
+    assert all(route in api_routes() for route, _method in CATALOGUE_WRITERS)
 
 
 def test_every_api_view_declares_a_scope_for_every_method_it_answers():
@@ -520,6 +549,9 @@ def expected(route: str, method: str, caller: str, scope: str | None, kinds: dic
         return {403}
     if kinds.get(method) is not None and KIND[caller] not in kinds[method]:
         return {403}
+    writers = CATALOGUE_WRITERS.get((route, method))
+    if writers is not None and caller not in writers:
+        return {403}
     if caller not in entry.visible_for(method):
         return {404}
     if method == "GET":
@@ -639,6 +671,9 @@ def test_tenancy_matrix(route, method, world):
         if not ok:
             failures.append(f"{caller_name}: got {status}, expected {want}: {content[:300]!r}")
             continue
+        if status == 403 and (route, method) in CATALOGUE_WRITERS and (data or {}).get("code") not in (
+                "insufficient_scope", "permission_denied"):
+            failures.append(f"{caller_name}: a catalogue refusal is not a scope/permission problem: {content[:200]!r}")
         if status == 200 and method == "GET" and data is not None:
             foreign = foreign_records(data, caller_name)
             if foreign:

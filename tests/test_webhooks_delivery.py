@@ -294,7 +294,7 @@ def test_sweeper_publishes_due_rows_not_recently_enqueued(private_ok, monkeypatc
     Delivery.objects.filter(pk=delivery.pk).update(enqueued_at=None)
     assert delivery_service.deliveries_sweep() == 1
     assert delivery_service.deliveries_sweep() == 0  # not again while its task is in flight
-    later = timezone.now() + delivery_service.ENQUEUE_GRACE + timedelta(seconds=1)
+    later = timezone.now() + delivery_service.enqueue_grace() + timedelta(seconds=1)
     assert delivery_service.deliveries_sweep(now=later) == 1  # the task was lost: publish again
     assert published == [delivery.pk, delivery.pk]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
+from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
@@ -23,7 +23,7 @@ from hotsauce.api.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_re
 from hotsauce.api.throttling import ratelimit_headers
 from hotsauce.api.views import ApiView, GenericApiView
 from hotsauce.errors import ApplicationError, ValidationFailed
-from webhooks import selectors, services
+from webhooks import selectors, services, streaming
 from webhooks.models import DeliveryAttempt
 from webhooks.serializers import (
     DeliveryAttemptSerializer,
@@ -39,8 +39,14 @@ from webhooks.types import EVENT_TYPES
 
 FEED_DEFAULT_LIMIT = 100
 FEED_MAX_LIMIT = 500
+# Polling only where no listener wakes streams (SQLite; PostgreSQL while the listener reconnects).
 STREAM_POLL_SECONDS = 1.0
 STREAM_KEEPALIVE_SECONDS = 15.0
+# With a listener: a read now and then in case a wake-up was lost.
+STREAM_SAFETY_READ_SECONDS = 60.0
+# An announced event not yet passable (an older transaction still open) is retried soon.
+STREAM_RETRY_FIRST_SECONDS = 0.05
+STREAM_RETRY_MAX_SECONDS = 1.0
 STREAM_BATCH = 200
 
 
@@ -116,36 +122,65 @@ class _StreamScope:
     required_scopes = {"GET": "events:read"}
 
 
-def _stream_open(request):
-    """Authenticate and validate in a thread: (principal, after, types) or a problem response."""
+def _unauthenticated(request, detail: str):
+    return problem_response(request, 401, "not_authenticated", detail,
+                            headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def _stream_authorize(request):
+    """(principal, None) or (None, a problem response): credentials, scope and rate limit."""
     drf_request = Request(request, authenticators=[BearerTokenAuthentication(), ApiKeyAuthentication()])
     try:
         principal = drf_request.user
     except drf_exceptions.AuthenticationFailed as exc:
-        return problem_response(request, 401, "not_authenticated", str(exc.detail),
-                                headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        return None, _unauthenticated(request, str(exc.detail))
     if principal is None:
-        return problem_response(request, 401, "not_authenticated", "Authentication credentials were not provided.",
-                                headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        return None, _unauthenticated(request, "Authentication credentials were not provided.")
     try:
         ScopePermission().has_permission(drf_request, _StreamScope())
     except drf_exceptions.Throttled as exc:  # the rate limit is enforced with the scope check
-        return problem_response(request, 429, "rate_limited", f"Rate limit exceeded; retry in {exc.wait} s.",
-                                headers={"Retry-After": str(exc.wait), **ratelimit_headers(drf_request)})
+        return None, problem_response(request, 429, "rate_limited", f"Rate limit exceeded; retry in {exc.wait} s.",
+                                      headers={"Retry-After": str(exc.wait), **ratelimit_headers(drf_request)})
     except drf_exceptions.PermissionDenied as exc:
-        return problem_response(request, 403, getattr(exc, "problem_code", "permission_denied"), str(exc.detail))
+        return None, problem_response(request, 403, getattr(exc, "problem_code", "permission_denied"),
+                                      str(exc.detail))
+    return principal, None
+
+
+def _stream_cursor(request):
+    """(after, types); raises ApplicationError on bad parameters or an expired cursor."""
+    _reject_unknown_params(request.GET, {"after", "types"})
+    # Last-Event-ID is what a reconnecting EventSource sends; it wins over the URL.
+    header = request.headers.get("Last-Event-ID")
+    after = _sequence(header.strip(), "Last-Event-ID") if header else _sequence(request.GET.get("after"), "after")
+    types = _types(request.GET.get("types"))
+    selectors.cursor_check(after=after)
+    return after, types
+
+
+def _stream_open(request):
+    """Authenticate, validate and take a stream slot (in a thread): (principal, after, types, lease) or a problem."""
     try:
-        _reject_unknown_params(request.GET, {"after", "types"})
-        # Last-Event-ID is what a reconnecting EventSource sends; it wins over the URL.
-        header = request.headers.get("Last-Event-ID")
-        after = _sequence(header.strip(), "Last-Event-ID") if header else _sequence(request.GET.get("after"), "after")
-        types = _types(request.GET.get("types"))
-        selectors.cursor_check(after=after)
-    except ApplicationError as exc:
-        return JsonResponse(problem_body(status=exc.status, code=exc.code, detail=exc.detail, request=request,
-                                         title=exc.title, errors_list=exc.errors),
-                            status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
-    return principal, after, types
+        principal, refused = _stream_authorize(request)
+        if refused is not None:
+            return refused
+        try:
+            after, types = _stream_cursor(request)
+        except ApplicationError as exc:
+            return JsonResponse(problem_body(status=exc.status, code=exc.code, detail=exc.detail, request=request,
+                                             title=exc.title, errors_list=exc.errors),
+                                status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        try:
+            # By client_id, not pk: leases in Redis outlive a database (tests) and must not be shared.
+            lease = streaming.SLOTS.acquire(getattr(principal.client, "client_id", "") or principal.key)
+        except streaming.StreamRefused as exc:
+            code = "rate_limited" if exc.status == 429 else "unavailable"
+            return problem_response(request, exc.status, code, exc.detail,
+                                    headers={"Retry-After": str(exc.retry_after)})
+        return principal, after, types, lease
+    finally:
+        # The stream then waits without a connection (webhooks/streaming.py).
+        streaming.release_connection()
 
 
 def _frame(event) -> str:
@@ -153,58 +188,124 @@ def _frame(event) -> str:
     return f"id: {event.sequence}\nevent: {event.type}\ndata: {payload}\n\n"
 
 
-async def _event_frames(principal, after: int, types):
-    page = sync_to_async(selectors.event_page)
-    last_write = time.monotonic()
-    # The polls run (thread-sensitive) in this request's own sync thread, whose database
-    # connection Django closes with request_finished when the client goes away.
-    # An opening comment lets clients and proxies see the stream is live at once.
-    yield ": stream open\n\n"
-    while True:
-        events, has_more = await page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
-        if events:
-            yield "".join(_frame(event) for event in events)
-            after = events[-1].sequence
-            last_write = time.monotonic()
-            if has_more:
-                continue
-        elif time.monotonic() - last_write >= STREAM_KEEPALIVE_SECONDS:
-            yield ": keep-alive\n\n"
-            last_write = time.monotonic()
-        await asyncio.sleep(STREAM_POLL_SECONDS)
+class _StreamClock:
+    """When a waiting stream next reads or writes a keep-alive; it holds no connection meanwhile."""
+
+    def __init__(self, waiter):
+        self.waiter = waiter
+        self.last_write = self.last_read = time.monotonic()
+        self.backoff = STREAM_RETRY_FIRST_SECONDS
+        self.chasing_since: float | None = None
+
+    def wrote(self) -> None:
+        self.last_write = time.monotonic()
+
+    def read(self, after: int) -> None:
+        self.last_read = now = time.monotonic()
+        if self.waiter.target <= after:
+            self.backoff, self.chasing_since = STREAM_RETRY_FIRST_SECONDS, None
+        elif self.chasing_since is None:
+            self.chasing_since = now
+        elif now - self.chasing_since > STREAM_SAFETY_READ_SECONDS:
+            # Announced long ago and still not readable (purged?): stop chasing it.
+            self.waiter.target, self.chasing_since = after, None
+
+    def _poll(self) -> float:
+        # Without a listener (SQLite, or PostgreSQL while it reconnects) other processes'
+        # events are found by polling; with one, a slow read only guards against a lost wake-up.
+        return STREAM_SAFETY_READ_SECONDS if streaming.HUB.listening else STREAM_POLL_SECONDS
+
+    def wait_seconds(self, after: int) -> float:
+        now = time.monotonic()
+        keepalive = STREAM_KEEPALIVE_SECONDS - (now - self.last_write)
+        if self.waiter.target > after:
+            # Announced but not yet passable (an older transaction is still open): retry soon.
+            wait, self.backoff = self.backoff, min(self.backoff * 2, STREAM_RETRY_MAX_SECONDS)
+            return max(min(wait, keepalive), 0)
+        return max(min(self._poll() - (now - self.last_read), keepalive), 0)
+
+    def keepalive_due(self) -> bool:
+        return time.monotonic() - self.last_write >= STREAM_KEEPALIVE_SECONDS
+
+    def read_due(self, woke: bool, after: int) -> bool:
+        return woke or self.waiter.target > after or time.monotonic() - self.last_read >= self._poll()
 
 
-def _event_frames_sync(principal, after: int, types):
+async def _event_frames(principal, after: int, types, lease):
+    waiter = streaming.HUB.subscribe(streaming.audience_key(selectors.audience_of(principal)), types)
+    waiter.bind_loop()
+    # Reads run (thread-sensitive) in this request's own sync thread and hand the
+    # connection back after each one (streaming.stream_read).
+    read = sync_to_async(partial(streaming.stream_read, selectors.event_page))
+    refresh = sync_to_async(lease.refresh, thread_sensitive=False)
+    clock = _StreamClock(waiter)
+    try:
+        # An opening comment lets clients and proxies see the stream is live at once.
+        yield ": stream open\n\n"
+        woke = True
+        while True:
+            if clock.read_due(woke, after):
+                events, has_more = await read(principal=principal, after=after, types=types, limit=STREAM_BATCH)
+                if events:
+                    yield "".join(_frame(event) for event in events)
+                    after = events[-1].sequence
+                    clock.wrote()
+                clock.read(after)
+                if has_more:
+                    continue
+            woke = await waiter.wait(clock.wait_seconds(after))
+            if clock.keepalive_due():
+                yield ": keep-alive\n\n"
+                clock.wrote()
+                await refresh()
+    finally:
+        streaming.HUB.unsubscribe(waiter)
+        lease.release()
+
+
+def _event_frames_sync(principal, after: int, types, lease):
     """The same stream for a WSGI server (or the sync test client); it holds its thread."""
-    last_write = time.monotonic()
-    yield ": stream open\n\n"
-    while True:
-        events, has_more = selectors.event_page(principal=principal, after=after, types=types, limit=STREAM_BATCH)
-        if events:
-            yield "".join(_frame(event) for event in events)
-            after = events[-1].sequence
-            last_write = time.monotonic()
-            if has_more:
-                continue
-        elif time.monotonic() - last_write >= STREAM_KEEPALIVE_SECONDS:
-            yield ": keep-alive\n\n"
-            last_write = time.monotonic()
-        time.sleep(STREAM_POLL_SECONDS)
+    waiter = streaming.HUB.subscribe(streaming.audience_key(selectors.audience_of(principal)), types)
+    clock = _StreamClock(waiter)
+    try:
+        yield ": stream open\n\n"
+        woke = True
+        while True:
+            if clock.read_due(woke, after):
+                events, has_more = streaming.stream_read(selectors.event_page, principal=principal, after=after,
+                                                         types=types, limit=STREAM_BATCH)
+                if events:
+                    yield "".join(_frame(event) for event in events)
+                    after = events[-1].sequence
+                    clock.wrote()
+                clock.read(after)
+                if has_more:
+                    continue
+            woke = waiter.wait_sync(clock.wait_seconds(after))
+            if clock.keepalive_due():
+                yield ": keep-alive\n\n"
+                clock.wrote()
+                lease.refresh()
+    finally:
+        streaming.HUB.unsubscribe(waiter)
+        lease.release()
 
 
 async def event_stream(request):
-    """GET events/stream: served by the ASGI app without holding a worker thread between polls."""
+    """GET events/stream: served by the ASGI app without holding a connection between reads."""
     if request.method != "GET":
         return problem_response(request, 405, "method_not_allowed", f'Method "{request.method}" not allowed.')
     opened = await sync_to_async(_stream_open)(request)
     if not isinstance(opened, tuple):
         return opened
-    principal, after, types = opened
+    principal, after, types, lease = opened
     # Under WSGI, Django would try to drain an async iterator into a list before sending:
     # an endless stream would never start, so WSGI gets the blocking generator.
     frames = _event_frames if isinstance(request, ASGIRequest) else _event_frames_sync
-    response = StreamingHttpResponse(metrics.stream_tracked(frames(principal, after, types)),
+    response = StreamingHttpResponse(metrics.stream_tracked(frames(principal, after, types, lease)),
                                      content_type="text/event-stream")
+    # Also when the body never starts (a client gone before the first frame).
+    response._resource_closers.append(lease.release)
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx would otherwise buffer the stream
     return response

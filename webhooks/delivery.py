@@ -24,16 +24,11 @@ from standardwebhooks import Webhook
 from hotsauce import metrics
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
 from webhooks.selectors import event_for_endpoint
-from webhooks.urlguard import UnsafeUrlError, url_check
+from webhooks.urlguard import PinnedTarget, UnsafeUrlError, pin
 
 logger = logging.getLogger("hotsauce.webhooks")
 
 SEND_TIMEOUT_SECONDS = 15
-# A claimed attempt is invisible to other workers for this long; if its worker dies
-# mid-send, the sweeper hands it out again afterwards (at-least-once, same webhook-id).
-CLAIM_LEASE = timedelta(seconds=60)
-# The sweeper leaves alone rows published this recently: their task is probably queued.
-ENQUEUE_GRACE = timedelta(seconds=30)
 # Retries sooner than this ride on a short broker countdown; longer ones wait in the
 # database for the sweeper, so the broker never holds hours-long ETAs.
 SHORT_RETRY_SECONDS = 10
@@ -41,6 +36,22 @@ DISABLE_AFTER = timedelta(days=5)
 JITTER = 0.1
 RESPONSE_EXCERPT = 1000
 USER_AGENT = "hotsauce-webhooks/1"
+
+
+# A claimed attempt is invisible to other workers for WEBHOOK_CLAIM_LEASE_SECONDS (60 s by
+# default, longer than a send may take). If its worker dies mid-send, or the database goes
+# away before the outcome is written, the lease runs out, the row is due again and the
+# sweeper hands it out again: at-least-once, same webhook-id, nothing pending forever.
+
+
+def claim_lease() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_CLAIM_LEASE_SECONDS)
+
+
+def enqueue_grace() -> timedelta:
+    """How long the sweeper leaves a published row alone (its task is probably queued): half
+    the lease, 30 s by default. After it, a task lost with its worker or broker is replaced."""
+    return claim_lease() / 2
 
 
 # --- fan-out (inside the transaction of the change) ---------------------------------------
@@ -116,11 +127,15 @@ def deliveries_enqueue(*, delivery_ids: list[int], countdown: float = 0) -> int:
 
 
 def deliveries_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Publish every due delivery that no task is known to be carrying."""
+    """Publish every due delivery that no task is known to be carrying.
+
+    Also the reclaim: a delivery whose claim lease ran out (its worker died, or its outcome
+    could not be written) is due again with no task in flight, so it is published here.
+    """
     now = now or timezone.now()
     ids = list(
         Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - ENQUEUE_GRACE))
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - enqueue_grace()))
         .order_by("next_attempt_at").values_list("id", flat=True)[:limit]
     )
     if not ids:
@@ -151,10 +166,12 @@ def _claim(delivery_id: int, now: datetime) -> bool:
     # delivery's own columns: a filter across the join makes Django emit
     # "WHERE id IN (subquery)", which PostgreSQL does not re-check after waiting for the
     # other worker's row lock, and both would send.
+    # enqueued_at is cleared: the task that carried it is consumed, so when the lease runs
+    # out (a dead worker) the sweeper republishes at once instead of after the enqueue grace.
     enabled = Endpoint.objects.filter(enabled=True).values("id")
     return Delivery.objects.filter(
         id=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now, endpoint_id__in=enabled,
-    ).update(next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1,
+    ).update(next_attempt_at=now + claim_lease(), enqueued_at=None, attempts=F("attempts") + 1,
              cycle_attempts=F("cycle_attempts") + 1, last_attempt_at=now) == 1
 
 
@@ -185,29 +202,47 @@ def _post(endpoint: Endpoint, event: Event, now: datetime) -> tuple[int | None, 
     }
     started = time.monotonic()
     try:
-        url_check(endpoint.url)
-        # trust_env=False: no proxy from the environment may see or redirect partner traffic.
-        with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client, \
-                client.stream("POST", endpoint.url, content=body.encode(), headers=headers) as response:
-            excerpt = b""
-            for chunk in response.iter_bytes():
-                excerpt += chunk
-                if len(excerpt) >= RESPONSE_EXCERPT:
-                    break
-            latency = int((time.monotonic() - started) * 1000)
-            error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-            if 300 <= response.status_code < 400:
-                error += " (redirects are not followed)"
-            # httpx's timeout bounds each phase; the contract bounds the whole exchange.
-            if latency > SEND_TIMEOUT_SECONDS * 1000:
-                return None, latency, f"HTTP {response.status_code} after more than {SEND_TIMEOUT_SECONDS} s", ""
-            return response.status_code, latency, error, excerpt[:RESPONSE_EXCERPT].decode("utf-8", "replace")
+        # One resolution, every address checked, and the connection made to a checked one.
+        target = pin(endpoint.url)
+        response_status, excerpt = _send_pinned(target, body, headers)
+        latency = int((time.monotonic() - started) * 1000)
+        error = "" if 200 <= response_status < 300 else f"HTTP {response_status}"
+        if 300 <= response_status < 400:
+            error += " (redirects are not followed)"
+        # httpx's timeout bounds each phase; the contract bounds the whole exchange.
+        if latency > SEND_TIMEOUT_SECONDS * 1000:
+            return None, latency, f"HTTP {response_status} after more than {SEND_TIMEOUT_SECONDS} s", ""
+        return response_status, latency, error, excerpt[:RESPONSE_EXCERPT].decode("utf-8", "replace")
     except UnsafeUrlError as exc:
         return None, 0, f"Refused: {exc}", ""
     except httpx.TimeoutException:
         return None, int((time.monotonic() - started) * 1000), f"Timed out after {SEND_TIMEOUT_SECONDS} s", ""
     except httpx.HTTPError as exc:
         return None, int((time.monotonic() - started) * 1000), f"{type(exc).__name__}: {exc}"[:500], ""
+
+
+def _send_pinned(target: PinnedTarget, body: str, headers: dict) -> tuple[int, bytes]:
+    """POST to the first checked address that accepts a connection; (status, start of the body)."""
+    attempts = target.requests()
+    for index, (url, host_headers, extensions) in enumerate(attempts):
+        try:
+            return _send_one(url, body, {**headers, **host_headers}, extensions)
+        except httpx.ConnectError:
+            if index == len(attempts) - 1:
+                raise
+    raise httpx.ConnectError(f"No address for {target.host}")
+
+
+def _send_one(url: str, body: str, headers: dict, extensions: dict) -> tuple[int, bytes]:
+    # trust_env=False: no proxy from the environment may see or redirect partner traffic.
+    with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client, \
+            client.stream("POST", url, content=body.encode(), headers=headers, extensions=extensions) as response:
+        excerpt = b""
+        for chunk in response.iter_bytes():
+            excerpt += chunk
+            if len(excerpt) >= RESPONSE_EXCERPT:
+                break
+        return response.status_code, excerpt
 
 
 def _retry_delay(cycle_attempts: int) -> float | None:

@@ -25,6 +25,7 @@ from djangorestframework_camel_case.util import camelize
 from hotsauce.errors import InvalidState, ValidationFailed
 from webhooks.delivery import deliveries_create_for_event, deliveries_resend, deliveries_schedule, endpoint_disable
 from webhooks.models import Delivery, Endpoint, Event, EventAudience, EventCounter
+from webhooks.streaming import stream_notify
 from webhooks.types import EVENT_TYPES, WILDCARD
 from webhooks.urlguard import UnsafeUrlError, url_check
 
@@ -90,6 +91,7 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
     # The delivery fan-out decides from the audience just written, without a re-read.
     event.audience_pairs = [(row.partner_kind, row.partner_id) for row in audience]
     deliveries_create_for_event(event)
+    stream_notify(sequence=event.sequence, type=event.type, audience_pairs=event.audience_pairs)
     return event
 
 

@@ -7,7 +7,8 @@ class ApiConfig(AppConfig):
     verbose_name = "API plumbing"
 
     def ready(self) -> None:
-        from hotsauce import observability
+        from hotsauce import jobs, observability
         from hotsauce.api import schema  # noqa: F401  registers the OpenAPI auth extensions
 
         observability.install()
+        jobs.install()

@@ -8,30 +8,14 @@ the secret part of it.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import timezone
-from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import authentication, exceptions
 
+from hotsauce.proxies import client_ip
 from partners.models import AuthAuditLog
 from partners.principal import Principal
 from partners.services import api_key_lookup, api_key_prefix, api_key_touch, audit_record, ip_allowed
-
-
-def client_ip(request) -> str | None:
-    """The caller's address. ``X-Forwarded-For`` is honoured only behind known proxies.
-
-    The left end of X-Forwarded-For is whatever the client wrote there, so trusting it would
-    let anyone walk through an IP allowlist; the address our own N-th proxy saw is the entry
-    N from the right.
-    """
-    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if hops > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                     if part.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR")
+from partners.tokens import token_resolve
 
 
 def audit(request, event: str, success: bool, client=None, identifier: str = "", detail: str = "") -> None:
@@ -50,24 +34,30 @@ def _refuse_disallowed_ip(request, client, allowlist: str, identifier: str) -> N
         raise exceptions.AuthenticationFailed("This credential may not be used from your address.")
 
 
-class BearerTokenAuthentication(OAuth2Authentication):
-    www_authenticate_realm = "api"
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <token>`` from ``/oauth/token/``; resolved through a short shared cache
+    (``partners.tokens``) that a revocation busts at once."""
+
+    keyword = "Bearer"
 
     def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is None:
-            header = request.META.get("HTTP_AUTHORIZATION", "")
-            if header[:7].lower() == "bearer ":
-                audit(request, AuthAuditLog.Event.AUTH_FAILED, False, detail="invalid or expired bearer token")
-                raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
+        scheme, _, raw = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer":
             return None
-        _user, token = result
-        client = token.application
-        if client is None or not client.is_active:
+        raw = raw.strip()
+        grant = token_resolve(raw) if raw else None
+        if grant is None:
+            audit(request, AuthAuditLog.Event.AUTH_FAILED, False, detail="invalid or expired bearer token")
+            raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
+        client = grant.client
+        if not client.is_active:
             audit(request, AuthAuditLog.Event.AUTH_FAILED, False, client, detail="client deactivated")
             raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
         _refuse_disallowed_ip(request, client, client.allowed_ips, client.client_id)
-        return Principal.for_client(client, frozenset(token.scope.split()), "oauth"), token
+        return Principal.for_client(client, frozenset(grant.scope.split()), "oauth"), grant
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

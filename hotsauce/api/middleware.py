@@ -48,7 +48,8 @@ class AdminLoginThrottleMiddleware:
     the shared cache per username and address; past ``ADMIN_LOGIN_MAX_FAILURES`` within
     ``ADMIN_LOGIN_LOCKOUT_SECONDS`` further attempts get 429 without checking the password,
     so a correct guess cannot be confirmed either. Keyed on the pair, an attacker cannot
-    lock a colleague out from elsewhere; a success clears the counter.
+    lock a colleague out from elsewhere; a success clears the counter. Every attempt —
+    success, failure, refusal — is an ``admin_sign_in`` audit row with the trusted address.
     """
 
     sync_capable = True
@@ -65,7 +66,7 @@ class AdminLoginThrottleMiddleware:
 
         if request.method != "POST" or request.path != reverse("admin:login"):
             return None
-        from hotsauce.api.auth import client_ip
+        from hotsauce.proxies import client_ip
 
         username = (request.POST.get("username") or "").strip().lower()[:150]
         digest = hashlib.sha256(f"{username}|{client_ip(request)}".encode()).hexdigest()
@@ -78,14 +79,19 @@ class AdminLoginThrottleMiddleware:
         return (getattr(settings, "ADMIN_LOGIN_MAX_FAILURES", 5), getattr(settings, "ADMIN_LOGIN_LOCKOUT_SECONDS", 900))
 
     @staticmethod
-    def _locked_out(request, lockout: int):
-        from hotsauce.api.auth import client_ip
+    def _audit(request, success: bool, detail: str) -> None:
+        from hotsauce.proxies import client_ip
         from partners.models import AuthAuditLog
         from partners.services import audit_record
 
-        audit_record(event=AuthAuditLog.Event.AUTH_FAILED, success=False, ip=client_ip(request), method="POST",
-                     path=request.path, client_identifier=(request.POST.get("username") or "")[:150],
-                     detail="admin sign-in locked out after repeated failures")
+        user = getattr(request, "user", None) if success else None
+        audit_record(event=AuthAuditLog.Event.ADMIN_SIGN_IN, success=success, user=user, ip=client_ip(request),
+                     method="POST", path=request.path, client_identifier=(request.POST.get("username") or "")[:150],
+                     detail=detail)
+
+    @classmethod
+    def _locked_out(cls, request, lockout: int):
+        cls._audit(request, False, "locked out after repeated failures")
         response = HttpResponse("Too many failed sign-in attempts; try again later.", status=429,
                                 content_type="text/plain")
         response["Retry-After"] = str(lockout)
@@ -101,7 +107,7 @@ class AdminLoginThrottleMiddleware:
         if (cache.get(key) or 0) >= limit:
             return self._locked_out(request, lockout)
         response = self.get_response(request)
-        self._record(key, response, lockout)
+        self._record(request, key, response, lockout)
         return response
 
     async def __acall__(self, request):
@@ -112,18 +118,21 @@ class AdminLoginThrottleMiddleware:
         if (await cache.aget(key) or 0) >= limit:
             return await sync_to_async(self._locked_out)(request, lockout)
         response = await self.get_response(request)
-        await sync_to_async(self._record)(key, response, lockout)
+        await sync_to_async(self._record)(request, key, response, lockout)
         return response
 
-    @staticmethod
-    def _record(key: str, response, lockout: int) -> None:
+    @classmethod
+    def _record(cls, request, key: str, response, lockout: int) -> None:
+        """Count a failure or clear the count, and write the audit row either way."""
         if response.status_code == 200:  # the form again: wrong username or password
+            cls._audit(request, False, "wrong username or password")
             if not cache.add(key, 1, timeout=lockout):
                 try:
                     cache.incr(key)
                 except ValueError:
                     cache.add(key, 1, timeout=lockout)
         elif response.status_code in (301, 302, 303):
+            cls._audit(request, True, "signed in")
             cache.delete(key)
 
 
@@ -158,7 +167,7 @@ class StaffStockAuditMiddleware:
 
     @staticmethod
     def _record(request, response) -> None:
-        from hotsauce.api.auth import client_ip
+        from hotsauce.proxies import client_ip
         from partners.models import AuthAuditLog
         from partners.services import audit_record
 

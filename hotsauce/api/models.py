@@ -27,3 +27,22 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_key} {self.key} ({self.state})"
+
+
+class JobRun(models.Model):
+    """One row per periodic job: since when it is owed, when it last succeeded (``hotsauce.jobs``).
+
+    A table, not the cache or beat's memory: it survives restarts of every process, and the
+    web processes (``/readyz``, the dashboard) read what the workers wrote.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    # When this job was first expected to run here: a job that never succeeded is overdue
+    # once twice its period has passed since then.
+    tracked_since = models.DateTimeField()
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"job {self.name}"

@@ -1,3 +1,5 @@
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -24,13 +26,38 @@ class CursorPage(CursorPagination):
             raise ValidationError({"limit": ["Must be a whole number between 1 and 500."]})
         return min(value, self.max_page_size)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = getattr(queryset, "model", None)
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except Exception as exc:  # DRF answers a bad cursor with 404; it is bad input
             if getattr(exc, "status_code", None) == 404:
                 raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
             raise
+        if cursor is not None and cursor.position is not None and not self._position_fits(cursor.position):
+            # A tampered cursor, or one from another list: its position is compared with this
+            # list's ordering field in SQL, where a wrong type is a database error, not a 400.
+            raise ValidationError({"cursor": [self.invalid_cursor_message]})
+        return cursor
+
+    def _position_fits(self, position: str) -> bool:
+        if any(ord(c) < 32 or ord(c) == 127 for c in position):
+            return False
+        name = self.ordering[0].lstrip("-") if isinstance(self.ordering, (list, tuple)) else self.ordering.lstrip("-")
+        model = getattr(self, "_model", None)
+        if model is None or "__" in name:
+            return True
+        try:
+            field = model._meta.get_field(name)
+            value = field.to_python(position)
+        except (DjangoValidationError, FieldDoesNotExist, TypeError, ValueError, OverflowError):
+            return False
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            return False
+        return True
 
     def get_paginated_response_schema(self, schema):
         return {

@@ -1,8 +1,9 @@
 """Per-client rate limits on the shared cache (Redis in production, the database otherwise).
 
-Fixed windows that open at a client's first call: ``cache.add`` opens one, ``cache.incr``
-counts (atomically on Redis; on the database cache two processes may occasionally lose a
-count between them, which errs towards letting a call through). The key is the client
+Fixed windows that open at a client's first call. On Redis one Lua ``EVAL`` on the
+process's reused client counts and opens the window atomically (one round trip per
+request); on the database cache two processes may occasionally lose a count between them,
+which errs towards letting a call through. The key is the client
 (``Principal.key``), never the IP: partners behind one NAT must not share a budget, and a
 client with many API keys must not multiply its own.
 
@@ -24,6 +25,7 @@ from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from hotsauce import metrics
+from hotsauce.shared_redis import redis_client, redis_key
 from partners.principal import Principal
 
 _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
@@ -60,10 +62,17 @@ def _count(key: str, window: int) -> int:
         return 1
 
 
-def _atomic_incr() -> bool:
-    # Redis INCR is atomic and keeps the key's expiry; other backends' incr() is get+set and
-    # resets the expiry, which would stretch a busy client's window for ever.
-    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
+# One round trip: count, and open the window (its expiry) on the first call. The remaining
+# time of the window comes back with the count, so the reset told to the client is exact.
+_WINDOW_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {count, left}
+"""
 
 
 def _window_count(identity: str, window: int, now: float) -> tuple[int, float]:
@@ -71,33 +80,38 @@ def _window_count(identity: str, window: int, now: float) -> tuple[int, float]:
 
     The window opens at the caller's first call, not on the wall clock's minute: a burst
     that happens to straddle a minute boundary must not get twice its allowance, and the
-    reset time told to the client is then exact.
+    reset time told to the client is then exact. On Redis this is one ``EVAL`` on the
+    process's reused client (``hotsauce.shared_redis``).
     """
+    client = redis_client()
+    if client is not None:
+        count, left_ms = client.eval(_WINDOW_SCRIPT, 1, redis_key(f"ratelimit:{identity}:{window}"), window * 1000)
+        return int(count), now - window + int(left_ms) / 1000
     start_key, count_key = f"ratelimit:{identity}:{window}:start", f"ratelimit:{identity}:{window}:n"
-    for _ in range(3):
-        if cache.add(count_key, 1, timeout=window):
-            cache.set(start_key, now, timeout=window)
-            return 1, now
-        start = cache.get(start_key) or now
-        if not _atomic_incr():
-            count = (cache.get(count_key) or 0) + 1
-            cache.set(count_key, count, timeout=max(1, int(start + window - now + 0.999)))
-            return count, start
-        try:
-            return cache.incr(count_key), start
-        except ValueError:  # the window closed between add and incr: open the next one
-            continue
-    return 1, now
+    # The database cache (SQLite runs): get + set, so two processes may occasionally lose a
+    # count between them, which errs towards letting a call through.
+    if cache.add(count_key, 1, timeout=window):
+        cache.set(start_key, now, timeout=window)
+        return 1, now
+    start = cache.get(start_key) or now
+    count = (cache.get(count_key) or 0) + 1
+    cache.set(count_key, count, timeout=max(1, int(start + window - now + 0.999)))
+    return count, start
 
 
-def _check(request, identity: str, rate: str, policy: str) -> dict:
+def window_check(identity: str, rate: str, policy: str) -> dict:
+    """Count one call of ``identity`` against ``rate``; the window's state (``allowed``, ``reset``...)."""
     limit, window = parse_rate(rate)
     now = time.time()
     count, start = _window_count(identity, window, now)
-    state = {
+    return {
         "policy": policy, "limit": limit, "window": window, "remaining": max(0, limit - count),
         "reset": max(1, min(window, int(start + window - now + 0.999))), "allowed": count <= limit,
     }
+
+
+def _check(request, identity: str, rate: str, policy: str) -> dict:
+    state = window_check(identity, rate, policy)
     request._ratelimit = state
     if not state["allowed"]:
         metrics.rate_limited(_who(request, policy))
@@ -120,7 +134,7 @@ def rate_limit_state(request) -> dict:
     principal = request.__dict__.get("_user")
     if isinstance(principal, Principal):
         return _check(request, principal.key, client_rate(principal), "default")
-    from hotsauce.api.auth import client_ip
+    from hotsauce.proxies import client_ip
 
     return _check(request, f"anon:{client_ip(request) or '-'}", getattr(settings, "API_ANON_RATE_LIMIT", "6000/min"),
                   "anonymous")

@@ -25,6 +25,7 @@ from inventory.services.lots import (
     warehouse_resolve,
 )
 from inventory.services.movements import (
+    IF_MATCH_ANY,
     MOVEMENTS,
     MovementResult,
     MovementSpec,
@@ -51,6 +52,7 @@ from inventory.services.reservations import (
 from inventory.services.work import Movement, StockWork, holds_of, stock_arrival_hook_set, stock_work
 
 __all__ = [
+    "IF_MATCH_ANY",
     "MOVEMENTS",
     "Movement",
     "MovementResult",

@@ -50,7 +50,7 @@ def transaction_view(row: InventoryTransaction) -> dict:
 
 def actor_label(row: InventoryTransaction) -> str | None:
     if row.actor_client_id:
-        return row.actor_client.name or row.actor_client.client_id
+        return row.actor_client.display_name
     if row.actor_user_id:
         return f"staff:{row.actor_user.get_username()}"
     return None

@@ -335,15 +335,19 @@ def stock_transfer(*, supplier: Supplier, product: Product, quantity: int, actor
     return _result(movement, lots, [(lot, take) for lot, take, _ in plan])
 
 
+#: ``If-Match: *`` — any existing item matches (RFC 9110 13.1.1).
+IF_MATCH_ANY = "*"
+
+
 def stock_count(*, supplier: Supplier, product: Product, counts: list[dict], actor: Principal | None,
-                if_match: int | None = None, version: int | None = None, reason: str = "",
+                if_match: frozenset[int] | str | None = None, version: int | None = None, reason: str = "",
                 idempotency_key: str = "") -> MovementResult:
     """Set absolute counted levels (a physical count); each changed lot writes a ``count`` row."""
     resolved = _counts_resolve(supplier, product, counts)
     with stock_work(actor=actor) as work:
         item, lots = item_locked(work, supplier=supplier, product=product)
-        if if_match is not None and if_match != item.version:
-            raise PreconditionFailed(f"If-Match {if_match} does not match the current version {item.version}.")
+        if if_match is not None and if_match != IF_MATCH_ANY and item.version not in if_match:
+            raise PreconditionFailed(f"If-Match does not match the current ETag \"{item.version}\".")
         if version is not None and version != item.version:
             raise VersionConflict(
                 f"Body version {version} is stale; the item is at version {item.version}.",

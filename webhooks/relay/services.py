@@ -19,6 +19,7 @@ from kombu import Connection, Exchange, Producer
 
 from hotsauce import metrics
 from hotsauce.errors import CursorExpired
+from hotsauce.jobs import job_succeeded
 from webhooks import selectors
 from webhooks.delivery import envelope_body
 from webhooks.models import Event
@@ -29,6 +30,10 @@ logger = logging.getLogger("hotsauce.relay")
 
 NO_SUPPLIER_KEY = "brand"
 DEFAULT_BATCH = 200
+# The relay is a job for /readyz and jobs_status (settings.PERIODIC_JOBS_OUTSIDE_BEAT): each
+# time it has caught up it counts as a success, written at most this often.
+RELAY_JOB = "events-relay"
+HEARTBEAT_SECONDS = 15.0
 
 
 def routing_key(event: Event) -> str:
@@ -95,11 +100,20 @@ def relay_batch(*, producer: Producer, limit: int = DEFAULT_BATCH, name: str = A
     return published
 
 
+def _caught_up(reported: float) -> float:
+    """Record the relay as a periodic job that just succeeded (at most every HEARTBEAT_SECONDS)."""
+    if time.monotonic() - reported < HEARTBEAT_SECONDS:
+        return reported
+    job_succeeded(RELAY_JOB)
+    return time.monotonic()
+
+
 def relay_run(*, url: str, batch: int = DEFAULT_BATCH, idle_sleep: float = 0.5,
               stop: Callable[[], bool] = lambda: False, once: bool = False) -> int:
     """Relay until ``stop()`` (or, with ``once``, until caught up); returns events published."""
     total = 0
     backoff = 1.0
+    reported = 0.0
     while not stop():
         try:
             with broker_connect(url) as conn, conn.channel() as channel:
@@ -110,6 +124,7 @@ def relay_run(*, url: str, batch: int = DEFAULT_BATCH, idle_sleep: float = 0.5,
                     sent = relay_batch(producer=producer, limit=batch)
                     total += sent
                     if sent < batch:
+                        reported = _caught_up(reported)
                         if once:
                             return total
                         time.sleep(idle_sleep)

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0003_retailpartner_attributes'),
+        ('partners', '0005_auth_audit_admin_sign_in'),
     ]
 
     operations = [
