@@ -103,7 +103,7 @@ def expiring_units_per_week(*, now: datetime, weeks: int = WEEKS_AHEAD) -> list[
         week = min(max((row["day"] - today).days // 7, 0), weeks - 1)
         totals[week] += row["units"]
     return [Bar(label=f"wk {index + 1}", value=units,
-                title=f"{today + timedelta(weeks=index):%d %b} – {today + timedelta(weeks=index, days=6):%d %b}: "
+                title=f"{today + timedelta(weeks=index):%Y-%m-%d} – {today + timedelta(weeks=index, days=6):%Y-%m-%d}: "
                       f"{units} units")
             for index, units in enumerate(totals)]
 
@@ -117,7 +117,7 @@ def ledger_activity(*, now: datetime, days: int = LEDGER_DAYS) -> list[Bar]:
             .annotate(day=TruncDate("created_at")).values("day").annotate(rows=Count("id")))
     by_day = {row["day"]: row["rows"] for row in rows}
     return [Bar(label=f"{start + timedelta(days=i):%d}", value=by_day.get(start + timedelta(days=i), 0),
-                title=f"{start + timedelta(days=i):%a %d %b}: {by_day.get(start + timedelta(days=i), 0)} rows")
+                title=f"{start + timedelta(days=i):%Y-%m-%d}: {by_day.get(start + timedelta(days=i), 0)} rows")
             for i in range(days)]
 
 
@@ -183,7 +183,7 @@ def webhook_health(*, now: datetime) -> dict:
         hour = start + timedelta(hours=index)
         row = hours.get(hour, {"total": 0, "failed": 0})
         bars.append(Bar(label=f"{hour:%H}", value=row["total"], alert=row["failed"],
-                        title=f"{hour:%d %b %H}:00 — {row['total']} attempts, {row['failed']} failed"))
+                        title=f"{hour:%Y-%m-%d %H}:00 — {row['total']} attempts, {row['failed']} failed"))
     attempts = sum(bar.value for bar in bars)
     failed_attempts = sum(bar.alert for bar in bars)
     troubled = list(Endpoint.objects.filter(Q(enabled=False) | Q(failing_since__isnull=False))

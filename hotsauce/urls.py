@@ -3,7 +3,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from hotsauce import dashboard, health, landing, observability
+from hotsauce.admin_tools import developer_internals_restrict
 from partners import oauth_views
+
+# Every app's admin is registered by now: developer internals become superuser-only.
+developer_internals_restrict(admin.site)
 
 api_v1 = [
     path("", include("partners.urls")),

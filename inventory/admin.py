@@ -7,26 +7,31 @@ services (see ``inventory.admin_stock``); the auditor's group holds only view ri
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import IntegerField, Sum, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.http import urlencode
 
+from hotsauce.admin_tools import CsvExportMixin, history_record, iso
 from hotsauce.errors import ApplicationError
+from inventory.admin_batches import (  # noqa: F401  (re-exported for the apps that extend them)
+    LEDGER_INLINE_ROWS,
+    BatchAdmin,
+    LotInline,
+    QuantityColumns,
+    ReadOnlyMixin,
+    actor_label,
+    days_left_badge,
+    quantity_annotations,
+    status_badge,
+)
 from inventory.admin_stock import (
     StockCountForm,
     StockMovementForm,
     add_service_errors,
-    batch_status_change,
     can_change_stock,
     staff_change,
 )
@@ -45,42 +50,9 @@ from inventory.models import (
     StockLot,
     Warehouse,
 )
-from inventory.selectors import available_units, lot_quantities
+from inventory.selectors import lot_quantities, lot_status
 from inventory.services import gtin_validate
-from partners.attributes.admin import AttributesAdminMixin, attributes_html
-
-LEDGER_INLINE_ROWS = 100
-
-
-class ReadOnlyMixin:
-    """Records staff may look at but never edit, add or delete (quantities, the ledger)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def days_left_badge(expiration_date) -> str:
-    days = (expiration_date - timezone.now()).days
-    if expiration_date <= timezone.now():
-        colour, label, css = "#ba2121", "expired", "expired"
-    elif days < 30:
-        colour, label, css = "#d9480f", f"{days} d", "under30"
-    elif days < 60:
-        colour, label, css = "#b7791f", f"{days} d", "under60"
-    elif days < 90:
-        colour, label, css = "#8a8a00", f"{days} d", "under90"
-    else:
-        colour, label, css = "#2b8a3e", f"{days} d", "ok"
-    return format_html('<strong class="days-left days-left-{}" style="color:{}">{}</strong>', css, colour, label)
-
-
-# --- catalogue ------------------------------------------------------------------------
+from partners.attributes.admin import AttributesAdminMixin
 
 
 @admin.register(Product)
@@ -115,191 +87,16 @@ class WarehouseAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
-# --- batches --------------------------------------------------------------------------
+def history_stock_change(request, result, detail: str) -> None:
+    """A staff stock change in the History of its item and of every batch it touched."""
+    history_record(request, result.item, detail)
+    for batch in {row.batch_id: row.batch for row in result.transactions if row.batch_id}.values():
+        history_record(request, batch, detail)
 
 
-class ExpiryFilter(admin.SimpleListFilter):
-    title = "expiry"
-    parameter_name = "expiry"
+# --- batches (inventory.admin_batches) ------------------------------------------------
 
-    def lookups(self, request, model_admin):
-        return [("expired", "Expired"), ("30", "Expiring within 30 days"), ("60", "Expiring within 60 days"),
-                ("90", "Expiring within 90 days")]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "expired":
-            return queryset.filter(expiration_date__lte=now)
-        if self.value() in ("30", "60", "90"):
-            return queryset.filter(expiration_date__gt=now,
-                                   expiration_date__lte=now + timedelta(days=int(self.value())))
-        return queryset
-
-
-class LotInline(ReadOnlyMixin, admin.TabularInline):
-    model = StockLot
-    fk_name = "batch"
-    extra = 0
-    fields = ("warehouse", "on_hand", "reserved", "quarantined", "available", "updated_at")
-    readonly_fields = fields
-    verbose_name_plural = "lots per warehouse"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("warehouse__supplier", "batch")
-
-    @admin.display(description="available")
-    def available(self, lot):
-        return lot_quantities(lot, timezone.now())[0]
-
-
-class LedgerInline(ReadOnlyMixin, admin.TabularInline):
-    model = InventoryTransaction
-    fk_name = "batch"
-    extra = 0
-    fields = ("created_at", "type", "warehouse", "quantity", "on_hand_delta", "reserved_delta",
-              "quarantined_delta", "on_hand_after", "reserved_after", "actor", "retail_partner", "reason",
-              "reference")
-    readonly_fields = fields
-    ordering = ("-id",)
-    verbose_name_plural = f"ledger (latest {LEDGER_INLINE_ROWS} rows)"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("warehouse__supplier", "actor_user", "actor_client",
-                                                          "retail_partner")
-        # A busy batch has thousands of rows: show the latest, link to the full ledger.
-        batch_id = (request.resolver_match.kwargs.get("object_id") if request.resolver_match else None)
-        if batch_id and str(batch_id).isdigit():
-            latest = InventoryTransaction.objects.filter(batch_id=batch_id).order_by("-id").values_list(
-                "id", flat=True)[:LEDGER_INLINE_ROWS]
-            qs = qs.filter(pk__in=list(latest))
-        return qs
-
-    @admin.display(description="actor")
-    def actor(self, row):
-        return actor_label(row)
-
-
-def actor_label(row: InventoryTransaction) -> str:
-    if row.actor_user_id:
-        return f"staff {row.actor_user.get_username()}"
-    if row.actor_client_id:
-        return f"client {row.actor_client.display_name}"
-    return "system"
-
-
-@admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
-    list_display = ("batch_number", "product_sku", "supplier_code", "expires", "days_left", "status",
-                    "on_hand", "reserved", "available")
-    list_filter = (ExpiryFilter, "status", "supplier", "product__kind")
-    search_fields = ("batch_number", "product__gtin", "product__sku", "product__name")
-    list_select_related = ("product", "supplier")
-    readonly_fields = ("product", "supplier", "batch_number", "production_date", "expiration_date", "days_left",
-                       "status", "status_reason", "status_changed_at", "expiring_notified_at", "created_at",
-                       "on_hand", "reserved", "available", "custom_attributes", "full_ledger")
-    fields = readonly_fields
-    inlines = (LotInline, LedgerInline)
-    actions = ("quarantine", "release")
-    date_hierarchy = "expiration_date"
-
-    def get_queryset(self, request):
-        zero = Value(0, output_field=IntegerField())
-        return super().get_queryset(request).annotate(
-            units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
-            units_reserved=Coalesce(Sum("lots__reserved"), zero),
-            units_held=Coalesce(Sum("lots__quarantined"), zero),
-            units_available=Coalesce(Sum(available_units(timezone.now(), "lots__")), zero),
-        )
-
-    def has_add_permission(self, request):
-        return False  # batches arrive with a receipt (the movement form)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Nothing on a batch is edited as a field: the page is read-only, actions change it.
-        return False
-
-    def has_change_stock_permission(self, request):
-        return can_change_stock(request)
-
-    @admin.display(description="product", ordering="product__sku")
-    def product_sku(self, batch):
-        return format_html('<span title="{}">{}</span>', batch.product.name, batch.product.sku)
-
-    @admin.display(description="supplier", ordering="supplier__code")
-    def supplier_code(self, batch):
-        return format_html('<span title="{}">{}</span>', batch.supplier.name, batch.supplier.code)
-
-    @admin.display(description="expires", ordering="expiration_date")
-    def expires(self, batch):
-        return f"{batch.expiration_date:%Y-%m-%d}"
-
-    @admin.display(description="days left", ordering="expiration_date")
-    def days_left(self, batch):
-        return days_left_badge(batch.expiration_date)
-
-    @admin.display(description="on hand", ordering="units_on_hand")
-    def on_hand(self, batch):
-        return batch.units_on_hand
-
-    @admin.display(description="reserved", ordering="units_reserved")
-    def reserved(self, batch):
-        return batch.units_reserved
-
-    @admin.display(description="available", ordering="units_available")
-    def available(self, batch):
-        return batch.units_available
-
-    @admin.display(description="custom attributes")
-    def custom_attributes(self, batch):
-        return attributes_html(batch.attributes)
-
-    @admin.display(description="ledger")
-    def full_ledger(self, batch):
-        url = reverse("admin:inventory_inventorytransaction_changelist") + "?" + urlencode({"batch__id__exact":
-                                                                                           batch.pk})
-        return format_html('<a href="{}">All ledger rows of this batch</a>', url)
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_change_stock": can_change_stock(request)}
-        return super().changelist_view(request, extra_context)
-
-    # Quarantine and release act at once (holding stock must be quick; release undoes it);
-    # a recall, which is final, asks for its reason first (orders.admin).
-
-    def _status_action(self, request, queryset, *, status: str, verb: str):
-        reason = (request.POST.get("reason") or "").strip()[:500] or f"{verb} in the admin by {request.user}"
-        self._apply_status(request, queryset, status, reason)
-
-    def _apply_status(self, request, queryset, status, reason):
-        done = []
-        for batch in queryset:
-            if batch.status == Batch.Status.RECALLED:
-                self.message_user(request, f"{batch.batch_number} is recalled; a recall is final.", messages.ERROR)
-                continue
-            if batch.status == status:
-                continue
-            try:
-                staff_change(request, f"batch {batch.batch_number} ({batch.product.sku}) → {status}: {reason}",
-                             lambda actor, batch=batch: batch_status_change(batch=batch, status=status,
-                                                                            reason=reason))
-            except ApplicationError as exc:
-                self.message_user(request, f"{batch.batch_number}: {exc.detail}", messages.ERROR)
-                continue
-            done.append(batch.batch_number)
-        if done:
-            self.message_user(request, f"{status.capitalize()}: {', '.join(done)}.", messages.SUCCESS)
-
-    @admin.action(description="Quarantine selected batches (hold all their units)",
-                  permissions=["change_stock"])
-    def quarantine(self, request, queryset):
-        self._status_action(request, queryset, status=Batch.Status.QUARANTINED, verb="quarantined")
-
-    @admin.action(description="Release selected batches from quarantine", permissions=["change_stock"])
-    def release(self, request, queryset):
-        self._status_action(request, queryset, status=Batch.Status.RELEASED, verb="released")
+admin.site.register(Batch, BatchAdmin)
 
 
 # --- items, lots, ledger --------------------------------------------------------------
@@ -307,33 +104,30 @@ class BatchAdmin(admin.ModelAdmin):
 
 class ItemLotInline(LotInline):
     fk_name = "item"
-    fields = ("warehouse", "batch", "on_hand", "reserved", "quarantined", "available", "updated_at")
+    fields = ("warehouse", "batch", "status", "on_hand", "reserved", "on_hold", "available", "updated_at")
     readonly_fields = fields
-    verbose_name_plural = "lots"
+    verbose_name_plural = "lots (on hand = reserved + on hold + available)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("batch__expiration_date", "pk")
 
 
 @admin.register(InventoryItem)
-class InventoryItemAdmin(admin.ModelAdmin):
-    list_display = ("product", "supplier", "on_hand", "reserved", "available", "version", "last_updated")
+class InventoryItemAdmin(QuantityColumns, admin.ModelAdmin):
+    list_display = ("product", "supplier", "on_hand", "reserved", "on_hold", "available", "version",
+                    "last_updated")
     list_filter = ("supplier", "product__kind")
     search_fields = ("product__sku", "product__name", "product__gtin", "supplier__code")
     list_select_related = ("product", "supplier")
-    readonly_fields = ("supplier", "product", "version", "last_updated", "on_hand", "reserved", "available")
+    readonly_fields = ("supplier", "product", "version", "last_updated", "on_hand", "reserved", "on_hold",
+                       "available")
     fields = readonly_fields
     inlines = (ItemLotInline,)
     change_list_template = "admin/inventory/inventoryitem/change_list.html"
     change_form_template = "admin/inventory/inventoryitem/change_form.html"
 
     def get_queryset(self, request):
-        zero = Value(0, output_field=IntegerField())
-        return super().get_queryset(request).annotate(
-            units_on_hand=Coalesce(Sum("lots__on_hand"), zero),
-            units_reserved=Coalesce(Sum("lots__reserved"), zero),
-            units_available=Coalesce(Sum(available_units(timezone.now(), "lots__")), zero),
-        )
+        return super().get_queryset(request).annotate(**quantity_annotations(timezone.now()))
 
     def has_add_permission(self, request):
         return False
@@ -343,18 +137,6 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="on hand", ordering="units_on_hand")
-    def on_hand(self, item):
-        return item.units_on_hand
-
-    @admin.display(description="reserved", ordering="units_reserved")
-    def reserved(self, item):
-        return item.units_reserved
-
-    @admin.display(description="available", ordering="units_available")
-    def available(self, item):
-        return item.units_available
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -386,12 +168,19 @@ class InventoryItemAdmin(admin.ModelAdmin):
         if "type" in request.GET:
             initial["type"] = request.GET["type"]
         form = StockMovementForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid() and form.needs_confirmation():
+            # A write-off or damage removes units for good: show what will happen, confirm on a second page.
+            return TemplateResponse(request, "admin/staff_form.html", self._context(
+                request, title=f"Confirm: {form.cleaned_data['type']}", form=form.confirmation(), original=item,
+                submit_label=f"Confirm {form.cleaned_data['type']}", objects=[form.describe()],
+                intro="These units leave stock for good and the ledger records you as the actor. Confirm?"))
         if request.method == "POST" and form.is_valid():
             try:
                 result = staff_change(request, form.describe(), form.movement)
             except ApplicationError as exc:
                 add_service_errors(form, exc)
             else:
+                history_stock_change(request, result, form.describe())
                 self.message_user(request, f"Recorded: {form.describe()} (item version {result.item.version}).",
                                   messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:inventory_inventoryitem_change", args=[result.item.pk]))
@@ -416,6 +205,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
                 add_service_errors(form, exc, form.field_map())
             else:
                 changed = len(result.transactions)
+                history_stock_change(request, result, detail)
                 self.message_user(request, f"Count recorded: {changed} lot(s) changed.", messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:inventory_inventoryitem_change", args=[item.pk]))
         return TemplateResponse(request, "admin/staff_form.html", self._context(
@@ -425,14 +215,29 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
 @admin.register(StockLot)
 class StockLotAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("batch", "warehouse", "item", "on_hand", "reserved", "quarantined", "updated_at")
+    list_display = ("batch", "warehouse", "item", "status", "on_hand", "reserved", "on_hold", "available",
+                    "updated_at")
+    fields = ("item", "warehouse", "batch", "status", "on_hand", "reserved", "on_hold", "available", "updated_at")
+    readonly_fields = fields
     list_filter = ("batch__status", "warehouse", "item__supplier")
     search_fields = ("batch__batch_number", "item__product__sku", "item__product__gtin", "warehouse__code")
     list_select_related = ("batch__product", "warehouse__supplier", "item__supplier", "item__product")
 
+    @admin.display(description="status", ordering="batch__status")
+    def status(self, lot):
+        return status_badge(lot_status(lot, timezone.now()))
+
+    @admin.display(description="on hold")
+    def on_hold(self, lot):
+        return lot_quantities(lot, timezone.now())[1]
+
+    @admin.display(description="available")
+    def available(self, lot):
+        return lot_quantities(lot, timezone.now())[0]
+
 
 @admin.register(InventoryTransaction)
-class InventoryTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class InventoryTransactionAdmin(CsvExportMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("id", "created_at", "type", "product", "supplier", "warehouse", "batch_number", "quantity",
                     "on_hand_delta", "reserved_delta", "quarantined_delta", "on_hand_after", "actor",
                     "retail_partner", "reason", "reference")
@@ -446,6 +251,18 @@ class InventoryTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     # The ledger grows without bound: do not count it on every page.
     show_full_result_count = False
     raw_id_fields = ("lot", "item", "batch")
+    csv_name = "ledger"
+    csv_columns = [
+        ("id", lambda r: r.pk), ("createdAt", lambda r: iso(r.created_at)), ("type", lambda r: r.type),
+        ("supplierId", lambda r: r.supplier.code), ("productId", lambda r: r.product.sku),
+        ("warehouseLocation", lambda r: r.warehouse.code if r.warehouse_id else ""),
+        ("batchNumber", lambda r: r.batch.batch_number if r.batch_id else ""), ("quantity", lambda r: r.quantity),
+        ("onHandDelta", lambda r: r.on_hand_delta), ("reservedDelta", lambda r: r.reserved_delta),
+        ("onHoldDelta", lambda r: r.quarantined_delta), ("onHandAfter", lambda r: r.on_hand_after),
+        ("reservedAfter", lambda r: r.reserved_after), ("actor", lambda r: actor_label(r)),
+        ("retailPartnerId", lambda r: r.retail_partner.code if r.retail_partner_id else ""),
+        ("reason", lambda r: r.reason), ("reference", lambda r: r.reference),
+    ]
 
     @admin.display(description="batch", ordering="batch__batch_number")
     def batch_number(self, row):

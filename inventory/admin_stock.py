@@ -8,9 +8,11 @@ the ledger rows carry the staff user, and is written to the auth audit log.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, time
 from typing import TypeVar
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -40,6 +42,15 @@ _FIELD_FROM_API = {
     "batchNumber": "batch_number", "expirationDate": "expiration_date", "type": "type", "reason": "reason",
     "version": "__all__",
 }
+
+
+# Movements that remove units for good ask for a reason and a confirmation page.
+CONFIRMED_TYPES = (Type.WRITE_OFF, Type.DAMAGE)
+
+
+def expiry_at(day):
+    """A batch's expiry date as the instant the stock core stores: 00:00 UTC of that day."""
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
 
 
 def can_change_stock(request: HttpRequest) -> bool:
@@ -85,12 +96,17 @@ class StockMovementForm(forms.Form):
                                        help_text="Where the units are (or arrive, for a receipt).")
     batch_number = forms.CharField(max_length=64, required=False,
                                    help_text="Required for receipts and adjustments; optional otherwise (FEFO).")
-    expiration_date = forms.DateTimeField(required=False, help_text="Only when receiving a new batch (UTC).")
-    production_date = forms.DateField(required=False, help_text="Only when receiving a new batch.")
+    # Dates are ISO 8601 (YYYY-MM-DD) with the admin's date picker; 03/01/2027 is refused, never guessed.
+    expiration_date = forms.DateField(required=False, widget=AdminDateWidget, input_formats=["%Y-%m-%d"],
+                                      help_text="Only when receiving a new batch: YYYY-MM-DD (expires at 00:00 "
+                                                "UTC that day).")
+    production_date = forms.DateField(required=False, widget=AdminDateWidget, input_formats=["%Y-%m-%d"],
+                                      help_text="Only when receiving a new batch: YYYY-MM-DD.")
     to_warehouse = forms.ModelChoiceField(Warehouse.objects.select_related("supplier"), required=False,
                                           help_text="For transfers.")
     reason = forms.CharField(max_length=500, required=False, help_text="Why: it goes into the ledger.")
     reference = forms.CharField(max_length=200, required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
@@ -101,7 +117,19 @@ class StockMovementForm(forms.Form):
                 self.add_error(name, f"{warehouse.code} belongs to {warehouse.supplier.code}, not {supplier.code}.")
         if movement == Type.TRANSFER and not data.get("to_warehouse"):
             self.add_error("to_warehouse", "A transfer needs a destination.")
+        if movement in CONFIRMED_TYPES and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why these units leave stock: the ledger and auditors read it.")
         return data
+
+    def needs_confirmation(self) -> bool:
+        return self.cleaned_data["type"] in CONFIRMED_TYPES and not self.cleaned_data.get("confirmed")
+
+    def confirmation(self) -> StockMovementForm:
+        """The same movement as hidden fields, marked confirmed: the second page of a write-off."""
+        form = StockMovementForm({**self.data.dict(), "confirmed": "on"})
+        for field in form.fields.values():
+            field.widget = forms.HiddenInput()
+        return form
 
     def movement(self, actor: Principal):
         from inventory.services import movement_record
@@ -110,7 +138,7 @@ class StockMovementForm(forms.Form):
         return movement_record(
             type=data["type"], supplier=data["supplier"], product=data["product"], quantity=data["quantity"],
             actor=actor, warehouse_code=data["warehouse"].code if data.get("warehouse") else None,
-            batch_number=data.get("batch_number") or None, expiration_date=data.get("expiration_date"),
+            batch_number=data.get("batch_number") or None, expiration_date=expiry_at(data.get("expiration_date")),
             production_date=data.get("production_date"),
             to_warehouse_code=data["to_warehouse"].code if data.get("to_warehouse") else None,
             reason=data.get("reason", ""), reference=data.get("reference", ""))
@@ -169,7 +197,7 @@ class BatchStatusForm(forms.Form):
         self.fields["reason"].required = reason_required
 
 
-def batch_status_change(*, batch: Batch, status: str, reason: str) -> Batch:
+def batch_status_change(*, batch: Batch, status: str, reason: str, actor: Principal | None = None) -> Batch:
     from inventory.services import batch_set_status
 
-    return batch_set_status(batch=batch, status=status, reason=reason)
+    return batch_set_status(batch=batch, status=status, reason=reason, actor=actor)

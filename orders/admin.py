@@ -19,10 +19,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from hotsauce.admin_tools import history_record
 from hotsauce.errors import ApplicationError
 from inventory import admin as inventory_admin
 from inventory.admin_stock import BatchStatusForm, add_service_errors, staff_change
 from inventory.models import Batch, ReservationLot, Warehouse
+from orders import admin_recalls  # noqa: F401  (recalls, notices and their print view)
 from orders.models import (
     Order,
     OrderLine,
@@ -172,8 +174,16 @@ class ReturnLineInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+SPLIT_FIELDS = (("restock", ReturnLine.Disposition.RESTOCK), ("quarantine", ReturnLine.Disposition.QUARANTINE),
+                ("writeoff", ReturnLine.Disposition.WRITE_OFF))
+
+
 class ReturnProcessForm(forms.Form):
-    """One disposition per line not yet received; lines left blank wait for later."""
+    """Per line not yet received: one disposition for all its units, or a split by quantity.
+
+    Lines left blank wait for later. A split (restock / quarantine / write-off units) must add
+    up to the line's quantity; the service then records one line per disposition.
+    """
 
     def __init__(self, *args, ret: Return, lines: list[ReturnLine], **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,26 +193,47 @@ class ReturnProcessForm(forms.Form):
             self.fields[f"disposition_{line.pk}"] = forms.ChoiceField(
                 label=f"{line.code}: {line.quantity} × {line.product.sku}, batch {line.batch.batch_number} "
                       f"({line.get_reason_display()})",
-                choices=[("", "— later —"), *ReturnLine.Disposition.choices], required=False,
-                help_text="restock: back on hand and sellable · quarantine: on hand, on hold · "
-                          "writeOff: never on hand")
+                choices=[("", "— later, or split below —"), *ReturnLine.Disposition.choices], required=False,
+                help_text="All units: restock (back on hand and sellable) · quarantine (on hand, on hold) · "
+                          "writeOff (never on hand)")
+            for name, disposition in SPLIT_FIELDS:
+                self.fields[f"{name}_{line.pk}"] = forms.IntegerField(
+                    min_value=0, max_value=line.quantity, required=False, label=f"{line.code} split: {disposition}",
+                    widget=forms.NumberInput(attrs={"style": "width:6em"}))
+            self.fields[f"writeoff_{line.pk}"].help_text = (f"Or split the {line.quantity} units: restock + "
+                                                            "quarantine + writeOff must add up to the line.")
             self.fields[f"warehouse_{line.pk}"] = forms.ModelChoiceField(
                 warehouses, required=False, label=f"{line.code} warehouse",
                 help_text="Default: the warehouse it was shipped from.")
 
+    def _split_of(self, line: ReturnLine) -> dict[str, int] | None:
+        values = {d: self.cleaned_data.get(f"{name}_{line.pk}") for name, d in SPLIT_FIELDS}
+        if all(v is None for v in values.values()):
+            return None
+        return {d: v or 0 for d, v in values.items()}
+
     def clean(self):
         data = super().clean()
-        if not any(data.get(f"disposition_{line.pk}") for line in self.lines):
+        chosen = 0
+        for line in self.lines:
+            split, disposition = self._split_of(line), data.get(f"disposition_{line.pk}")
+            if split is not None and disposition:
+                self.add_error(f"disposition_{line.pk}", "Choose one disposition or a split, not both.")
+            elif split is not None and sum(split.values()) != line.quantity:
+                self.add_error(f"writeoff_{line.pk}", f"The split adds up to {sum(split.values())}; the line has "
+                                                      f"{line.quantity} units.")
+            chosen += bool(split is not None or disposition)
+        if not chosen:
             raise forms.ValidationError("Choose a disposition for at least one line.")
         return data
 
     def requests(self) -> list[ReceiveLineRequest]:
         chosen = []
         for line in self.lines:
-            disposition = self.cleaned_data.get(f"disposition_{line.pk}")
-            if disposition:
+            split, disposition = self._split_of(line), self.cleaned_data.get(f"disposition_{line.pk}")
+            if split is not None or disposition:
                 warehouse = self.cleaned_data.get(f"warehouse_{line.pk}")
-                chosen.append(ReceiveLineRequest(line_id=line.code, disposition=disposition,
+                chosen.append(ReceiveLineRequest(line_id=line.code, disposition=disposition or "", quantities=split,
                                                  warehouse_code=warehouse.code if warehouse else None))
         return chosen
 
@@ -212,9 +243,18 @@ class ReturnProcessForm(forms.Form):
         for index, request in enumerate(self.requests()):
             pk = by_code[request.line_id].pk
             mapping[f"lines[{index}].disposition"] = f"disposition_{pk}"
+            mapping[f"lines[{index}].quantities"] = f"writeoff_{pk}"
             mapping[f"lines[{index}].warehouseLocation"] = f"warehouse_{pk}"
             mapping[f"lines[{index}].lineId"] = f"disposition_{pk}"
         return mapping
+
+
+def describe_receipt(ret: Return, chosen: list[ReceiveLineRequest]) -> str:
+    parts = []
+    for r in chosen:
+        split = ", ".join(f"{q} {d}" for d, q in (r.quantities or {}).items() if q)
+        parts.append(f"{r.line_id} {split or r.disposition}")
+    return f"return {ret.code}: " + "; ".join(parts)
 
 
 @admin.register(Return)
@@ -269,12 +309,13 @@ class ReturnAdmin(ReadOnlyMixin, admin.ModelAdmin):
         form = ReturnProcessForm(data, ret=ret, lines=lines) if lines else None
         if form is not None and request.method == "POST" and form.is_valid():
             chosen = form.requests()
-            detail = f"return {ret.code}: " + ", ".join(f"{r.line_id} {r.disposition}" for r in chosen)
+            detail = describe_receipt(ret, chosen)
             try:
                 staff_change(request, detail, lambda actor: return_receive(ret=ret, lines=chosen, actor=actor))
             except ApplicationError as exc:
                 add_service_errors(form, exc, form.field_map())
             else:
+                history_record(request, ret, f"Processed: {detail}")
                 self.message_user(request, f"Processed {detail}.", messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:orders_return_changelist"))
         return TemplateResponse(request, "admin/staff_form.html", {
@@ -292,47 +333,6 @@ class ReturnLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("reason", "disposition")
     search_fields = ("code", "ret__code", "batch__batch_number", "product__sku")
     list_select_related = ("ret", "product", "batch", "warehouse")
-
-
-# --- recalls --------------------------------------------------------------------------
-
-
-class RecallNoticeInline(ReadOnlyMixin, admin.TabularInline):
-    model = RecallNotice
-    fields = ("retail_partner", "shipped_quantity", "returned_quantity")
-    readonly_fields = fields
-    extra = 0
-
-
-@admin.register(Recall)
-class RecallAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("batch", "reason", "recalled_at", "units_on_hand", "units_released", "retailers",
-                    "units_shipped")
-    search_fields = ("batch__batch_number", "batch__product__sku", "reason")
-    list_filter = ("batch__supplier",)
-    list_select_related = ("batch__product",)
-    date_hierarchy = "recalled_at"
-    inlines = (RecallNoticeInline,)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_retailers=Count("notices"),
-                                                      n_shipped=Sum("notices__shipped_quantity"))
-
-    @admin.display(description="retailers told", ordering="n_retailers")
-    def retailers(self, recall):
-        return recall.n_retailers
-
-    @admin.display(description="units at retailers", ordering="n_shipped")
-    def units_shipped(self, recall):
-        return recall.n_shipped or 0
-
-
-@admin.register(RecallNotice)
-class RecallNoticeAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("recall", "retail_partner", "shipped_quantity", "returned_quantity")
-    search_fields = ("recall__batch__batch_number", "retail_partner__code")
-    list_filter = ("retail_partner",)
-    list_select_related = ("recall__batch__product", "retail_partner")
 
 
 # --- the batch admin, with the recall and the trace -----------------------------------
@@ -364,9 +364,13 @@ class BatchAdmin(inventory_admin.BatchAdmin):
 
     @admin.display(description="recalls")
     def recalls(self, batch):
-        found = Recall.objects.filter(batch=batch).annotate(n=Count("notices"))
-        return format_html_join("", '<p><a href="{}">{:%Y-%m-%d %H:%M}</a> — {} ({} retailer(s) told)</p>', (
-            (reverse("admin:orders_recall_change", args=[r.pk]), r.recalled_at, r.reason, r.n) for r in found)) or "—"
+        found = (Recall.objects.filter(batch=batch).select_related("created_by", "created_by_user")
+                 .annotate(n=Count("notices")))
+        return format_html_join("", '<p class="batch-recall"><a href="{}">{}</a> by {} — {} '
+                                    '({} retailer(s) told)</p>', (
+            (reverse("admin:orders_recall_change", args=[r.pk]), f"{r.recalled_at:%Y-%m-%d %H:%M}", r.recalled_by,
+             r.reason, r.n)
+            for r in found)) or "—"
 
     @admin.action(description="Recall selected batches (asks for a reason, shows the trace)",
                   permissions=["change_stock"])
@@ -386,6 +390,8 @@ class BatchAdmin(inventory_admin.BatchAdmin):
                 except ApplicationError as exc:
                     refused.append(f"{batch.batch_number}: {exc.detail}")
                 else:
+                    history_record(request, batch, f"Recalled by {request.user.get_username()}: {reason}")
+                    history_record(request, recall, f"Recall started: {reason}")
                     done.append(recall)
             for message in refused:
                 self.message_user(request, message, messages.ERROR)
@@ -399,9 +405,10 @@ class BatchAdmin(inventory_admin.BatchAdmin):
                 "intro": "Every lot of these batches is on hold, their reservations were released and open orders "
                          "re-allocated where stock allowed. Each retail partner below has been sent batch.recalled "
                          "with its own quantities.",
-                "table": {"headings": ["batch", "retail partner", "units shipped", "returned", "still out"],
+                "table": {"headings": ["batch", "retail partner", "units shipped", "returned", "still out", "notice"],
                           "rows": [(n.recall.batch.batch_number, n.retail_partner.code, n.shipped_quantity,
-                                    n.returned_quantity, n.shipped_quantity - n.returned_quantity) for n in notices],
+                                    n.returned_quantity, n.shipped_quantity - n.returned_quantity,
+                                    admin_recalls.print_link(n)) for n in notices],
                           "empty": "No retail partner received units of these batches."}})
         rows = [(batch.batch_number, *row) for batch in batches for row in trace_rows(batch)]
         return TemplateResponse(request, "admin/staff_form.html", {

@@ -8,6 +8,7 @@ Statuses change only in ``orders.services``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -174,12 +175,22 @@ class Recall(models.Model):
     units_on_hand = models.PositiveIntegerField(default=0, help_text="Units put on hold at the supplier")
     units_released = models.PositiveIntegerField(default=0, help_text="Reserved units released from open orders")
     created_by = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+", help_text="The staff member who recalled it in the admin")
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"recall of {self.batch}"
+
+    @property
+    def recalled_by(self) -> str:
+        if self.created_by_user_id:
+            return f"staff {self.created_by_user.get_username()}"
+        if self.created_by_id:
+            return f"client {self.created_by.display_name}"
+        return "system"
 
 
 class RecallNotice(models.Model):

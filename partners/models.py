@@ -106,6 +106,8 @@ class ApiClient(AbstractApplication):
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = "API client"
+        verbose_name_plural = "API clients"
         constraints = [
             models.CheckConstraint(
                 name="api_client_partner_matches_kind",
@@ -193,6 +195,8 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.client})"

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 
+from hotsauce.admin_tools import DEVELOPER_INTERNALS
+
 INVENTORY_MANAGER = "inventory manager"
 RETURNS_CLERK = "returns clerk"
 AUDITOR = "auditor"
@@ -78,6 +80,8 @@ def role_permissions(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[st
     def of(app_label: str):
         return [p for p in perms if p.content_type.app_label == app_label]
 
+    # Developer internals (idempotency records, OAuth tokens, event plumbing) are for superusers.
+    views = [p for p in views if f"{p.content_type.app_label}.{p.content_type.model}" not in DEVELOPER_INTERNALS]
     manager = list(views)
     for p in of("inventory"):
         action = p.codename.split("_", 1)[0]

@@ -68,7 +68,8 @@ def batch_recall(*, batch: Batch, reason: str, actor: Principal | None = None) -
         for target in targets:
             why = reason if target is root else (f"made from {root.product.sku} lot {root.batch_number}, "
                                                  f"recalled: {reason}")
-            recalls[target.pk] = Recall.objects.create(batch=target, reason=why[:500], created_by=client_of(actor))
+            recalls[target.pk] = Recall.objects.create(batch=target, reason=why[:500], created_by=client_of(actor),
+                                              created_by_user=getattr(actor, "user", None))
             stock.batch_set_status(batch=target, status=Batch.Status.RECALLED, reason=why, actor=actor)
         released: dict[int, int] = {}
         for target in targets:

@@ -96,9 +96,41 @@ def return_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: l
 
 @dataclass
 class ReceiveLineRequest:
+    """One line to receive: one ``disposition`` for all its units, or ``quantities`` per disposition.
+
+    ``quantities`` (e.g. ``{"restock": 6, "quarantine": 3, "writeOff": 1}``) splits the line; they
+    must add up to the line's quantity. The line then becomes one line per disposition (the first
+    keeps its id), so every return line still has one disposition and the ledger one row each.
+    """
+
     line_id: str
-    disposition: str
+    disposition: str = ""
     warehouse_code: str | None = None
+    quantities: dict[str, int] | None = None
+
+
+# (line, disposition, warehouse, units)
+Plan = list[tuple[ReturnLine, str, Warehouse, int]]
+
+
+def _split(line: ReturnLine, request: ReceiveLineRequest, index: int) -> list[tuple[str, int]]:
+    """The (disposition, units) parts a request takes ``line`` back as."""
+    if request.quantities is None:
+        if request.disposition not in ReturnLine.Disposition.values:
+            raise ValidationFailed.for_field(f"lines[{index}].disposition",
+                                             f"Must be one of {', '.join(ReturnLine.Disposition.values)}.")
+        return [(request.disposition, line.quantity)]
+    field = f"lines[{index}].quantities"
+    unknown = set(request.quantities) - set(ReturnLine.Disposition.values)
+    if unknown:
+        raise ValidationFailed.for_field(field, f"Unknown disposition {sorted(unknown)[0]!r}; use "
+                                                f"{', '.join(ReturnLine.Disposition.values)}.")
+    if any(not isinstance(q, int) or q < 0 for q in request.quantities.values()):
+        raise ValidationFailed.for_field(field, "Quantities must be whole numbers, zero or more.")
+    if sum(request.quantities.values()) != line.quantity:
+        raise ValidationFailed.for_field(field, f"The parts add up to {sum(request.quantities.values())}; line "
+                                                f"{line.code} has {line.quantity} units.")
+    return [(d, request.quantities[d]) for d in ReturnLine.Disposition.values if request.quantities.get(d)]
 
 
 def _return_warehouse(ret: Return, line: ReturnLine, code: str | None, field: str) -> Warehouse:
@@ -133,31 +165,28 @@ def return_receive(*, ret: Return, lines: list[ReceiveLineRequest], actor: Princ
         if request.line_id in seen:
             raise ValidationFailed.for_field(f"lines[{index}].lineId", "The same line is named twice.")
         seen.add(request.line_id)
-        if request.disposition not in ReturnLine.Disposition.values:
-            raise ValidationFailed.for_field(f"lines[{index}].disposition",
-                                             f"Must be one of {', '.join(ReturnLine.Disposition.values)}.")
-        plan.append((line, request.disposition,
-                     _return_warehouse(ret, line, request.warehouse_code, f"lines[{index}].warehouseLocation")))
+        parts = _split(line, request, index)
+        warehouse = _return_warehouse(ret, line, request.warehouse_code, f"lines[{index}].warehouseLocation")
+        plan.extend((line, disposition, warehouse, units) for disposition, units in parts)
 
-    item_by_product = stock.item_ids_ensure(supplier=ret.supplier, products={line.product_id for line, _, _ in plan})
+    item_by_product = stock.item_ids_ensure(supplier=ret.supplier, products={p[0].product_id for p in plan})
     with stock.stock_work(actor=actor) as work:
         locked = work.lock(item_by_product.values())
         ret = (Return.objects.select_for_update(of=("self",), no_key=True)
                .select_related("supplier", "retail_partner").get(pk=ret.pk))
         received = set(ReturnLine.objects.filter(ret=ret, received_at__isnull=False).values_list("code", flat=True))
-        for index, (line, _, _) in enumerate(plan):
-            if line.code in received:
-                raise InvalidState(f"Line {line.code} of return {ret.code} was already received.",
+        for index, request in enumerate(lines):
+            if request.line_id in received:
+                raise InvalidState(f"Line {request.line_id} of return {ret.code} was already received.",
                                    errors=[{"field": f"lines[{index}].lineId", "message": "Already received."}])
         _take_back(work, locked, ret, plan, item_by_product)
         _receive_finish(ret, plan)
     return ret
 
 
-def _take_back(work: stock.StockWork, locked, ret: Return, plan: list[tuple[ReturnLine, str, Warehouse]],
-               item_by_product: dict[int, int]) -> None:
+def _take_back(work: stock.StockWork, locked, ret: Return, plan: Plan, item_by_product: dict[int, int]) -> None:
     movements = {}
-    for line, disposition, warehouse in plan:
+    for line, disposition, warehouse, q in plan:
         item_id = item_by_product[line.product_id]
         item, lots = locked.item(item_id), locked.lots_of(item_id)
         if item_id not in movements:
@@ -165,7 +194,6 @@ def _take_back(work: stock.StockWork, locked, ret: Return, plan: list[tuple[Retu
                                                reference=ret.code, retail_partner=ret.retail_partner)
         lot = stock.lot_ensure(item=item, lots=lots, warehouse=warehouse, batch=line.batch)
         note = f"return {line.code} ({line.reason}): {disposition}"
-        q = line.quantity
         if disposition == ReturnLine.Disposition.WRITE_OFF:
             # Ledgered against the lot so the trace shows it came back, but never on hand.
             movements[item_id].change(lot, quantity=q, reason=note)
@@ -174,10 +202,21 @@ def _take_back(work: stock.StockWork, locked, ret: Return, plan: list[tuple[Retu
             movements[item_id].change(lot, quantity=q, on_hand=q, quarantined=held, reason=note)
 
 
-def _receive_finish(ret: Return, plan: list[tuple[ReturnLine, str, Warehouse]]) -> None:
+def _receive_finish(ret: Return, plan: Plan) -> None:
     now = timezone.now()
-    for line, disposition, warehouse in plan:
-        ReturnLine.objects.filter(pk=line.pk).update(disposition=disposition, warehouse=warehouse, received_at=now)
+    first = set()
+    number = ReturnLine.objects.filter(ret=ret).count()  # the return is locked: numbers cannot collide
+    for line, disposition, warehouse, units in plan:
+        if line.pk not in first:
+            first.add(line.pk)
+            ReturnLine.objects.filter(pk=line.pk).update(disposition=disposition, warehouse=warehouse,
+                                                         received_at=now, quantity=units)
+            continue
+        # A split line: each further part becomes a line of its own, received with its disposition.
+        number += 1
+        ReturnLine.objects.create(code=f"{ret.code}-{number}", ret=ret, product=line.product, batch=line.batch,
+                                  quantity=units, reason=line.reason, disposition=disposition, warehouse=warehouse,
+                                  received_at=now)
     pending = ReturnLine.objects.filter(ret=ret, received_at__isnull=True).exists()
     ret.status = Return.Status.PARTIALLY_RECEIVED if pending else Return.Status.RECEIVED
     ret.received_at = None if pending else now

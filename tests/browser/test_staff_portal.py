@@ -70,9 +70,12 @@ def test_staff_quarantine_a_batch_process_a_return_and_read_the_dashboard(browse
     rows[0].find_element(By.CSS_SELECTOR, "input.action-select").click()
     Select(browser.find_element(By.NAME, "action")).select_by_value("quarantine")
     browser.find_element(By.CSS_SELECTOR, "button[name=index]").click()
+    # Quarantine asks for a reason on a confirmation page first.
+    browser.find_element(By.NAME, "reason").send_keys("seal check")
+    browser.find_element(By.CSS_SELECTOR, "#staff-form input[type=submit]").click()
     assert "Quarantined: B102-02" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
     row = browser.find_element(By.CSS_SELECTOR, "#result_list tbody tr")
-    assert row.find_element(By.CSS_SELECTOR, "td.field-status").text == "Quarantined"
+    assert row.find_element(By.CSS_SELECTOR, "td.field-status_badge").text == "quarantined"
     assert row.find_element(By.CSS_SELECTOR, "td.field-available").text == "0"
 
     body = api.get("/inventory/SUP123/HOTSAUCE102").json()
