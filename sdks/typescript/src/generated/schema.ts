@@ -15,6 +15,8 @@ export interface paths {
         /**
          * List restock alerts
          * @description An alert opens when an item's available units fall below its reorder point, stays the item's only active alert (open or acknowledged) while stock stays low, and is resolved by the periodic run once stock is back at the reorder point.
+         *
+         *     **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
          */
         get: operations["getAlertList"];
         put?: never;
@@ -37,6 +39,10 @@ export interface paths {
         /**
          * Acknowledge a restock alert
          * @description Needs the `inventory:write` scope: acknowledging is an action on the supplier's stock planning, so only the supplier owning the item and brand clients may do it (retail partners can read alerts with `forecasts:read` but not acknowledge them). Acknowledging again returns the alert unchanged; a resolved alert is 409 `invalid_state`.
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postAlertAcknowledge"];
         delete?: never;
@@ -55,6 +61,8 @@ export interface paths {
         /**
          * Partner scorecards over a period
          * @description Per supplier and per retail partner, over the orders created from `from` to `to` (UTC days, inclusive; default the last 30 days, at most 366): fill rate, on-time delivery rate against the requested date, order-to-ship and ship-to-deliver hours (median and p90), discrepancies per 1,000 shipped units, mean time to resolve, return rate, and for suppliers the slowest step. A supplier or retailer gets only its own card. Definitions: docs/feedback.md.
+         *
+         *     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
          */
         get: operations["getScorecard"];
         put?: never;
@@ -75,12 +83,18 @@ export interface paths {
         /**
          * List attribute definitions
          * @description The brand defines the custom attributes that products, batches, orders and retail partners may carry in their `attributes` object. A definition names a camelCase `key`, a `label`, a `type` (`boolean`, `integer`, `decimal`, `string`, `date`, or `enum` with its `values`), the resources it `appliesTo`, whether partners may read it (`partnerReadable`) and optionally the days it accepts new values (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
+         *
+         *     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
          */
         get: operations["getAttributeDefinitionList"];
         put?: never;
         /**
          * Define a custom attribute (brand clients and staff)
          * @description The brand defines the custom attributes that products, batches, orders and retail partners may carry in their `attributes` object. A definition names a camelCase `key`, a `label`, a `type` (`boolean`, `integer`, `decimal`, `string`, `date`, or `enum` with its `values`), the resources it `appliesTo`, whether partners may read it (`partnerReadable`) and optionally the days it accepts new values (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
+         *
+         *     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postAttributeDefinitionList"];
         delete?: never;
@@ -96,7 +110,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an attribute definition */
+        /**
+         * Get an attribute definition
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getAttributeDefinitionDetail"];
         put?: never;
         post?: never;
@@ -106,6 +123,10 @@ export interface paths {
         /**
          * Change an attribute definition: label, values, resources, readability, validity, deprecation
          * @description A definition is never retyped: a different `type` is 409 `invalid_state` (deprecate the key and define a new one). Withdrawing an enum value or a resource that records still use is 409 too. `"deprecated": true` keeps every stored value (shown and filterable) and refuses new ones.
+         *
+         *     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         patch: operations["patchAttributeDefinitionDetail"];
         trace?: never;
@@ -122,6 +143,10 @@ export interface paths {
         /**
          * Import daily demand history (in batches) so forecasts work from day one
          * @description Units of the product that left the supplier on each past day, from before this platform (an ERP export). At most 1,000 days per call: send longer histories in batches. Re-importing a day replaces it, so a retried or repeated import never doubles. The days count for the forecast only before the item's first live ledger row: imported history fills the past, the live ledger wins from its first day. The item's forecast (and restock alert) is recomputed before the answer, which carries it. A supplier imports its own history, the brand any.
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDemandHistory"];
         delete?: never;
@@ -140,12 +165,18 @@ export interface paths {
         /**
          * List discrepancies (a retailer its own, a supplier those naming it)
          * @description Without the thread (`messageCount` says how long it is). `overdue=true` keeps the open or acknowledged ones past their `dueAt`.
+         *
+         *     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
          */
         get: operations["getDiscrepancyList"];
         put?: never;
         /**
          * Report a discrepancy (shortage, damage, delay, quality, ...)
          * @description Tie it to a `shipmentId` or `orderId` where it applies (the parties follow from it), else name the `supplierId` (retailers) or `retailPartnerId` (suppliers); both for the brand. Opens with the due time of its kind (`DISCREPANCY_DUE_HOURS`) and sends `discrepancy.opened` to the supplier and the retailer. `stockMismatch` is opened only by the stock reconciliation.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDiscrepancyList"];
         delete?: never;
@@ -161,7 +192,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a discrepancy with its thread */
+        /**
+         * Get a discrepancy with its thread
+         * @description **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+         */
         get: operations["getDiscrepancyDetail"];
         put?: never;
         post?: never;
@@ -183,6 +217,10 @@ export interface paths {
         /**
          * Acknowledge (the supplier has seen it and works on it)
          * @description open → acknowledged. Again: the discrepancy unchanged; resolved or rejected: 409 `invalid_state`.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDiscrepancyAcknowledge"];
         delete?: never;
@@ -203,6 +241,10 @@ export interface paths {
         /**
          * Write in the thread
          * @description The retailer, the supplier and the brand write in one thread; the supplier's (or the brand's) message acknowledges an open discrepancy. Sends `discrepancy.updated`. Answers with the discrepancy and its whole thread.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDiscrepancyMessages"];
         delete?: never;
@@ -223,6 +265,10 @@ export interface paths {
         /**
          * Reject: the supplier disputes the claim (note required, added to the thread)
          * @description Open or acknowledged → rejected; sends `discrepancy.updated`. The retailer may reopen it.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDiscrepancyReject"];
         delete?: never;
@@ -243,6 +289,10 @@ export interface paths {
         /**
          * Reopen a rejected discrepancy (note required, added to the thread)
          * @description Rejected → open with a new due time; sends `discrepancy.updated`. A resolved discrepancy stays resolved: open a new one.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDiscrepancyReopen"];
         delete?: never;
@@ -263,6 +313,10 @@ export interface paths {
         /**
          * Resolve: credit, replacement, stockAdjustment or noAction, with a note
          * @description Open or acknowledged → resolved, and `discrepancy.resolved` to both parties. `credit` records a credit note (`creditAmount`/`creditCurrency` and/or `quantity`); `replacement` places a replacement order of `quantity` (default: the discrepancy's) through the ordinary order service — FEFO, the retailer's shelf life, backorders — named in `replacementOrderId`; `stockAdjustment` records a signed, ledgered adjustment of the supplier's lot (default +quantity for a shortage, −quantity for an overage or wrong item, in the warehouse the lot shipped from); `noAction` closes it. Anything else: 409 `invalid_state`.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDiscrepancyResolve"];
         delete?: never;
@@ -278,12 +332,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List EDI documents sent and received (without their content) */
+        /**
+         * List EDI documents sent and received (without their content)
+         * @description **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+         */
         get: operations["getDocumentList"];
         put?: never;
         /**
          * Generate an 846 inventory advice now
          * @description What the retailer can be promised by the supplier, lot by lot (batch, expiry), as an 846 from the supplier to the retailer. Both need an X12 profile and the retailer's must take 846s (else 400). The schedule sends the same daily.
+         *
+         *     **Access:** Needs scope `orders:write`. A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postDocumentList"];
         delete?: never;
@@ -299,7 +360,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12) */
+        /**
+         * Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
+         * @description **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+         */
         get: operations["getDocumentDetail"];
         put?: never;
         post?: never;
@@ -321,6 +385,10 @@ export interface paths {
         /**
          * Receive an X12 interchange (850 purchase orders, 997s); answers with its 997
          * @description The body is one raw X12 interchange (`Content-Type: application/edi-x12`), ISA to IEA, in the sender's own delimiters. ISA06 must be the sending retailer's trading-partner profile id and ISA08 the supplier's. Each 850 transaction set is placed exactly as `POST orders` places an order; one with any error is rejected whole and creates nothing. A transaction set already received (same sender, ISA13, GS06 and ST02) is not acted on again: the first answer is returned with `replayed: true`. The 997 in `acknowledgement` says, per transaction set, AK5 A (accepted) or R (rejected) with AK3/AK4 naming the segments and elements in error, and AK9 for the group. A document that is not an interchange at all, or names unknown partners, is a 400 problem.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postInbound"];
         delete?: never;
@@ -336,7 +404,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Changes feed: events after a sequence */
+        /**
+         * Changes feed: events after a sequence
+         * @description **Access:** Needs scope `events:read`. A resource of another partner answers 404.
+         */
         get: operations["getEventFeed"];
         put?: never;
         post?: never;
@@ -356,6 +427,8 @@ export interface paths {
         /**
          * List forecasts (one per supplier and product)
          * @description A supplier sees its own items, a retailer those of suppliers it trades with, brand clients all. `belowReorderPoint` compares live available units with the last computed reorder point; `stockoutBefore` keeps items predicted to run out before that date.
+         *
+         *     **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
          */
         get: operations["getForecastList"];
         put?: never;
@@ -376,6 +449,8 @@ export interface paths {
         /**
          * Get the forecast of one supplier's product
          * @description An item the periodic run has not reached yet is forecast on read with zero demand (no reorder, no stockout date).
+         *
+         *     **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
          */
         get: operations["getForecastDetail"];
         put?: never;
@@ -393,7 +468,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List inventory items (one per supplier and product) */
+        /**
+         * List inventory items (one per supplier and product)
+         * @description **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+         */
         get: operations["getInventoryList"];
         put?: never;
         post?: never;
@@ -414,13 +492,18 @@ export interface paths {
          * Get an inventory item
          * @description An item; POST records a movement through ``movements`` (the orders app serves this route with
          *     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+         *
+         *     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
          */
         get: operations["getInventoryItem"];
         put?: never;
         /**
          * Record a stock movement
-         * @description An item; POST records a movement through ``movements`` (the orders app serves this route with
-         *     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+         * @description One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the variants: each lists the fields it requires). Every missing or bad field is reported at once in `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock` and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409 `invalid_state`.
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
          */
         post: operations["postInventoryItem"];
         delete?: never;
@@ -430,6 +513,10 @@ export interface paths {
          * Set counted levels (physical count)
          * @description An item; POST records a movement through ``movements`` (the orders app serves this route with
          *     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         patch: operations["patchInventoryItem"];
         trace?: never;
@@ -446,6 +533,10 @@ export interface paths {
         /**
          * Record a scanned GS1 label as a receipt or a count
          * @description `scan` is what the scanner sent: a GS1-128 or DataMatrix element string with or without parentheses (FNC1 as ASCII GS, 0x1D; a leading symbology identifier such as `]C1` or `]d2` is ignored) or a GS1 Digital Link URI. (01) or (02) names the product by GTIN, (10) the batch, (17) the expiry (needed when the batch is new), (37) or (30) the units in the scanned unit; (00) SSCC becomes the reference. `quantity` multiplies the scanned unit (default 1). A receipt is recorded exactly as `POST inventory/{supplierId}/{productId}` records one; a count sets the lot's level like `PATCH` does. A bad check digit, an unknown GTIN, an expired (17) or a missing part is a 400 whose `errors[].field` names the application identifier, e.g. `(17)`.
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
          */
         post: operations["postScan"];
         delete?: never;
@@ -461,10 +552,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The stock ledger (append-only) */
+        /**
+         * The stock ledger (append-only)
+         * @description **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+         */
         get: operations["getTransactionList"];
         put?: never;
-        /** Record a stock movement (supplierId and productId in the body) */
+        /**
+         * Record a stock movement (supplierId and productId in the body)
+         * @description One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the variants: each lists the fields it requires). Every missing or bad field is reported at once in `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock` and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409 `invalid_state`. The item is named in the body (`supplierId`, `productId`).
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+         */
         post: operations["postTransactionList"];
         delete?: never;
         options?: never;
@@ -482,10 +583,17 @@ export interface paths {
         /**
          * List orders (a retailer its own, a supplier those addressed to it)
          * @description Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+         *
+         *     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
          */
         get: operations["getOrderList"];
         put?: never;
-        /** Place an order: reserves stock FEFO, backorders the rest */
+        /**
+         * Place an order: reserves stock FEFO, backorders the rest
+         * @description **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+         */
         post: operations["postOrderList"];
         delete?: never;
         options?: never;
@@ -503,6 +611,8 @@ export interface paths {
         /**
          * Get an order: allocations, shipments with tracking, progress
          * @description Each line with a `backorderedQuantity` carries `inbound` (here and in the answer to `POST orders`): the units of it that purchase orders promised to the supplier will cover, and `expectedDate`, the promised date by which the whole backorder is covered (null when promised inbound does not cover it). Backorders are served oldest order first as inbound is received, so the date counts the orders ahead. Lines without a backorder have `inbound: null`; lists leave it out.
+         *
+         *     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
          */
         get: operations["getOrderDetail"];
         put?: never;
@@ -525,6 +635,10 @@ export interface paths {
         /**
          * Acknowledge an order: accept, reject or accept part of it (the retailer gets an 855)
          * @description The supplier the order is addressed to (or the brand) answers once. `accept` takes every line; `reject` cancels the order and releases what it holds (as `POST orders/{orderId}/cancel`); `partial` lists the accepted quantity per product (`lines`) and keeps the order open. The retailer receives `order.acknowledged` and, where its X12 profile takes them, an 855. Only an order with nothing shipped can be acknowledged, once (409 `invalid_state`).
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postOrderAcknowledge"];
         delete?: never;
@@ -545,6 +659,10 @@ export interface paths {
         /**
          * Cancel an order and release its reservations (409 once anything shipped)
          * @description Allowed to the retailer that placed the order, the supplier it is addressed to (it cannot fulfil it) and the brand. Only an order with nothing shipped (allocated, partially_allocated, backordered) can be cancelled; otherwise 409 invalid_state. Released units go to other backordered orders, oldest first.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postOrderCancel"];
         delete?: never;
@@ -560,12 +678,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List production runs (a co-packer its own, the brand all) */
+        /**
+         * List production runs (a co-packer its own, the brand all)
+         * @description **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         */
         get: operations["getProductionRunList"];
         put?: never;
         /**
          * Record a production run: consume input lots, produce a new batch
          * @description Consumes each input lot (by batch number, in `warehouseLocation`) and produces the output batch there, in one transaction: `consume` ledger rows for the inputs (consumption is demand for the ingredient and packaging items), a `produce` row for the output, the genealogy (input lots → output batch, queried by `trace`) and the FSMA 204 transformation record. Only available units are consumed (released, unexpired, unreserved): a short input is a 409 `insufficient_stock` naming every short input, and nothing changes. The output batch number must be new. Idempotency-Key is honoured.
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postProductionRunList"];
         delete?: never;
@@ -581,7 +706,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a production run: its input lots and the batch it made */
+        /**
+         * Get a production run: its input lots and the batch it made
+         * @description **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         */
         get: operations["getProductionRunDetail"];
         put?: never;
         post?: never;
@@ -601,10 +729,17 @@ export interface paths {
         /**
          * List products
          * @description Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+         *
+         *     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
          */
         get: operations["getProductList"];
         put?: never;
-        /** Create a product (brand clients and staff; GTIN check digit verified) */
+        /**
+         * Create a product (brand clients and staff; GTIN check digit verified)
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postProductList"];
         delete?: never;
         options?: never;
@@ -619,9 +754,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a product */
+        /**
+         * Get a product
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getProductDetail"];
-        /** Replace a product's details (brand clients and staff) */
+        /**
+         * Replace a product's details (brand clients and staff)
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         */
         put: operations["putProductDetail"];
         post?: never;
         delete?: never;
@@ -640,6 +781,8 @@ export interface paths {
         /**
          * List a product's batches
          * @description Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+         *
+         *     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
          */
         get: operations["getBatchList"];
         put?: never;
@@ -657,7 +800,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a batch */
+        /**
+         * Get a batch
+         * @description **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+         */
         get: operations["getBatchDetail"];
         put?: never;
         post?: never;
@@ -667,6 +813,10 @@ export interface paths {
         /**
          * Set a batch's custom attributes (its supplier, or the brand)
          * @description Batches arrive with receipts; their custom attributes are set here. The keys sent are set, `null` removes one, the others stay (JSON merge). Values are checked against the definitions (`GET attributeDefinitions?appliesTo=batch`): an unknown key or a wrong type is a 400 naming `attributes.<key>`.
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         patch: operations["patchBatchDetail"];
         trace?: never;
@@ -678,12 +828,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recalls of a batch and the retail partners to tell, with quantities */
+        /**
+         * Recalls of a batch and the retail partners to tell, with quantities
+         * @description **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         */
         get: operations["getBatchRecall"];
         put?: never;
         /**
          * Recall a batch: hold every lot, release and re-allocate its reservations
          * @description A lot used in production (an ingredient or packaging lot) recalls every batch made from it in the same transaction, listed in `derivedRecalls`: each has its own recall, notices and `batch.recalled` events to the retail partners that received it (with `recalledBecauseOf` naming this lot).
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postBatchRecall"];
         delete?: never;
@@ -699,7 +856,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where every unit of a batch went */
+        /**
+         * Where every unit of a batch went
+         * @description **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+         */
         get: operations["getBatchTrace"];
         put?: never;
         post?: never;
@@ -719,12 +879,18 @@ export interface paths {
         /**
          * List promotions
          * @description A promotion runs one product at one retail partner from `startDate` to `endDate` (both inclusive, at most 92 days; promotions of the same retailer and product never overlap). Forecasting leaves promotion days out of the baseline demand of every supplier trading with that retailer for that product. A retail partner sees only its own promotions, a supplier those of the retail partners it trades with, the brand all. Brand clients and staff create and change them.
+         *
+         *     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
          */
         get: operations["getPromotionList"];
         put?: never;
         /**
          * Create a promotion (brand clients and staff)
          * @description A promotion runs one product at one retail partner from `startDate` to `endDate` (both inclusive, at most 92 days; promotions of the same retailer and product never overlap). Forecasting leaves promotion days out of the baseline demand of every supplier trading with that retailer for that product. A retail partner sees only its own promotions, a supplier those of the retail partners it trades with, the brand all. Brand clients and staff create and change them.
+         *
+         *     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postPromotionList"];
         delete?: never;
@@ -740,15 +906,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a promotion */
+        /**
+         * Get a promotion
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getPromotionDetail"];
         put?: never;
         post?: never;
-        /** Delete a promotion (its days count as ordinary demand again) */
+        /**
+         * Delete a promotion (its days count as ordinary demand again)
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         */
         delete: operations["deletePromotionDetail"];
         options?: never;
         head?: never;
-        /** Change a promotion's name or days */
+        /**
+         * Change a promotion's name or days
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         patch: operations["patchPromotionDetail"];
         trace?: never;
     };
@@ -759,12 +936,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List purchase orders (a supplier those it fulfils or receives, the brand all) */
+        /**
+         * List purchase orders (a supplier those it fulfils or receives, the brand all)
+         * @description **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         */
         get: operations["getPurchaseOrderList"];
         put?: never;
         /**
          * Place a purchase order (brand), or draft one from a restock alert
          * @description Lines carry a quantity in their unit of measure (a whole number of `casePack`s) and the requested date. The order is submitted to `supplierId` at once (event `purchaseOrder.created` to both suppliers) unless `draft` is true. With `alertId` alone, the restock alert's suggested quantity becomes a draft order in one call: to the policy's `purchaseFromSupplierId` (else the supplier holding the item), delivered to the item's supplier, in whole case packs, requested one lead time from today. An alert that is resolved, or already has an order, is 409 `invalid_state`.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postPurchaseOrderList"];
         delete?: never;
@@ -780,7 +964,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a purchase order: lines with promised, shipped and received quantities, over and short; its advance ship notices and receipts */
+        /**
+         * Get a purchase order: lines with promised, shipped and received quantities, over and short; its advance ship notices and receipts
+         * @description **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         */
         get: operations["getPurchaseOrderDetail"];
         put?: never;
         post?: never;
@@ -802,6 +989,10 @@ export interface paths {
         /**
          * Acknowledge a purchase order with a promised date per line (the supplier fulfilling it)
          * @description Every line needs a promised date the first time (and may promise less than ordered). Once acknowledged, a line's outstanding units count as inbound at the ship-to supplier from their promised date (`inboundQuantity` of `GET inventory/{supplierId}/{productId}?asOf=`). Acknowledging again re-promises. Event `purchaseOrder.acknowledged`.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postPurchaseOrderAcknowledge"];
         delete?: never;
@@ -819,7 +1010,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a purchase order nothing was shipped or received against */
+        /**
+         * Cancel a purchase order nothing was shipped or received against
+         * @description **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postPurchaseOrderCancel"];
         delete?: never;
         options?: never;
@@ -839,6 +1035,10 @@ export interface paths {
         /**
          * Receive goods against a purchase order, lot by lot (the supplier it is delivered to)
          * @description Each counted lot is received into stock (a `receipt` ledger row, the batch created when new, the FSMA 204 receiving record naming the vendor as the lot's source). With `inboundShipmentId`, lots take their expiry from the notice, and each is compared with what it announced: `varianceQuantity` per lot, a lot left out arrived short by all of it. Per line, `overQuantity` and `shortQuantity` compare received with ordered. The order becomes `received` when every line is in full, or with `closeShort`; otherwise `partially_received`. The item's forecast and restock alert are recomputed at once (the alert resolves when stock is back). Event `purchaseOrder.received`.
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postPurchaseOrderReceive"];
         delete?: never;
@@ -859,6 +1059,10 @@ export interface paths {
         /**
          * Ship against a purchase order: the advance ship notice, lot by lot with expiries
          * @description Records an inbound shipment (`ASN-…`) with the lots on their way, their quantities and expiration dates; the receiver counts them in with `/receive`. The order must be acknowledged. Event `purchaseOrder.shipped`.
+         *
+         *     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postPurchaseOrderShip"];
         delete?: never;
@@ -876,7 +1080,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit a draft purchase order to its supplier (event purchaseOrder.submitted) */
+        /**
+         * Submit a draft purchase order to its supplier (event purchaseOrder.submitted)
+         * @description **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postPurchaseOrderSubmit"];
         delete?: never;
         options?: never;
@@ -891,11 +1100,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get the replenishment policy of a supplier's product (defaults until one is set) */
+        /**
+         * Get the replenishment policy of a supplier's product (defaults until one is set)
+         * @description **Access:** Needs scope `forecasts:read`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         */
         get: operations["getReplenishmentPolicy"];
         /**
          * Set the replenishment policy of a supplier's product; its forecast is recomputed at once
          * @description Replaces the whole policy: lead time and its standard deviation (days), service level (0.5 ≤ p < 1), minimum order quantity, case pack and review period. The item's forecast and restock alert are recomputed before the answer, which carries the new forecast. `purchaseFromSupplierId` names who purchase orders made from the item's restock alerts go to (default: the supplier holding it).
+         *
+         *     **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
          */
         put: operations["putReplenishmentPolicy"];
         post?: never;
@@ -915,6 +1129,8 @@ export interface paths {
         /**
          * List reservations (who holds reserved units)
          * @description Every reserved unit has an owner: an order line's allocation (`orderId` set; freed only by cancelling or shipping the order) or a standalone hold made by a `reservation` movement. A retailer sees only reservations made for it.
+         *
+         *     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
          */
         get: operations["getReservationList"];
         put?: never;
@@ -932,7 +1148,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a reservation */
+        /**
+         * Get a reservation
+         * @description **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+         */
         get: operations["getReservationDetail"];
         put?: never;
         post?: never;
@@ -952,10 +1171,17 @@ export interface paths {
         /**
          * List retail partners
          * @description A supplier sees the retail partners it trades with; a retailer sees itself; brand clients see all. Filters: `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+         *
+         *     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
          */
         get: operations["getRetailPartnerList"];
         put?: never;
-        /** Create a retail partner (brand clients and staff) */
+        /**
+         * Create a retail partner (brand clients and staff)
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postRetailPartnerList"];
         delete?: never;
         options?: never;
@@ -970,7 +1196,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a retail partner */
+        /**
+         * Get a retail partner
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getRetailPartnerDetail"];
         put?: never;
         post?: never;
@@ -992,6 +1221,10 @@ export interface paths {
         /**
          * Report a day's sell-through (the retailer itself)
          * @description One report per retailer, product and day: re-reporting a day replaces that product's figures. Idempotency-Key is honoured. Sell-through is the retailer's consumer demand and is kept apart from the supplier's ledger demand (see docs/forecasting.md).
+         *
+         *     **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postSellThrough"];
         delete?: never;
@@ -1012,6 +1245,10 @@ export interface paths {
         /**
          * Report on-hand per product for a day (the retailer itself)
          * @description Beside sell-through: what is on the shelves at the end of `date`. One report per retailer, product and day; re-reporting a day replaces it. A periodic job compares the latest report with shipped − sold − returned and opens a `stockMismatch` discrepancy beyond the tolerance.
+         *
+         *     **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
          */
         post: operations["postStockReport"];
         delete?: never;
@@ -1027,10 +1264,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List returns */
+        /**
+         * List returns
+         * @description **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
+         */
         get: operations["getReturnList"];
         put?: never;
-        /** Ask to return received units */
+        /**
+         * Ask to return received units
+         * @description **Access:** Needs scope `returns:write`; callable by brand clients and retailer clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+         */
         post: operations["postReturnList"];
         delete?: never;
         options?: never;
@@ -1045,7 +1290,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a return */
+        /**
+         * Get a return
+         * @description **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
+         */
         get: operations["getReturnDetail"];
         put?: never;
         post?: never;
@@ -1064,7 +1312,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receive returned units: restock, quarantine or writeOff each line */
+        /**
+         * Receive returned units: restock, quarantine or writeOff each line
+         * @description **Access:** Needs scope `returns:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postReturnReceive"];
         delete?: never;
         options?: never;
@@ -1079,10 +1332,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List shipments */
+        /**
+         * List shipments
+         * @description **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+         */
         get: operations["getShipmentList"];
         put?: never;
-        /** Ship an order (all allocated units unless lines are given) */
+        /**
+         * Ship an order (all allocated units unless lines are given)
+         * @description **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+         */
         post: operations["postShipmentList"];
         delete?: never;
         options?: never;
@@ -1097,7 +1358,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a shipment */
+        /**
+         * Get a shipment
+         * @description **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+         */
         get: operations["getShipmentDetail"];
         put?: never;
         post?: never;
@@ -1116,7 +1380,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a shipment delivered */
+        /**
+         * Mark a shipment delivered
+         * @description **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postShipmentDeliver"];
         delete?: never;
         options?: never;
@@ -1134,6 +1403,8 @@ export interface paths {
         /**
          * Shipment labels as PDF (one page per package)
          * @description GS1 logistics labels (4 × 6 in), one per package: ship from / to, order and shipment, the SSCC in human-readable text and as a GS1-128 barcode (00), and for a package of one product and batch the contents as (02) GTIN + (37) count and (17) expiry + (10) batch. `?sscc=` picks one package.
+         *
+         *     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
          */
         get: operations["getShipmentLabelsPdf"];
         put?: never;
@@ -1154,6 +1425,8 @@ export interface paths {
         /**
          * Shipment labels as PNG (203 dpi, labels one under the other)
          * @description GS1 logistics labels (4 × 6 in), one per package: ship from / to, order and shipment, the SSCC in human-readable text and as a GS1-128 barcode (00), and for a package of one product and batch the contents as (02) GTIN + (37) count and (17) expiry + (10) batch. `?sscc=` picks one package.
+         *
+         *     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
          */
         get: operations["getShipmentLabelsPng"];
         put?: never;
@@ -1174,12 +1447,18 @@ export interface paths {
         /**
          * The retailer's count of a shipment, with the discrepancies it opened
          * @description 404 until the receipt is confirmed.
+         *
+         *     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
          */
         get: operations["getShipmentReceipt"];
         put?: never;
         /**
          * Confirm receipt: counted quantities per product and lot
          * @description The retailer the shipment is for (or the brand) states what arrived, per product and lot: `receivedQuantity` (damaged units included) and `damagedQuantity`. A shipped lot not listed counts as 0 received. The shipment becomes `delivered` (if it still was in transit) and every difference opens a discrepancy with the quantities, sent to both parties as `discrepancy.opened`: `shortage` / `overage` (received vs shipped per lot), `wrongItem` (a lot or product the shipment did not contain), `damage`, and `quality` (a lot arriving with less than the retailer's minimum shelf life). Idempotency-Key required. Once per shipment: a shipment already marked delivered by `deliver` can still be counted once; a second receipt is 409 `invalid_state`.
+         *
+         *     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
          */
         post: operations["postShipmentReceipt"];
         delete?: never;
@@ -1198,10 +1477,17 @@ export interface paths {
         /**
          * List suppliers
          * @description A retailer sees the suppliers it trades with; a supplier sees itself; brand clients see all.
+         *
+         *     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
          */
         get: operations["getSupplierList"];
         put?: never;
-        /** Create a supplier (brand clients and staff) */
+        /**
+         * Create a supplier (brand clients and staff)
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postSupplierList"];
         delete?: never;
         options?: never;
@@ -1216,7 +1502,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a supplier */
+        /**
+         * Get a supplier
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getSupplierDetail"];
         put?: never;
         post?: never;
@@ -1236,6 +1525,8 @@ export interface paths {
         /**
          * FSMA 204 sortable spreadsheet (CSV or XLSX) for a traceability lot code or a date range
          * @description The critical tracking events (receiving, transformation, shipping) with their key data elements, one row per event, sorted by time. `lotCode` selects that lot and every lot made from it (the transformations that used it and what happened to their output), so one request answers a trace forward; `from`/`to` (inclusive dates) select by event date, alone or with `lotCode`. The format is negotiated on `Accept`: `text/csv` (the default for `*\/*`) or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; anything else is a 406 problem. A supplier gets the records it keeps, the brand all.
+         *
+         *     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
          */
         get: operations["getFsma204"];
         put?: never;
@@ -1253,10 +1544,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List trading relationships */
+        /**
+         * List trading relationships
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getTradingRelationshipList"];
         put?: never;
-        /** Create a trading relationship (brand clients and staff) */
+        /**
+         * Create a trading relationship (brand clients and staff)
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postTradingRelationshipList"];
         delete?: never;
         options?: never;
@@ -1271,14 +1570,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a trading relationship */
+        /**
+         * Get a trading relationship
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getTradingRelationshipDetail"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Activate or deactivate a trading relationship */
+        /**
+         * Activate or deactivate a trading relationship
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         patch: operations["patchTradingRelationshipDetail"];
         trace?: never;
     };
@@ -1289,10 +1596,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List warehouses */
+        /**
+         * List warehouses
+         * @description **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+         */
         get: operations["getWarehouseList"];
         put?: never;
-        /** Create a warehouse (a supplier creates its own; brand names the supplier) */
+        /**
+         * Create a warehouse (a supplier creates its own; brand names the supplier)
+         * @description **Access:** Needs scope `catalog:write`; callable by brand clients and supplier clients (any other kind: 403). A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postWarehouseList"];
         delete?: never;
         options?: never;
@@ -1307,10 +1622,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your webhook endpoints */
+        /**
+         * List your webhook endpoints
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         */
         get: operations["getEndpointList"];
         put?: never;
-        /** Register a webhook endpoint (the secret is shown only now) */
+        /**
+         * Register a webhook endpoint (the secret is shown only now)
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postEndpointList"];
         delete?: never;
         options?: never;
@@ -1325,15 +1648,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a webhook endpoint */
+        /**
+         * Get a webhook endpoint
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         */
         get: operations["getEndpointDetail"];
         put?: never;
         post?: never;
-        /** Delete a webhook endpoint */
+        /**
+         * Delete a webhook endpoint
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         */
         delete: operations["deleteEndpointDetail"];
         options?: never;
         head?: never;
-        /** Change a webhook endpoint (enabled=true re-enables a disabled one) */
+        /**
+         * Change a webhook endpoint (enabled=true re-enables a disabled one)
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         patch: operations["patchEndpointDetail"];
         trace?: never;
     };
@@ -1344,7 +1678,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every delivery attempt to this endpoint, oldest first */
+        /**
+         * Every delivery attempt to this endpoint, oldest first
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         */
         get: operations["getEndpointDeliveries"];
         put?: never;
         post?: never;
@@ -1363,7 +1700,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-send failed deliveries created since a time */
+        /**
+         * Re-send failed deliveries created since a time
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postEndpointRecover"];
         delete?: never;
         options?: never;
@@ -1380,7 +1722,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate the signing secret (the old one also signs for 24 h) */
+        /**
+         * Rotate the signing secret (the old one also signs for 24 h)
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postEndpointRotateSecret"];
         delete?: never;
         options?: never;
@@ -1397,7 +1744,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a webhook.test delivery */
+        /**
+         * Send a webhook.test delivery
+         * @description **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+         *
+         *     **Idempotency-Key:** honoured (a replay returns the first answer).
+         */
         post: operations["postEndpointTest"];
         delete?: never;
         options?: never;
@@ -1469,6 +1821,86 @@ export interface components {
             productId: string;
             orderedQuantity: number;
             acceptedQuantity: number;
+        };
+        /** @description A signed correction (never zero). */
+        AdjustmentLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "adjustment";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
+        /** @description A signed correction (never zero). */
+        AdjustmentMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "adjustment";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
         };
         /** @description Documents ``inventory.forecasting.alert_view``. */
         Alert: {
@@ -1655,6 +2087,86 @@ export interface components {
             warehouseLocation: string;
             batchNumber: string;
             inventoryLevel: number;
+        };
+        /** @description Units found damaged: they leave stock. */
+        DamageLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "damage";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
+        /** @description Units found damaged: they leave stock. */
+        DamageMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "damage";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
         };
         /** @description A delivery (one event owed to one endpoint), as the /test response shows it. */
         Delivery: {
@@ -2153,47 +2665,7 @@ export interface components {
             /** @description With ?asOf=: units promised by purchase orders to arrive by asOf, not received yet (not part of inventoryLevel or availableQuantity) */
             inboundQuantity?: number;
         };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        LedgerMovementRequest: {
-            /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer
-             * @enum {string}
-             */
-            type: "receipt" | "reservation" | "release" | "sale" | "damage" | "return" | "writeOff" | "adjustment" | "transfer";
-            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
-            quantity?: number;
-            warehouseLocation?: string | null;
-            batchNumber?: string | null;
-            /** Format: date-time */
-            expirationDate?: string | null;
-            /** Format: date */
-            productionDate?: string | null;
-            toWarehouseLocation?: string | null;
-            retailPartnerId?: string | null;
-            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
-            reservationId?: string | null;
-            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
-            orderId?: string | null;
-            /**
-             * Format: date-time
-             * @description reservation: when the hold is released automatically
-             */
-            expiresAt?: string | null;
-            /** @default  */
-            reason: string;
-            /** @default  */
-            reference: string;
-            supplierId: string;
-            productId: string;
-        };
+        LedgerMovementRequestRequest: components["schemas"]["ReceiptLedgerMovementRequest"] | components["schemas"]["ReservationLedgerMovementRequest"] | components["schemas"]["ReleaseLedgerMovementRequest"] | components["schemas"]["SaleLedgerMovementRequest"] | components["schemas"]["DamageLedgerMovementRequest"] | components["schemas"]["ReturnLedgerMovementRequest"] | components["schemas"]["WriteOffLedgerMovementRequest"] | components["schemas"]["AdjustmentLedgerMovementRequest"] | components["schemas"]["TransferLedgerMovementRequest"];
         Lot: {
             warehouseLocation: string;
             batchNumber: string;
@@ -2221,45 +2693,7 @@ export interface components {
         MessageInRequest: {
             body: string;
         };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        MovementRequest: {
-            /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer
-             * @enum {string}
-             */
-            type: "receipt" | "reservation" | "release" | "sale" | "damage" | "return" | "writeOff" | "adjustment" | "transfer";
-            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
-            quantity?: number;
-            warehouseLocation?: string | null;
-            batchNumber?: string | null;
-            /** Format: date-time */
-            expirationDate?: string | null;
-            /** Format: date */
-            productionDate?: string | null;
-            toWarehouseLocation?: string | null;
-            retailPartnerId?: string | null;
-            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
-            reservationId?: string | null;
-            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
-            orderId?: string | null;
-            /**
-             * Format: date-time
-             * @description reservation: when the hold is released automatically
-             */
-            expiresAt?: string | null;
-            /** @default  */
-            reason: string;
-            /** @default  */
-            reference: string;
-        };
+        MovementRequestRequest: components["schemas"]["ReceiptMovementRequest"] | components["schemas"]["ReservationMovementRequest"] | components["schemas"]["ReleaseMovementRequest"] | components["schemas"]["SaleMovementRequest"] | components["schemas"]["DamageMovementRequest"] | components["schemas"]["ReturnMovementRequest"] | components["schemas"]["WriteOffMovementRequest"] | components["schemas"]["AdjustmentMovementRequest"] | components["schemas"]["TransferMovementRequest"];
         MovementResult: {
             transaction: components["schemas"]["Transaction"];
             transactions: components["schemas"]["Transaction"][];
@@ -3014,6 +3448,47 @@ export interface components {
             /** @default  */
             note: string;
         };
+        /** @description Goods in: creates the batch and lot when new. `expirationDate` is required for a new batch (a past one is a 400); `warehouseLocation` unless the supplier has exactly one warehouse. */
+        ReceiptLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "receipt";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber: string;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
         ReceiptLine: {
             productId: string;
             batchNumber: string;
@@ -3033,6 +3508,45 @@ export interface components {
              */
             damagedQuantity: number;
         };
+        /** @description Goods in: creates the batch and lot when new. `expirationDate` is required for a new batch (a past one is a 400); `warehouseLocation` unless the supplier has exactly one warehouse. */
+        ReceiptMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "receipt";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber: string;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+        };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         ReceiveLineInRequest: {
             lineId: string;
@@ -3049,6 +3563,86 @@ export interface components {
         RecoverRequest: {
             /** Format: date-time */
             since: string;
+        };
+        /** @description Give back units held by a standalone reservation. */
+        ReleaseLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "release";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId: string;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
+        /** @description Give back units held by a standalone reservation. */
+        ReleaseMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "release";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId: string;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
         };
         ReplenishmentPolicy: {
             supplierId: string;
@@ -3125,12 +3719,92 @@ export interface components {
             updatedAt: string;
             closedAt: string | null;
         };
+        /** @description Hold units (first expired, first out without `batchNumber`). With `orderId`: allocate that order's remainder of the product (the brief's step 4), `quantity` may be left out. */
+        ReservationLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "reservation";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity?: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
         ReservationLot: {
             warehouseLocation: string;
             batchNumber: string;
             expirationDate: string;
             /** @description Units held on this lot now */
             quantity: number;
+        };
+        /** @description Hold units (first expired, first out without `batchNumber`). With `orderId`: allocate that order's remainder of the product (the brief's step 4), `quantity` may be left out. */
+        ReservationMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "reservation";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity?: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
         };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         ResolveInRequest: {
@@ -3235,6 +3909,47 @@ export interface components {
             orderId?: string | null;
             lines: components["schemas"]["ReturnLineInRequest"][];
         };
+        /** @description Units returned outside a return request: back on hand. */
+        ReturnLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "return";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
         ReturnLine: {
             lineId: string;
             productId: string;
@@ -3276,9 +3991,128 @@ export interface components {
              */
             reason: "damaged" | "expired" | "customer_return" | "recall" | "quality" | "wrong_item";
         };
+        /** @description Units returned outside a return request: back on hand. */
+        ReturnMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "return";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+        };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         ReturnReceiveRequest: {
             lines: components["schemas"]["ReceiveLineInRequest"][];
+        };
+        /** @description Units sold; with `reservationId` from that reservation's held units. */
+        SaleLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "sale";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
+        /** @description Units sold; with `reservationId` from that reservation's held units. */
+        SaleMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "sale";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
         };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         ScanRequest: {
@@ -3558,6 +4392,86 @@ export interface components {
             version: number;
             createdAt: string;
         };
+        /** @description Move units between the supplier's warehouses. */
+        TransferLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "transfer";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation: string;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
+        /** @description Move units between the supplier's warehouses. */
+        TransferMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "transfer";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation: string;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+        };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         Warehouse: {
             warehouseLocation: string;
@@ -3577,6 +4491,86 @@ export interface components {
             address?: string;
             country?: string;
             active?: boolean;
+        };
+        /** @description Units written off (e.g. expired): they leave stock. */
+        WriteOffLedgerMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "writeOff";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
+            supplierId: string;
+            productId: string;
+        };
+        /** @description Units written off (e.g. expired): they leave stock. */
+        WriteOffMovementRequest: {
+            /**
+             * @description * `receipt` - receipt
+             *     * `reservation` - reservation
+             *     * `release` - release
+             *     * `sale` - sale
+             *     * `damage` - damage
+             *     * `return` - return
+             *     * `writeOff` - writeOff
+             *     * `adjustment` - adjustment
+             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "writeOff";
+            /** @description Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
+            quantity: number;
+            warehouseLocation?: string | null;
+            batchNumber?: string | null;
+            /** Format: date-time */
+            expirationDate?: string | null;
+            /** Format: date */
+            productionDate?: string | null;
+            toWarehouseLocation?: string | null;
+            retailPartnerId?: string | null;
+            /** @description release: the standalone reservation to release from (required); sale: sell its held units */
+            reservationId?: string | null;
+            /** @description reservation: allocate this order's not-yet-allocated remainder of the product, never more */
+            orderId?: string | null;
+            /**
+             * Format: date-time
+             * @description reservation: when the hold is released automatically
+             */
+            expiresAt?: string | null;
+            /** @default  */
+            reason: string;
+            /** @default  */
+            reference: string;
         };
         /** @description RFC 9457 problem details. */
         Problem: {
@@ -7337,10 +8331,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["MovementRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["MovementRequest"];
+                "application/json": components["schemas"]["MovementRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MovementRequestRequest"];
             };
         };
         responses: {
@@ -8009,10 +9003,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["LedgerMovementRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["LedgerMovementRequest"];
+                "application/json": components["schemas"]["LedgerMovementRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["LedgerMovementRequestRequest"];
             };
         };
         responses: {

@@ -7,6 +7,10 @@ from .acknowledge_request_decision import AcknowledgeRequestDecision
 from .acknowledgement import Acknowledgement
 from .acknowledgement_decision import AcknowledgementDecision
 from .acknowledgement_line import AcknowledgementLine
+from .adjustment_ledger_movement_request import AdjustmentLedgerMovementRequest
+from .adjustment_ledger_movement_request_type import AdjustmentLedgerMovementRequestType
+from .adjustment_movement_request import AdjustmentMovementRequest
+from .adjustment_movement_request_type import AdjustmentMovementRequestType
 from .alert import Alert
 from .alert_severity import AlertSeverity
 from .alert_status import AlertStatus
@@ -25,6 +29,10 @@ from .batch_status import BatchStatus
 from .cancel_request import CancelRequest
 from .card import Card
 from .count_lot_request import CountLotRequest
+from .damage_ledger_movement_request import DamageLedgerMovementRequest
+from .damage_ledger_movement_request_type import DamageLedgerMovementRequestType
+from .damage_movement_request import DamageMovementRequest
+from .damage_movement_request_type import DamageMovementRequestType
 from .delete_endpoint_detail_format import DeleteEndpointDetailFormat
 from .delete_promotion_detail_format import DeletePromotionDetailFormat
 from .delivery import Delivery
@@ -135,14 +143,10 @@ from .inbound_shipment import InboundShipment
 from .inbound_shipment_line import InboundShipmentLine
 from .inbound_shipment_status import InboundShipmentStatus
 from .inventory_item import InventoryItem
-from .ledger_movement_request import LedgerMovementRequest
-from .ledger_movement_request_type import LedgerMovementRequestType
 from .lot import Lot
 from .lot_status import LotStatus
 from .message import Message
 from .message_in_request import MessageInRequest
-from .movement_request import MovementRequest
-from .movement_request_type import MovementRequestType
 from .movement_result import MovementResult
 from .note_in_request import NoteInRequest
 from .order import Order
@@ -282,15 +286,27 @@ from .recall_request import RecallRequest
 from .recall_result import RecallResult
 from .receipt import Receipt
 from .receipt_in_request import ReceiptInRequest
+from .receipt_ledger_movement_request import ReceiptLedgerMovementRequest
+from .receipt_ledger_movement_request_type import ReceiptLedgerMovementRequestType
 from .receipt_line import ReceiptLine
 from .receipt_line_in_request import ReceiptLineInRequest
+from .receipt_movement_request import ReceiptMovementRequest
+from .receipt_movement_request_type import ReceiptMovementRequestType
 from .receive_line_in_request import ReceiveLineInRequest
 from .receive_line_in_request_disposition import ReceiveLineInRequestDisposition
 from .recover_request import RecoverRequest
+from .release_ledger_movement_request import ReleaseLedgerMovementRequest
+from .release_ledger_movement_request_type import ReleaseLedgerMovementRequestType
+from .release_movement_request import ReleaseMovementRequest
+from .release_movement_request_type import ReleaseMovementRequestType
 from .replenishment_policy import ReplenishmentPolicy
 from .replenishment_policy_in_request import ReplenishmentPolicyInRequest
 from .reservation import Reservation
+from .reservation_ledger_movement_request import ReservationLedgerMovementRequest
+from .reservation_ledger_movement_request_type import ReservationLedgerMovementRequestType
 from .reservation_lot import ReservationLot
+from .reservation_movement_request import ReservationMovementRequest
+from .reservation_movement_request_type import ReservationMovementRequestType
 from .reservation_status import ReservationStatus
 from .resolve_in_request import ResolveInRequest
 from .resolve_in_request_resolution import ResolveInRequestResolution
@@ -302,6 +318,8 @@ from .retail_partner_request_attributes import RetailPartnerRequestAttributes
 from .retail_partner_request_channel import RetailPartnerRequestChannel
 from .return_ import Return
 from .return_create_request import ReturnCreateRequest
+from .return_ledger_movement_request import ReturnLedgerMovementRequest
+from .return_ledger_movement_request_type import ReturnLedgerMovementRequestType
 from .return_line import ReturnLine
 from .return_line_disposition_type_1 import ReturnLineDispositionType1
 from .return_line_disposition_type_2_type_1 import ReturnLineDispositionType2Type1
@@ -309,8 +327,14 @@ from .return_line_disposition_type_3_type_1 import ReturnLineDispositionType3Typ
 from .return_line_in_request import ReturnLineInRequest
 from .return_line_in_request_reason import ReturnLineInRequestReason
 from .return_line_reason import ReturnLineReason
+from .return_movement_request import ReturnMovementRequest
+from .return_movement_request_type import ReturnMovementRequestType
 from .return_receive_request import ReturnReceiveRequest
 from .return_status import ReturnStatus
+from .sale_ledger_movement_request import SaleLedgerMovementRequest
+from .sale_ledger_movement_request_type import SaleLedgerMovementRequestType
+from .sale_movement_request import SaleMovementRequest
+from .sale_movement_request_type import SaleMovementRequestType
 from .scan_request import ScanRequest
 from .scan_request_type import ScanRequestType
 from .scan_result import ScanResult
@@ -347,8 +371,16 @@ from .trading_relationship import TradingRelationship
 from .trading_relationship_request import TradingRelationshipRequest
 from .transaction import Transaction
 from .transaction_type import TransactionType
+from .transfer_ledger_movement_request import TransferLedgerMovementRequest
+from .transfer_ledger_movement_request_type import TransferLedgerMovementRequestType
+from .transfer_movement_request import TransferMovementRequest
+from .transfer_movement_request_type import TransferMovementRequestType
 from .warehouse import Warehouse
 from .warehouse_request import WarehouseRequest
+from .write_off_ledger_movement_request import WriteOffLedgerMovementRequest
+from .write_off_ledger_movement_request_type import WriteOffLedgerMovementRequestType
+from .write_off_movement_request import WriteOffMovementRequest
+from .write_off_movement_request_type import WriteOffMovementRequestType
 
 __all__ = (
     "AcknowledgeLineRequest",
@@ -357,6 +389,10 @@ __all__ = (
     "AcknowledgementLine",
     "AcknowledgeRequest",
     "AcknowledgeRequestDecision",
+    "AdjustmentLedgerMovementRequest",
+    "AdjustmentLedgerMovementRequestType",
+    "AdjustmentMovementRequest",
+    "AdjustmentMovementRequestType",
     "Alert",
     "AlertSeverity",
     "AlertStatus",
@@ -375,6 +411,10 @@ __all__ = (
     "CancelRequest",
     "Card",
     "CountLotRequest",
+    "DamageLedgerMovementRequest",
+    "DamageLedgerMovementRequestType",
+    "DamageMovementRequest",
+    "DamageMovementRequestType",
     "DeleteEndpointDetailFormat",
     "DeletePromotionDetailFormat",
     "Delivery",
@@ -485,14 +525,10 @@ __all__ = (
     "InboundShipmentLine",
     "InboundShipmentStatus",
     "InventoryItem",
-    "LedgerMovementRequest",
-    "LedgerMovementRequestType",
     "Lot",
     "LotStatus",
     "Message",
     "MessageInRequest",
-    "MovementRequest",
-    "MovementRequestType",
     "MovementResult",
     "NoteInRequest",
     "Order",
@@ -630,15 +666,27 @@ __all__ = (
     "RecallResult",
     "Receipt",
     "ReceiptInRequest",
+    "ReceiptLedgerMovementRequest",
+    "ReceiptLedgerMovementRequestType",
     "ReceiptLine",
     "ReceiptLineInRequest",
+    "ReceiptMovementRequest",
+    "ReceiptMovementRequestType",
     "ReceiveLineInRequest",
     "ReceiveLineInRequestDisposition",
     "RecoverRequest",
+    "ReleaseLedgerMovementRequest",
+    "ReleaseLedgerMovementRequestType",
+    "ReleaseMovementRequest",
+    "ReleaseMovementRequestType",
     "ReplenishmentPolicy",
     "ReplenishmentPolicyInRequest",
     "Reservation",
+    "ReservationLedgerMovementRequest",
+    "ReservationLedgerMovementRequestType",
     "ReservationLot",
+    "ReservationMovementRequest",
+    "ReservationMovementRequestType",
     "ReservationStatus",
     "ResolveInRequest",
     "ResolveInRequestResolution",
@@ -650,6 +698,8 @@ __all__ = (
     "RetailPartnerRequestChannel",
     "Return",
     "ReturnCreateRequest",
+    "ReturnLedgerMovementRequest",
+    "ReturnLedgerMovementRequestType",
     "ReturnLine",
     "ReturnLineDispositionType1",
     "ReturnLineDispositionType2Type1",
@@ -657,8 +707,14 @@ __all__ = (
     "ReturnLineInRequest",
     "ReturnLineInRequestReason",
     "ReturnLineReason",
+    "ReturnMovementRequest",
+    "ReturnMovementRequestType",
     "ReturnReceiveRequest",
     "ReturnStatus",
+    "SaleLedgerMovementRequest",
+    "SaleLedgerMovementRequestType",
+    "SaleMovementRequest",
+    "SaleMovementRequestType",
     "Scanned",
     "ScanRequest",
     "ScanRequestType",
@@ -695,6 +751,14 @@ __all__ = (
     "TradingRelationshipRequest",
     "Transaction",
     "TransactionType",
+    "TransferLedgerMovementRequest",
+    "TransferLedgerMovementRequestType",
+    "TransferMovementRequest",
+    "TransferMovementRequestType",
     "Warehouse",
     "WarehouseRequest",
+    "WriteOffLedgerMovementRequest",
+    "WriteOffLedgerMovementRequestType",
+    "WriteOffMovementRequest",
+    "WriteOffMovementRequestType",
 )

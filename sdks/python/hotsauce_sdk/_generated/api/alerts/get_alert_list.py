@@ -136,6 +136,8 @@ def sync_detailed(
     active alert (open or acknowledged) while stock stays low, and is resolved by the periodic run once
     stock is back at the reorder point.
 
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetAlertListFormat | Unset):
@@ -184,6 +186,8 @@ def sync(
     active alert (open or acknowledged) while stock stays low, and is resolved by the periodic run once
     stock is back at the reorder point.
 
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetAlertListFormat | Unset):
@@ -226,6 +230,8 @@ async def asyncio_detailed(
      An alert opens when an item's available units fall below its reorder point, stays the item's only
     active alert (open or acknowledged) while stock stays low, and is resolved by the periodic run once
     stock is back at the reorder point.
+
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -272,6 +278,8 @@ async def asyncio(
      An alert opens when an item's available units fall below its reorder point, stays the item's only
     active alert (open or acknowledged) while stock stays low, and is resolved by the periodic run once
     stock is back at the reorder point.
+
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

@@ -145,6 +145,11 @@ def sync_detailed(
     `forecasts:read` but not acknowledge them). Acknowledging again returns the alert unchanged; a
     resolved alert is 409 `invalid_state`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         alert_id (int):
         format_ (PostAlertAcknowledgeFormat | Unset):
@@ -185,6 +190,11 @@ def sync(
     `forecasts:read` but not acknowledge them). Acknowledging again returns the alert unchanged; a
     resolved alert is 409 `invalid_state`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         alert_id (int):
         format_ (PostAlertAcknowledgeFormat | Unset):
@@ -219,6 +229,11 @@ async def asyncio_detailed(
     only the supplier owning the item and brand clients may do it (retail partners can read alerts with
     `forecasts:read` but not acknowledge them). Acknowledging again returns the alert unchanged; a
     resolved alert is 409 `invalid_state`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         alert_id (int):
@@ -257,6 +272,11 @@ async def asyncio(
     only the supplier owning the item and brand clients may do it (retail partners can read alerts with
     `forecasts:read` but not acknowledge them). Acknowledging again returns the alert unchanged; a
     resolved alert is 409 `invalid_state`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         alert_id (int):

@@ -126,6 +126,8 @@ def sync_detailed(
     shipped units, mean time to resolve, return rate, and for suppliers the slowest step. A supplier or
     retailer gets only its own card. Definitions: docs/feedback.md.
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         format_ (GetScorecardFormat | Unset):
         from_ (datetime.date | Unset):
@@ -167,6 +169,8 @@ def sync(
     shipped units, mean time to resolve, return rate, and for suppliers the slowest step. A supplier or
     retailer gets only its own card. Definitions: docs/feedback.md.
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         format_ (GetScorecardFormat | Unset):
         from_ (datetime.date | Unset):
@@ -202,6 +206,8 @@ async def asyncio_detailed(
     requested date, order-to-ship and ship-to-deliver hours (median and p90), discrepancies per 1,000
     shipped units, mean time to resolve, return rate, and for suppliers the slowest step. A supplier or
     retailer gets only its own card. Definitions: docs/feedback.md.
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         format_ (GetScorecardFormat | Unset):
@@ -241,6 +247,8 @@ async def asyncio(
     requested date, order-to-ship and ship-to-deliver hours (median and p90), discrepancies per 1,000
     shipped units, mean time to resolve, return rate, and for suppliers the slowest step. A supplier or
     retailer gets only its own card. Definitions: docs/feedback.md.
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         format_ (GetScorecardFormat | Unset):

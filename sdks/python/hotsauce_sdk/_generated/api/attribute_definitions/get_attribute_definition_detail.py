@@ -112,6 +112,8 @@ def sync_detailed(
 ) -> Response[AttributeDefinition | Problem]:
     """Get an attribute definition
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         key (str):
         format_ (GetAttributeDefinitionDetailFormat | Unset):
@@ -144,6 +146,8 @@ def sync(
 ) -> AttributeDefinition | Problem | None:
     """Get an attribute definition
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         key (str):
         format_ (GetAttributeDefinitionDetailFormat | Unset):
@@ -170,6 +174,8 @@ async def asyncio_detailed(
     format_: GetAttributeDefinitionDetailFormat | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Get an attribute definition
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         key (str):
@@ -200,6 +206,8 @@ async def asyncio(
     format_: GetAttributeDefinitionDetailFormat | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Get an attribute definition
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         key (str):

@@ -147,6 +147,8 @@ def sync_detailed(
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):
         cursor (str | Unset):
@@ -200,6 +202,8 @@ def sync(
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):
         cursor (str | Unset):
@@ -247,6 +251,8 @@ async def asyncio_detailed(
     `integer`, `decimal`, `string`, `date`, or `enum` with its `values`), the resources it `appliesTo`,
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):
@@ -298,6 +304,8 @@ async def asyncio(
     `integer`, `decimal`, `string`, `date`, or `enum` with its `values`), the resources it `appliesTo`,
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):

@@ -156,6 +156,11 @@ def sync_detailed(
     define a new one). Withdrawing an enum value or a resource that records still use is 409 too.
     `"deprecated": true` keeps every stored value (shown and filterable) and refuses new ones.
 
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         key (str):
         format_ (PatchAttributeDefinitionDetailFormat | Unset):
@@ -199,6 +204,11 @@ def sync(
     define a new one). Withdrawing an enum value or a resource that records still use is 409 too.
     `"deprecated": true` keeps every stored value (shown and filterable) and refuses new ones.
 
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         key (str):
         format_ (PatchAttributeDefinitionDetailFormat | Unset):
@@ -236,6 +246,11 @@ async def asyncio_detailed(
      A definition is never retyped: a different `type` is 409 `invalid_state` (deprecate the key and
     define a new one). Withdrawing an enum value or a resource that records still use is 409 too.
     `"deprecated": true` keeps every stored value (shown and filterable) and refuses new ones.
+
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         key (str):
@@ -277,6 +292,11 @@ async def asyncio(
      A definition is never retyped: a different `type` is 409 `invalid_state` (deprecate the key and
     define a new one). Withdrawing an enum value or a resource that records still use is 409 too.
     `"deprecated": true` keeps every stored value (shown and filterable) and refuses new ones.
+
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         key (str):

@@ -152,6 +152,11 @@ def sync_detailed(
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
 
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostAttributeDefinitionListFormat | Unset):
         idempotency_key (str | Unset):
@@ -194,6 +199,11 @@ def sync(
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
 
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostAttributeDefinitionListFormat | Unset):
         idempotency_key (str | Unset):
@@ -230,6 +240,11 @@ async def asyncio_detailed(
     `integer`, `decimal`, `string`, `date`, or `enum` with its `values`), the resources it `appliesTo`,
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
+
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostAttributeDefinitionListFormat | Unset):
@@ -270,6 +285,11 @@ async def asyncio(
     `integer`, `decimal`, `string`, `date`, or `enum` with its `values`), the resources it `appliesTo`,
     whether partners may read it (`partnerReadable`) and optionally the days it accepts new values
     (`validFrom`, `validTo`). Partners list only partner-readable definitions. See docs/attributes.md.
+
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostAttributeDefinitionListFormat | Unset):

@@ -153,6 +153,11 @@ def sync_detailed(
     day. The item's forecast (and restock alert) is recomputed before the answer, which carries it. A
     supplier imports its own history, the brand any.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostDemandHistoryFormat | Unset):
         idempotency_key (str | Unset):
@@ -196,6 +201,11 @@ def sync(
     day. The item's forecast (and restock alert) is recomputed before the answer, which carries it. A
     supplier imports its own history, the brand any.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostDemandHistoryFormat | Unset):
         idempotency_key (str | Unset):
@@ -233,6 +243,11 @@ async def asyncio_detailed(
     item's first live ledger row: imported history fills the past, the live ledger wins from its first
     day. The item's forecast (and restock alert) is recomputed before the answer, which carries it. A
     supplier imports its own history, the brand any.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostDemandHistoryFormat | Unset):
@@ -274,6 +289,11 @@ async def asyncio(
     item's first live ledger row: imported history fills the past, the live ledger wins from its first
     day. The item's forecast (and restock alert) is recomputed before the answer, which carries it. A
     supplier imports its own history, the brand any.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostDemandHistoryFormat | Unset):

@@ -110,6 +110,8 @@ def sync_detailed(
 ) -> Response[Discrepancy | Problem]:
     """Get a discrepancy with its thread
 
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         discrepancy_id (str):
         format_ (GetDiscrepancyDetailFormat | Unset):
@@ -142,6 +144,8 @@ def sync(
 ) -> Discrepancy | Problem | None:
     """Get a discrepancy with its thread
 
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         discrepancy_id (str):
         format_ (GetDiscrepancyDetailFormat | Unset):
@@ -168,6 +172,8 @@ async def asyncio_detailed(
     format_: GetDiscrepancyDetailFormat | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Get a discrepancy with its thread
+
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         discrepancy_id (str):
@@ -198,6 +204,8 @@ async def asyncio(
     format_: GetDiscrepancyDetailFormat | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Get a discrepancy with its thread
+
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         discrepancy_id (str):

@@ -199,6 +199,8 @@ def sync_detailed(
      Without the thread (`messageCount` says how long it is). `overdue=true` keeps the open or
     acknowledged ones past their `dueAt`.
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
@@ -279,6 +281,8 @@ def sync(
      Without the thread (`messageCount` says how long it is). `overdue=true` keeps the open or
     acknowledged ones past their `dueAt`.
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
@@ -353,6 +357,8 @@ async def asyncio_detailed(
 
      Without the thread (`messageCount` says how long it is). `overdue=true` keeps the open or
     acknowledged ones past their `dueAt`.
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):
@@ -431,6 +437,8 @@ async def asyncio(
 
      Without the thread (`messageCount` says how long it is). `overdue=true` keeps the open or
     acknowledged ones past their `dueAt`.
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):

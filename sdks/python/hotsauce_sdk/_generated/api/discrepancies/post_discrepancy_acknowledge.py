@@ -144,6 +144,11 @@ def sync_detailed(
 
      open → acknowledged. Again: the discrepancy unchanged; resolved or rejected: 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyAcknowledgeFormat | Unset):
@@ -181,6 +186,11 @@ def sync(
 
      open → acknowledged. Again: the discrepancy unchanged; resolved or rejected: 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyAcknowledgeFormat | Unset):
@@ -212,6 +222,11 @@ async def asyncio_detailed(
     """Acknowledge (the supplier has seen it and works on it)
 
      open → acknowledged. Again: the discrepancy unchanged; resolved or rejected: 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):
@@ -247,6 +262,11 @@ async def asyncio(
     """Acknowledge (the supplier has seen it and works on it)
 
      open → acknowledged. Again: the discrepancy unchanged; resolved or rejected: 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):

@@ -149,6 +149,11 @@ def sync_detailed(
     time of its kind (`DISCREPANCY_DUE_HOURS`) and sends `discrepancy.opened` to the supplier and the
     retailer. `stockMismatch` is opened only by the stock reconciliation.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostDiscrepancyListFormat | Unset):
         idempotency_key (str | Unset):
@@ -190,6 +195,11 @@ def sync(
     time of its kind (`DISCREPANCY_DUE_HOURS`) and sends `discrepancy.opened` to the supplier and the
     retailer. `stockMismatch` is opened only by the stock reconciliation.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostDiscrepancyListFormat | Unset):
         idempotency_key (str | Unset):
@@ -225,6 +235,11 @@ async def asyncio_detailed(
     `supplierId` (retailers) or `retailPartnerId` (suppliers); both for the brand. Opens with the due
     time of its kind (`DISCREPANCY_DUE_HOURS`) and sends `discrepancy.opened` to the supplier and the
     retailer. `stockMismatch` is opened only by the stock reconciliation.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostDiscrepancyListFormat | Unset):
@@ -264,6 +279,11 @@ async def asyncio(
     `supplierId` (retailers) or `retailPartnerId` (suppliers); both for the brand. Opens with the due
     time of its kind (`DISCREPANCY_DUE_HOURS`) and sends `discrepancy.opened` to the supplier and the
     retailer. `stockMismatch` is opened only by the stock reconciliation.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostDiscrepancyListFormat | Unset):

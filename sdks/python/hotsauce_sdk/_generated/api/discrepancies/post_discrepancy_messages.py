@@ -153,6 +153,11 @@ def sync_detailed(
     message acknowledges an open discrepancy. Sends `discrepancy.updated`. Answers with the discrepancy
     and its whole thread.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyMessagesFormat | Unset):
@@ -196,6 +201,11 @@ def sync(
     message acknowledges an open discrepancy. Sends `discrepancy.updated`. Answers with the discrepancy
     and its whole thread.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyMessagesFormat | Unset):
@@ -233,6 +243,11 @@ async def asyncio_detailed(
      The retailer, the supplier and the brand write in one thread; the supplier's (or the brand's)
     message acknowledges an open discrepancy. Sends `discrepancy.updated`. Answers with the discrepancy
     and its whole thread.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):
@@ -274,6 +289,11 @@ async def asyncio(
      The retailer, the supplier and the brand write in one thread; the supplier's (or the brand's)
     message acknowledges an open discrepancy. Sends `discrepancy.updated`. Answers with the discrepancy
     and its whole thread.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):

@@ -151,6 +151,11 @@ def sync_detailed(
 
      Open or acknowledged → rejected; sends `discrepancy.updated`. The retailer may reopen it.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyRejectFormat | Unset):
@@ -192,6 +197,11 @@ def sync(
 
      Open or acknowledged → rejected; sends `discrepancy.updated`. The retailer may reopen it.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyRejectFormat | Unset):
@@ -227,6 +237,11 @@ async def asyncio_detailed(
     """Reject: the supplier disputes the claim (note required, added to the thread)
 
      Open or acknowledged → rejected; sends `discrepancy.updated`. The retailer may reopen it.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):
@@ -266,6 +281,11 @@ async def asyncio(
     """Reject: the supplier disputes the claim (note required, added to the thread)
 
      Open or acknowledged → rejected; sends `discrepancy.updated`. The retailer may reopen it.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):

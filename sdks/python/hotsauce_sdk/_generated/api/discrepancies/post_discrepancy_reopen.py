@@ -152,6 +152,11 @@ def sync_detailed(
      Rejected → open with a new due time; sends `discrepancy.updated`. A resolved discrepancy stays
     resolved: open a new one.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyReopenFormat | Unset):
@@ -194,6 +199,11 @@ def sync(
      Rejected → open with a new due time; sends `discrepancy.updated`. A resolved discrepancy stays
     resolved: open a new one.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyReopenFormat | Unset):
@@ -230,6 +240,11 @@ async def asyncio_detailed(
 
      Rejected → open with a new due time; sends `discrepancy.updated`. A resolved discrepancy stays
     resolved: open a new one.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):
@@ -270,6 +285,11 @@ async def asyncio(
 
      Rejected → open with a new due time; sends `discrepancy.updated`. A resolved discrepancy stays
     resolved: open a new one.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):

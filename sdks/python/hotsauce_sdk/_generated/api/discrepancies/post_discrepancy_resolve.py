@@ -157,6 +157,11 @@ def sync_detailed(
     an overage or wrong item, in the warehouse the lot shipped from); `noAction` closes it. Anything
     else: 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyResolveFormat | Unset):
@@ -204,6 +209,11 @@ def sync(
     an overage or wrong item, in the warehouse the lot shipped from); `noAction` closes it. Anything
     else: 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         discrepancy_id (str):
         format_ (PostDiscrepancyResolveFormat | Unset):
@@ -245,6 +255,11 @@ async def asyncio_detailed(
     signed, ledgered adjustment of the supplier's lot (default +quantity for a shortage, −quantity for
     an overage or wrong item, in the warehouse the lot shipped from); `noAction` closes it. Anything
     else: 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):
@@ -290,6 +305,11 @@ async def asyncio(
     signed, ledgered adjustment of the supplier's lot (default +quantity for a shortage, −quantity for
     an overage or wrong item, in the warehouse the lot shipped from); `noAction` closes it. Anything
     else: 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         discrepancy_id (str):

@@ -112,6 +112,8 @@ def sync_detailed(
 ) -> Response[DocumentDetail | Problem]:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
 
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         document_id (str):
         format_ (GetDocumentDetailFormat | Unset):
@@ -144,6 +146,8 @@ def sync(
 ) -> DocumentDetail | Problem | None:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
 
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         document_id (str):
         format_ (GetDocumentDetailFormat | Unset):
@@ -170,6 +174,8 @@ async def asyncio_detailed(
     format_: GetDocumentDetailFormat | Unset = UNSET,
 ) -> Response[DocumentDetail | Problem]:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
+
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         document_id (str):
@@ -200,6 +206,8 @@ async def asyncio(
     format_: GetDocumentDetailFormat | Unset = UNSET,
 ) -> DocumentDetail | Problem | None:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
+
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         document_id (str):

@@ -173,6 +173,8 @@ def sync_detailed(
 ) -> Response[PaginatedDocumentList | Problem]:
     """List EDI documents sent and received (without their content)
 
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
@@ -235,6 +237,8 @@ def sync(
 ) -> PaginatedDocumentList | Problem | None:
     """List EDI documents sent and received (without their content)
 
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
@@ -291,6 +295,8 @@ async def asyncio_detailed(
     transaction_set: GetDocumentListTransactionSet | Unset = UNSET,
 ) -> Response[PaginatedDocumentList | Problem]:
     """List EDI documents sent and received (without their content)
+
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         created_after (datetime.datetime | Unset):
@@ -351,6 +357,8 @@ async def asyncio(
     transaction_set: GetDocumentListTransactionSet | Unset = UNSET,
 ) -> PaginatedDocumentList | Problem | None:
     """List EDI documents sent and received (without their content)
+
+     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         created_after (datetime.datetime | Unset):

@@ -150,6 +150,10 @@ def sync_detailed(
     supplier to the retailer. Both need an X12 profile and the retailer's must take 846s (else 400). The
     schedule sends the same daily.
 
+    **Access:** Needs scope `orders:write`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostDocumentListFormat | Unset):
         idempotency_key (str | Unset):
@@ -190,6 +194,10 @@ def sync(
     supplier to the retailer. Both need an X12 profile and the retailer's must take 846s (else 400). The
     schedule sends the same daily.
 
+    **Access:** Needs scope `orders:write`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostDocumentListFormat | Unset):
         idempotency_key (str | Unset):
@@ -224,6 +232,10 @@ async def asyncio_detailed(
      What the retailer can be promised by the supplier, lot by lot (batch, expiry), as an 846 from the
     supplier to the retailer. Both need an X12 profile and the retailer's must take 846s (else 400). The
     schedule sends the same daily.
+
+    **Access:** Needs scope `orders:write`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostDocumentListFormat | Unset):
@@ -262,6 +274,10 @@ async def asyncio(
      What the retailer can be promised by the supplier, lot by lot (batch, expiry), as an 846 from the
     supplier to the retailer. Both need an X12 profile and the retailer's must take 846s (else 400). The
     schedule sends the same daily.
+
+    **Access:** Needs scope `orders:write`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostDocumentListFormat | Unset):

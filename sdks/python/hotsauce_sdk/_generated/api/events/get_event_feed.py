@@ -123,6 +123,8 @@ def sync_detailed(
 ) -> Response[Any | EventFeed | Problem]:
     """Changes feed: events after a sequence
 
+     **Access:** Needs scope `events:read`. A resource of another partner answers 404.
+
     Args:
         after (int | Unset):
         format_ (GetEventFeedFormat | Unset):
@@ -161,6 +163,8 @@ def sync(
 ) -> Any | EventFeed | Problem | None:
     """Changes feed: events after a sequence
 
+     **Access:** Needs scope `events:read`. A resource of another partner answers 404.
+
     Args:
         after (int | Unset):
         format_ (GetEventFeedFormat | Unset):
@@ -193,6 +197,8 @@ async def asyncio_detailed(
     types: str | Unset = UNSET,
 ) -> Response[Any | EventFeed | Problem]:
     """Changes feed: events after a sequence
+
+     **Access:** Needs scope `events:read`. A resource of another partner answers 404.
 
     Args:
         after (int | Unset):
@@ -229,6 +235,8 @@ async def asyncio(
     types: str | Unset = UNSET,
 ) -> Any | EventFeed | Problem | None:
     """Changes feed: events after a sequence
+
+     **Access:** Needs scope `events:read`. A resource of another partner answers 404.
 
     Args:
         after (int | Unset):

@@ -114,6 +114,8 @@ def sync_detailed(
      An item the periodic run has not reached yet is forecast on read with zero demand (no reorder, no
     stockout date).
 
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -152,6 +154,8 @@ def sync(
      An item the periodic run has not reached yet is forecast on read with zero demand (no reorder, no
     stockout date).
 
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -184,6 +188,8 @@ async def asyncio_detailed(
 
      An item the periodic run has not reached yet is forecast on read with zero demand (no reorder, no
     stockout date).
+
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
 
     Args:
         supplier_id (str):
@@ -220,6 +226,8 @@ async def asyncio(
 
      An item the periodic run has not reached yet is forecast on read with zero demand (no reorder, no
     stockout date).
+
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
 
     Args:
         supplier_id (str):

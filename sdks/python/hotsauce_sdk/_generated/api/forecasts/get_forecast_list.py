@@ -139,6 +139,8 @@ def sync_detailed(
     `belowReorderPoint` compares live available units with the last computed reorder point;
     `stockoutBefore` keeps items predicted to run out before that date.
 
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
+
     Args:
         below_reorder_point (bool | Unset):
         cursor (str | Unset):
@@ -190,6 +192,8 @@ def sync(
     `belowReorderPoint` compares live available units with the last computed reorder point;
     `stockoutBefore` keeps items predicted to run out before that date.
 
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
+
     Args:
         below_reorder_point (bool | Unset):
         cursor (str | Unset):
@@ -235,6 +239,8 @@ async def asyncio_detailed(
      A supplier sees its own items, a retailer those of suppliers it trades with, brand clients all.
     `belowReorderPoint` compares live available units with the last computed reorder point;
     `stockoutBefore` keeps items predicted to run out before that date.
+
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
 
     Args:
         below_reorder_point (bool | Unset):
@@ -284,6 +290,8 @@ async def asyncio(
      A supplier sees its own items, a retailer those of suppliers it trades with, brand clients all.
     `belowReorderPoint` compares live available units with the last computed reorder point;
     `stockoutBefore` keeps items predicted to run out before that date.
+
+    **Access:** Needs scope `forecasts:read`. A resource of another partner answers 404.
 
     Args:
         below_reorder_point (bool | Unset):

@@ -126,6 +126,8 @@ def sync_detailed(
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
 
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -167,6 +169,8 @@ def sync(
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
 
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -202,6 +206,8 @@ async def asyncio_detailed(
 
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         supplier_id (str):
@@ -241,6 +247,8 @@ async def asyncio(
 
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         supplier_id (str):

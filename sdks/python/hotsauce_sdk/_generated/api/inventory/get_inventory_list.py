@@ -146,6 +146,8 @@ def sync_detailed(
 ) -> Response[PaginatedInventoryItemList | Problem]:
     """List inventory items (one per supplier and product)
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
@@ -199,6 +201,8 @@ def sync(
 ) -> PaginatedInventoryItemList | Problem | None:
     """List inventory items (one per supplier and product)
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
@@ -246,6 +250,8 @@ async def asyncio_detailed(
     warehouse_location: str | Unset = UNSET,
 ) -> Response[PaginatedInventoryItemList | Problem]:
     """List inventory items (one per supplier and product)
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -297,6 +303,8 @@ async def asyncio(
     warehouse_location: str | Unset = UNSET,
 ) -> PaginatedInventoryItemList | Problem | None:
     """List inventory items (one per supplier and product)
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

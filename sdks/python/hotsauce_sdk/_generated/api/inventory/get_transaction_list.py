@@ -171,6 +171,8 @@ def sync_detailed(
 ) -> Response[PaginatedTransactionList | Problem]:
     """The stock ledger (append-only)
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         created_after (datetime.datetime | Unset):
@@ -236,6 +238,8 @@ def sync(
 ) -> PaginatedTransactionList | Problem | None:
     """The stock ledger (append-only)
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         created_after (datetime.datetime | Unset):
@@ -295,6 +299,8 @@ async def asyncio_detailed(
     warehouse_location: str | Unset = UNSET,
 ) -> Response[PaginatedTransactionList | Problem]:
     """The stock ledger (append-only)
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):
@@ -358,6 +364,8 @@ async def asyncio(
     warehouse_location: str | Unset = UNSET,
 ) -> PaginatedTransactionList | Problem | None:
     """The stock ledger (append-only)
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):

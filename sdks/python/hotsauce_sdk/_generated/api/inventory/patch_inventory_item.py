@@ -163,6 +163,11 @@ def sync_detailed(
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -211,6 +216,11 @@ def sync(
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -253,6 +263,11 @@ async def asyncio_detailed(
 
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         supplier_id (str):
@@ -299,6 +314,11 @@ async def asyncio(
 
      An item; POST records a movement through ``movements`` (the orders app serves this route with
     its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         supplier_id (str):

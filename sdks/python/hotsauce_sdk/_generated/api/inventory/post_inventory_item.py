@@ -7,10 +7,18 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.movement_request import MovementRequest
+from ...models.adjustment_movement_request import AdjustmentMovementRequest
+from ...models.damage_movement_request import DamageMovementRequest
 from ...models.movement_result import MovementResult
 from ...models.post_inventory_item_format import PostInventoryItemFormat
 from ...models.problem import Problem
+from ...models.receipt_movement_request import ReceiptMovementRequest
+from ...models.release_movement_request import ReleaseMovementRequest
+from ...models.reservation_movement_request import ReservationMovementRequest
+from ...models.return_movement_request import ReturnMovementRequest
+from ...models.sale_movement_request import SaleMovementRequest
+from ...models.transfer_movement_request import TransferMovementRequest
+from ...models.write_off_movement_request import WriteOffMovementRequest
 from ...types import UNSET, Response, Unset
 
 
@@ -18,7 +26,16 @@ def _get_kwargs(
     supplier_id: str,
     product_id: str,
     *,
-    body: MovementRequest,
+    body: AdjustmentMovementRequest
+    | DamageMovementRequest
+    | ReceiptMovementRequest
+    | ReleaseMovementRequest
+    | ReservationMovementRequest
+    | ReturnMovementRequest
+    | SaleMovementRequest
+    | TransferMovementRequest
+    | Unset
+    | WriteOffMovementRequest = UNSET,
     format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> dict[str, Any]:
@@ -44,7 +61,24 @@ def _get_kwargs(
         "params": params,
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, ReceiptMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, ReservationMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, ReleaseMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, SaleMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, DamageMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, ReturnMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, WriteOffMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, AdjustmentMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -147,22 +181,41 @@ def sync_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: MovementRequest,
+    body: AdjustmentMovementRequest
+    | DamageMovementRequest
+    | ReceiptMovementRequest
+    | ReleaseMovementRequest
+    | ReservationMovementRequest
+    | ReturnMovementRequest
+    | SaleMovementRequest
+    | TransferMovementRequest
+    | Unset
+    | WriteOffMovementRequest = UNSET,
     format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement
 
-     An item; POST records a movement through ``movements`` (the orders app serves this route with
-    its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         supplier_id (str):
         product_id (str):
         format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
-        body (MovementRequest): Rejects fields it does not know: a misspelt field must not be
-            silently dropped.
+        body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
+            ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
+            SaleMovementRequest | TransferMovementRequest | Unset | WriteOffMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -192,22 +245,41 @@ def sync(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: MovementRequest,
+    body: AdjustmentMovementRequest
+    | DamageMovementRequest
+    | ReceiptMovementRequest
+    | ReleaseMovementRequest
+    | ReservationMovementRequest
+    | ReturnMovementRequest
+    | SaleMovementRequest
+    | TransferMovementRequest
+    | Unset
+    | WriteOffMovementRequest = UNSET,
     format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement
 
-     An item; POST records a movement through ``movements`` (the orders app serves this route with
-    its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         supplier_id (str):
         product_id (str):
         format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
-        body (MovementRequest): Rejects fields it does not know: a misspelt field must not be
-            silently dropped.
+        body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
+            ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
+            SaleMovementRequest | TransferMovementRequest | Unset | WriteOffMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -232,22 +304,41 @@ async def asyncio_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: MovementRequest,
+    body: AdjustmentMovementRequest
+    | DamageMovementRequest
+    | ReceiptMovementRequest
+    | ReleaseMovementRequest
+    | ReservationMovementRequest
+    | ReturnMovementRequest
+    | SaleMovementRequest
+    | TransferMovementRequest
+    | Unset
+    | WriteOffMovementRequest = UNSET,
     format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement
 
-     An item; POST records a movement through ``movements`` (the orders app serves this route with
-    its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         supplier_id (str):
         product_id (str):
         format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
-        body (MovementRequest): Rejects fields it does not know: a misspelt field must not be
-            silently dropped.
+        body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
+            ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
+            SaleMovementRequest | TransferMovementRequest | Unset | WriteOffMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -275,22 +366,41 @@ async def asyncio(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: MovementRequest,
+    body: AdjustmentMovementRequest
+    | DamageMovementRequest
+    | ReceiptMovementRequest
+    | ReleaseMovementRequest
+    | ReservationMovementRequest
+    | ReturnMovementRequest
+    | SaleMovementRequest
+    | TransferMovementRequest
+    | Unset
+    | WriteOffMovementRequest = UNSET,
     format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement
 
-     An item; POST records a movement through ``movements`` (the orders app serves this route with
-    its table, whose ``reservation`` also allocates an order's remainder: the brief's step 4).
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         supplier_id (str):
         product_id (str):
         format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
-        body (MovementRequest): Rejects fields it does not know: a misspelt field must not be
-            silently dropped.
+        body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
+            ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
+            SaleMovementRequest | TransferMovementRequest | Unset | WriteOffMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -157,6 +157,11 @@ def sync_detailed(
     bad check digit, an unknown GTIN, an expired (17) or a missing part is a 400 whose `errors[].field`
     names the application identifier, e.g. `(17)`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         supplier_id (str):
         format_ (PostScanFormat | Unset):
@@ -205,6 +210,11 @@ def sync(
     bad check digit, an unknown GTIN, an expired (17) or a missing part is a 400 whose `errors[].field`
     names the application identifier, e.g. `(17)`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         supplier_id (str):
         format_ (PostScanFormat | Unset):
@@ -247,6 +257,11 @@ async def asyncio_detailed(
     inventory/{supplierId}/{productId}` records one; a count sets the lot's level like `PATCH` does. A
     bad check digit, an unknown GTIN, an expired (17) or a missing part is a 400 whose `errors[].field`
     names the application identifier, e.g. `(17)`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         supplier_id (str):
@@ -293,6 +308,11 @@ async def asyncio(
     inventory/{supplierId}/{productId}` records one; a count sets the lot's level like `PATCH` does. A
     bad check digit, an unknown GTIN, an expired (17) or a missing part is a 400 whose `errors[].field`
     names the application identifier, e.g. `(17)`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         supplier_id (str):

@@ -6,16 +6,33 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.ledger_movement_request import LedgerMovementRequest
+from ...models.adjustment_ledger_movement_request import AdjustmentLedgerMovementRequest
+from ...models.damage_ledger_movement_request import DamageLedgerMovementRequest
 from ...models.movement_result import MovementResult
 from ...models.post_transaction_list_format import PostTransactionListFormat
 from ...models.problem import Problem
+from ...models.receipt_ledger_movement_request import ReceiptLedgerMovementRequest
+from ...models.release_ledger_movement_request import ReleaseLedgerMovementRequest
+from ...models.reservation_ledger_movement_request import ReservationLedgerMovementRequest
+from ...models.return_ledger_movement_request import ReturnLedgerMovementRequest
+from ...models.sale_ledger_movement_request import SaleLedgerMovementRequest
+from ...models.transfer_ledger_movement_request import TransferLedgerMovementRequest
+from ...models.write_off_ledger_movement_request import WriteOffLedgerMovementRequest
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: LedgerMovementRequest,
+    body: AdjustmentLedgerMovementRequest
+    | DamageLedgerMovementRequest
+    | ReceiptLedgerMovementRequest
+    | ReleaseLedgerMovementRequest
+    | ReservationLedgerMovementRequest
+    | ReturnLedgerMovementRequest
+    | SaleLedgerMovementRequest
+    | TransferLedgerMovementRequest
+    | Unset
+    | WriteOffLedgerMovementRequest = UNSET,
     format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> dict[str, Any]:
@@ -38,7 +55,24 @@ def _get_kwargs(
         "params": params,
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, ReceiptLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, ReservationLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, ReleaseLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, SaleLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, DamageLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, ReturnLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, WriteOffLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, AdjustmentLedgerMovementRequest):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -139,17 +173,40 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: LedgerMovementRequest,
+    body: AdjustmentLedgerMovementRequest
+    | DamageLedgerMovementRequest
+    | ReceiptLedgerMovementRequest
+    | ReleaseLedgerMovementRequest
+    | ReservationLedgerMovementRequest
+    | ReturnLedgerMovementRequest
+    | SaleLedgerMovementRequest
+    | TransferLedgerMovementRequest
+    | Unset
+    | WriteOffLedgerMovementRequest = UNSET,
     format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement (supplierId and productId in the body)
 
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`. The item is named in the body (`supplierId`, `productId`).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
-        body (LedgerMovementRequest): Rejects fields it does not know: a misspelt field must not
-            be silently dropped.
+        body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
+            ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
+            ReservationLedgerMovementRequest | ReturnLedgerMovementRequest | SaleLedgerMovementRequest
+            | TransferLedgerMovementRequest | Unset | WriteOffLedgerMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,17 +232,40 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: LedgerMovementRequest,
+    body: AdjustmentLedgerMovementRequest
+    | DamageLedgerMovementRequest
+    | ReceiptLedgerMovementRequest
+    | ReleaseLedgerMovementRequest
+    | ReservationLedgerMovementRequest
+    | ReturnLedgerMovementRequest
+    | SaleLedgerMovementRequest
+    | TransferLedgerMovementRequest
+    | Unset
+    | WriteOffLedgerMovementRequest = UNSET,
     format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement (supplierId and productId in the body)
 
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`. The item is named in the body (`supplierId`, `productId`).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
-        body (LedgerMovementRequest): Rejects fields it does not know: a misspelt field must not
-            be silently dropped.
+        body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
+            ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
+            ReservationLedgerMovementRequest | ReturnLedgerMovementRequest | SaleLedgerMovementRequest
+            | TransferLedgerMovementRequest | Unset | WriteOffLedgerMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,17 +286,40 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: LedgerMovementRequest,
+    body: AdjustmentLedgerMovementRequest
+    | DamageLedgerMovementRequest
+    | ReceiptLedgerMovementRequest
+    | ReleaseLedgerMovementRequest
+    | ReservationLedgerMovementRequest
+    | ReturnLedgerMovementRequest
+    | SaleLedgerMovementRequest
+    | TransferLedgerMovementRequest
+    | Unset
+    | WriteOffLedgerMovementRequest = UNSET,
     format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement (supplierId and productId in the body)
 
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`. The item is named in the body (`supplierId`, `productId`).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
-        body (LedgerMovementRequest): Rejects fields it does not know: a misspelt field must not
-            be silently dropped.
+        body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
+            ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
+            ReservationLedgerMovementRequest | ReturnLedgerMovementRequest | SaleLedgerMovementRequest
+            | TransferLedgerMovementRequest | Unset | WriteOffLedgerMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -240,17 +343,40 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: LedgerMovementRequest,
+    body: AdjustmentLedgerMovementRequest
+    | DamageLedgerMovementRequest
+    | ReceiptLedgerMovementRequest
+    | ReleaseLedgerMovementRequest
+    | ReservationLedgerMovementRequest
+    | ReturnLedgerMovementRequest
+    | SaleLedgerMovementRequest
+    | TransferLedgerMovementRequest
+    | Unset
+    | WriteOffLedgerMovementRequest = UNSET,
     format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement (supplierId and productId in the body)
 
+     One stock movement, ledgered, in one transaction. The body's shape depends on `type` (see the
+    variants: each lists the fields it requires). Every missing or bad field is reported at once in
+    `errors`. Requires `Idempotency-Key`. 201 returns the transaction and the item after it, with the
+    item's new `ETag`; `Location` names the item. Not enough available units → 409 `insufficient_stock`
+    and nothing changes; a reservation with an `orderId` that has nothing left to allocate → 409
+    `invalid_state`. The item is named in the body (`supplierId`, `productId`).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
-        body (LedgerMovementRequest): Rejects fields it does not know: a misspelt field must not
-            be silently dropped.
+        body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
+            ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
+            ReservationLedgerMovementRequest | ReturnLedgerMovementRequest | SaleLedgerMovementRequest
+            | TransferLedgerMovementRequest | Unset | WriteOffLedgerMovementRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

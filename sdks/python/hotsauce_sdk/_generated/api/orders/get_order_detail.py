@@ -114,6 +114,8 @@ def sync_detailed(
     it). Backorders are served oldest order first as inbound is received, so the date counts the orders
     ahead. Lines without a backorder have `inbound: null`; lists leave it out.
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         order_id (str):
         format_ (GetOrderDetailFormat | Unset):
@@ -152,6 +154,8 @@ def sync(
     it). Backorders are served oldest order first as inbound is received, so the date counts the orders
     ahead. Lines without a backorder have `inbound: null`; lists leave it out.
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         order_id (str):
         format_ (GetOrderDetailFormat | Unset):
@@ -184,6 +188,8 @@ async def asyncio_detailed(
     promised date by which the whole backorder is covered (null when promised inbound does not cover
     it). Backorders are served oldest order first as inbound is received, so the date counts the orders
     ahead. Lines without a backorder have `inbound: null`; lists leave it out.
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         order_id (str):
@@ -220,6 +226,8 @@ async def asyncio(
     promised date by which the whole backorder is covered (null when promised inbound does not cover
     it). Backorders are served oldest order first as inbound is received, so the date counts the orders
     ahead. Lines without a backorder have `inbound: null`; lists leave it out.
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         order_id (str):

@@ -168,6 +168,8 @@ def sync_detailed(
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
@@ -232,6 +234,8 @@ def sync(
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
+
     Args:
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
@@ -290,6 +294,8 @@ async def asyncio_detailed(
     """List orders (a retailer its own, a supplier those addressed to it)
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         created_after (datetime.datetime | Unset):
@@ -352,6 +358,8 @@ async def asyncio(
     """List orders (a retailer its own, a supplier those addressed to it)
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
         created_after (datetime.datetime | Unset):

@@ -157,6 +157,11 @@ def sync_detailed(
     `order.acknowledged` and, where its X12 profile takes them, an 855. Only an order with nothing
     shipped can be acknowledged, once (409 `invalid_state`).
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         order_id (str):
         format_ (PostOrderAcknowledgeFormat | Unset):
@@ -202,6 +207,11 @@ def sync(
     `order.acknowledged` and, where its X12 profile takes them, an 855. Only an order with nothing
     shipped can be acknowledged, once (409 `invalid_state`).
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         order_id (str):
         format_ (PostOrderAcknowledgeFormat | Unset):
@@ -241,6 +251,11 @@ async def asyncio_detailed(
     lists the accepted quantity per product (`lines`) and keeps the order open. The retailer receives
     `order.acknowledged` and, where its X12 profile takes them, an 855. Only an order with nothing
     shipped can be acknowledged, once (409 `invalid_state`).
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         order_id (str):
@@ -284,6 +299,11 @@ async def asyncio(
     lists the accepted quantity per product (`lines`) and keeps the order open. The retailer receives
     `order.acknowledged` and, where its X12 profile takes them, an 855. Only an order with nothing
     shipped can be acknowledged, once (409 `invalid_state`).
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         order_id (str):

@@ -153,6 +153,11 @@ def sync_detailed(
     be cancelled; otherwise 409 invalid_state. Released units go to other backordered orders, oldest
     first.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         order_id (str):
         format_ (PostOrderCancelFormat | Unset):
@@ -197,6 +202,11 @@ def sync(
     be cancelled; otherwise 409 invalid_state. Released units go to other backordered orders, oldest
     first.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         order_id (str):
         format_ (PostOrderCancelFormat | Unset):
@@ -235,6 +245,11 @@ async def asyncio_detailed(
     and the brand. Only an order with nothing shipped (allocated, partially_allocated, backordered) can
     be cancelled; otherwise 409 invalid_state. Released units go to other backordered orders, oldest
     first.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         order_id (str):
@@ -277,6 +292,11 @@ async def asyncio(
     and the brand. Only an order with nothing shipped (allocated, partially_allocated, backordered) can
     be cancelled; otherwise 409 invalid_state. Released units go to other backordered orders, oldest
     first.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients and supplier
+    clients (any other kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         order_id (str):

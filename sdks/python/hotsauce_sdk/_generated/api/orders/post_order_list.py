@@ -141,6 +141,11 @@ def sync_detailed(
 ) -> Response[Order | Problem]:
     """Place an order: reserves stock FEFO, backorders the rest
 
+     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostOrderListFormat | Unset):
         idempotency_key (str):
@@ -177,6 +182,11 @@ def sync(
 ) -> Order | Problem | None:
     """Place an order: reserves stock FEFO, backorders the rest
 
+     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostOrderListFormat | Unset):
         idempotency_key (str):
@@ -207,6 +217,11 @@ async def asyncio_detailed(
     idempotency_key: str,
 ) -> Response[Order | Problem]:
     """Place an order: reserves stock FEFO, backorders the rest
+
+     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         format_ (PostOrderListFormat | Unset):
@@ -241,6 +256,11 @@ async def asyncio(
     idempotency_key: str,
 ) -> Order | Problem | None:
     """Place an order: reserves stock FEFO, backorders the rest
+
+     **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         format_ (PostOrderListFormat | Unset):

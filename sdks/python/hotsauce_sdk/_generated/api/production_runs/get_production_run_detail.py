@@ -112,6 +112,9 @@ def sync_detailed(
 ) -> Response[Problem | ProductionRun]:
     """Get a production run: its input lots and the batch it made
 
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         production_run_id (str):
         format_ (GetProductionRunDetailFormat | Unset):
@@ -144,6 +147,9 @@ def sync(
 ) -> Problem | ProductionRun | None:
     """Get a production run: its input lots and the batch it made
 
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         production_run_id (str):
         format_ (GetProductionRunDetailFormat | Unset):
@@ -170,6 +176,9 @@ async def asyncio_detailed(
     format_: GetProductionRunDetailFormat | Unset = UNSET,
 ) -> Response[Problem | ProductionRun]:
     """Get a production run: its input lots and the batch it made
+
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         production_run_id (str):
@@ -200,6 +209,9 @@ async def asyncio(
     format_: GetProductionRunDetailFormat | Unset = UNSET,
 ) -> Problem | ProductionRun | None:
     """Get a production run: its input lots and the batch it made
+
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         production_run_id (str):

@@ -150,6 +150,9 @@ def sync_detailed(
 ) -> Response[PaginatedProductionRunList | Problem]:
     """List production runs (a co-packer its own, the brand all)
 
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
@@ -206,6 +209,9 @@ def sync(
 ) -> PaginatedProductionRunList | Problem | None:
     """List production runs (a co-packer its own, the brand all)
 
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
@@ -256,6 +262,9 @@ async def asyncio_detailed(
     warehouse_location: str | Unset = UNSET,
 ) -> Response[PaginatedProductionRunList | Problem]:
     """List production runs (a co-packer its own, the brand all)
+
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):
@@ -310,6 +319,9 @@ async def asyncio(
     warehouse_location: str | Unset = UNSET,
 ) -> PaginatedProductionRunList | Problem | None:
     """List production runs (a co-packer its own, the brand all)
+
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):

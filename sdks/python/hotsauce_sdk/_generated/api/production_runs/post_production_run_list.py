@@ -153,6 +153,11 @@ def sync_detailed(
     (released, unexpired, unreserved): a short input is a 409 `insufficient_stock` naming every short
     input, and nothing changes. The output batch number must be new. Idempotency-Key is honoured.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostProductionRunListFormat | Unset):
         idempotency_key (str | Unset):
@@ -196,6 +201,11 @@ def sync(
     (released, unexpired, unreserved): a short input is a 409 `insufficient_stock` naming every short
     input, and nothing changes. The output batch number must be new. Idempotency-Key is honoured.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostProductionRunListFormat | Unset):
         idempotency_key (str | Unset):
@@ -233,6 +243,11 @@ async def asyncio_detailed(
     batch, queried by `trace`) and the FSMA 204 transformation record. Only available units are consumed
     (released, unexpired, unreserved): a short input is a 409 `insufficient_stock` naming every short
     input, and nothing changes. The output batch number must be new. Idempotency-Key is honoured.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostProductionRunListFormat | Unset):
@@ -274,6 +289,11 @@ async def asyncio(
     batch, queried by `trace`) and the FSMA 204 transformation record. Only available units are consumed
     (released, unexpired, unreserved): a short input is a 409 `insufficient_stock` naming every short
     input, and nothing changes. The output batch number must be new. Idempotency-Key is honoured.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostProductionRunListFormat | Unset):

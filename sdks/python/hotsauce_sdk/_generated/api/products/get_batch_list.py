@@ -143,6 +143,8 @@ def sync_detailed(
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         product_id (str):
         cursor (str | Unset):
@@ -192,6 +194,8 @@ def sync(
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         product_id (str):
         cursor (str | Unset):
@@ -235,6 +239,8 @@ async def asyncio_detailed(
     """List a product's batches
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         product_id (str):
@@ -282,6 +288,8 @@ async def asyncio(
     """List a product's batches
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         product_id (str):

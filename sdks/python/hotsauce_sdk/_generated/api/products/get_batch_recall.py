@@ -113,6 +113,9 @@ def sync_detailed(
 ) -> Response[Problem | RecallList]:
     """Recalls of a batch and the retail partners to tell, with quantities
 
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         product_id (str):
         batch_number (str):
@@ -148,6 +151,9 @@ def sync(
 ) -> Problem | RecallList | None:
     """Recalls of a batch and the retail partners to tell, with quantities
 
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         product_id (str):
         batch_number (str):
@@ -177,6 +183,9 @@ async def asyncio_detailed(
     format_: GetBatchRecallFormat | Unset = UNSET,
 ) -> Response[Problem | RecallList]:
     """Recalls of a batch and the retail partners to tell, with quantities
+
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         product_id (str):
@@ -210,6 +219,9 @@ async def asyncio(
     format_: GetBatchRecallFormat | Unset = UNSET,
 ) -> Problem | RecallList | None:
     """Recalls of a batch and the retail partners to tell, with quantities
+
+     **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         product_id (str):

@@ -111,6 +111,8 @@ def sync_detailed(
 ) -> Response[Problem | Trace]:
     """Where every unit of a batch went
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         product_id (str):
         batch_number (str):
@@ -146,6 +148,8 @@ def sync(
 ) -> Problem | Trace | None:
     """Where every unit of a batch went
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         product_id (str):
         batch_number (str):
@@ -175,6 +179,8 @@ async def asyncio_detailed(
     format_: GetBatchTraceFormat | Unset = UNSET,
 ) -> Response[Problem | Trace]:
     """Where every unit of a batch went
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         product_id (str):
@@ -208,6 +214,8 @@ async def asyncio(
     format_: GetBatchTraceFormat | Unset = UNSET,
 ) -> Problem | Trace | None:
     """Where every unit of a batch went
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         product_id (str):

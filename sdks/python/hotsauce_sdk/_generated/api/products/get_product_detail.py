@@ -108,6 +108,8 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Get a product
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         product_id (str):
         format_ (GetProductDetailFormat | Unset):
@@ -140,6 +142,8 @@ def sync(
 ) -> Problem | Product | None:
     """Get a product
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         product_id (str):
         format_ (GetProductDetailFormat | Unset):
@@ -166,6 +170,8 @@ async def asyncio_detailed(
     format_: GetProductDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Get a product
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         product_id (str):
@@ -196,6 +202,8 @@ async def asyncio(
     format_: GetProductDetailFormat | Unset = UNSET,
 ) -> Problem | Product | None:
     """Get a product
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         product_id (str):

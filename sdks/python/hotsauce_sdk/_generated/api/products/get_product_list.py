@@ -126,6 +126,8 @@ def sync_detailed(
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetProductListFormat | Unset):
@@ -166,6 +168,8 @@ def sync(
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetProductListFormat | Unset):
@@ -200,6 +204,8 @@ async def asyncio_detailed(
     """List products
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -238,6 +244,8 @@ async def asyncio(
     """List products
 
      Also `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

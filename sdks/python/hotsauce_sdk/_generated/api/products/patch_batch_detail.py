@@ -156,6 +156,11 @@ def sync_detailed(
     attributeDefinitions?appliesTo=batch`): an unknown key or a wrong type is a 400 naming
     `attributes.<key>`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         product_id (str):
         batch_number (str):
@@ -203,6 +208,11 @@ def sync(
     attributeDefinitions?appliesTo=batch`): an unknown key or a wrong type is a 400 naming
     `attributes.<key>`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         product_id (str):
         batch_number (str):
@@ -244,6 +254,11 @@ async def asyncio_detailed(
     removes one, the others stay (JSON merge). Values are checked against the definitions (`GET
     attributeDefinitions?appliesTo=batch`): an unknown key or a wrong type is a 400 naming
     `attributes.<key>`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         product_id (str):
@@ -289,6 +304,11 @@ async def asyncio(
     removes one, the others stay (JSON merge). Values are checked against the definitions (`GET
     attributeDefinitions?appliesTo=batch`): an unknown key or a wrong type is a 400 naming
     `attributes.<key>`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         product_id (str):

@@ -156,6 +156,11 @@ def sync_detailed(
     same transaction, listed in `derivedRecalls`: each has its own recall, notices and `batch.recalled`
     events to the retail partners that received it (with `recalledBecauseOf` naming this lot).
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         product_id (str):
         batch_number (str):
@@ -202,6 +207,11 @@ def sync(
     same transaction, listed in `derivedRecalls`: each has its own recall, notices and `batch.recalled`
     events to the retail partners that received it (with `recalledBecauseOf` naming this lot).
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         product_id (str):
         batch_number (str):
@@ -242,6 +252,11 @@ async def asyncio_detailed(
      A lot used in production (an ingredient or packaging lot) recalls every batch made from it in the
     same transaction, listed in `derivedRecalls`: each has its own recall, notices and `batch.recalled`
     events to the retail partners that received it (with `recalledBecauseOf` naming this lot).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         product_id (str):
@@ -286,6 +301,11 @@ async def asyncio(
      A lot used in production (an ingredient or packaging lot) recalls every batch made from it in the
     same transaction, listed in `derivedRecalls`: each has its own recall, notices and `batch.recalled`
     events to the retail partners that received it (with `recalledBecauseOf` naming this lot).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         product_id (str):

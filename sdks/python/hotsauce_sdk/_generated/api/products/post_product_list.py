@@ -142,6 +142,11 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Create a product (brand clients and staff; GTIN check digit verified)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostProductListFormat | Unset):
         idempotency_key (str | Unset):
@@ -178,6 +183,11 @@ def sync(
 ) -> Problem | Product | None:
     """Create a product (brand clients and staff; GTIN check digit verified)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostProductListFormat | Unset):
         idempotency_key (str | Unset):
@@ -208,6 +218,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Create a product (brand clients and staff; GTIN check digit verified)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostProductListFormat | Unset):
@@ -242,6 +257,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Product | None:
     """Create a product (brand clients and staff; GTIN check digit verified)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostProductListFormat | Unset):

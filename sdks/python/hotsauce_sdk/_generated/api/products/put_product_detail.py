@@ -143,6 +143,9 @@ def sync_detailed(
 ) -> Response[Problem | Product]:
     """Replace a product's details (brand clients and staff)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
     Args:
         product_id (str):
         format_ (PutProductDetailFormat | Unset):
@@ -179,6 +182,9 @@ def sync(
 ) -> Problem | Product | None:
     """Replace a product's details (brand clients and staff)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
     Args:
         product_id (str):
         format_ (PutProductDetailFormat | Unset):
@@ -209,6 +215,9 @@ async def asyncio_detailed(
     format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Replace a product's details (brand clients and staff)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
 
     Args:
         product_id (str):
@@ -243,6 +252,9 @@ async def asyncio(
     format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Problem | Product | None:
     """Replace a product's details (brand clients and staff)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
 
     Args:
         product_id (str):

@@ -131,6 +131,9 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Delete a promotion (its days count as ordinary demand again)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
     Args:
         promotion_id (str):
         format_ (DeletePromotionDetailFormat | Unset):
@@ -163,6 +166,9 @@ def sync(
 ) -> Any | Problem | None:
     """Delete a promotion (its days count as ordinary demand again)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
     Args:
         promotion_id (str):
         format_ (DeletePromotionDetailFormat | Unset):
@@ -189,6 +195,9 @@ async def asyncio_detailed(
     format_: DeletePromotionDetailFormat | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a promotion (its days count as ordinary demand again)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
 
     Args:
         promotion_id (str):
@@ -219,6 +228,9 @@ async def asyncio(
     format_: DeletePromotionDetailFormat | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a promotion (its days count as ordinary demand again)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
 
     Args:
         promotion_id (str):

@@ -108,6 +108,8 @@ def sync_detailed(
 ) -> Response[Problem | Promotion]:
     """Get a promotion
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         promotion_id (str):
         format_ (GetPromotionDetailFormat | Unset):
@@ -140,6 +142,8 @@ def sync(
 ) -> Problem | Promotion | None:
     """Get a promotion
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         promotion_id (str):
         format_ (GetPromotionDetailFormat | Unset):
@@ -166,6 +170,8 @@ async def asyncio_detailed(
     format_: GetPromotionDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Get a promotion
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         promotion_id (str):
@@ -196,6 +202,8 @@ async def asyncio(
     format_: GetPromotionDetailFormat | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Get a promotion
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         promotion_id (str):

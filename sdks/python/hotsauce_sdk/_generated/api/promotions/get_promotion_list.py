@@ -151,6 +151,8 @@ def sync_detailed(
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         active_on (datetime.date | Unset):
         cursor (str | Unset):
@@ -207,6 +209,8 @@ def sync(
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         active_on (datetime.date | Unset):
         cursor (str | Unset):
@@ -257,6 +261,8 @@ async def asyncio_detailed(
     promotion days out of the baseline demand of every supplier trading with that retailer for that
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         active_on (datetime.date | Unset):
@@ -311,6 +317,8 @@ async def asyncio(
     promotion days out of the baseline demand of every supplier trading with that retailer for that
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         active_on (datetime.date | Unset):

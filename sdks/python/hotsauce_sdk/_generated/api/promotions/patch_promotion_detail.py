@@ -148,6 +148,11 @@ def sync_detailed(
 ) -> Response[Problem | Promotion]:
     """Change a promotion's name or days
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         promotion_id (str):
         format_ (PatchPromotionDetailFormat | Unset):
@@ -187,6 +192,11 @@ def sync(
 ) -> Problem | Promotion | None:
     """Change a promotion's name or days
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         promotion_id (str):
         format_ (PatchPromotionDetailFormat | Unset):
@@ -220,6 +230,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Change a promotion's name or days
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         promotion_id (str):
@@ -257,6 +272,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Change a promotion's name or days
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         promotion_id (str):

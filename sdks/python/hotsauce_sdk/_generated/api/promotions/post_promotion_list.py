@@ -148,6 +148,11 @@ def sync_detailed(
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
 
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostPromotionListFormat | Unset):
         idempotency_key (str | Unset):
@@ -190,6 +195,11 @@ def sync(
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
 
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostPromotionListFormat | Unset):
         idempotency_key (str | Unset):
@@ -226,6 +236,11 @@ async def asyncio_detailed(
     promotion days out of the baseline demand of every supplier trading with that retailer for that
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
+
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostPromotionListFormat | Unset):
@@ -266,6 +281,11 @@ async def asyncio(
     promotion days out of the baseline demand of every supplier trading with that retailer for that
     product. A retail partner sees only its own promotions, a supplier those of the retail partners it
     trades with, the brand all. Brand clients and staff create and change them.
+
+    **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostPromotionListFormat | Unset):

@@ -113,6 +113,9 @@ def sync_detailed(
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
 
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         purchase_order_id (str):
         format_ (GetPurchaseOrderDetailFormat | Unset):
@@ -146,6 +149,9 @@ def sync(
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
 
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         purchase_order_id (str):
         format_ (GetPurchaseOrderDetailFormat | Unset):
@@ -173,6 +179,9 @@ async def asyncio_detailed(
 ) -> Response[Problem | PurchaseOrder]:
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
+
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         purchase_order_id (str):
@@ -204,6 +213,9 @@ async def asyncio(
 ) -> Problem | PurchaseOrder | None:
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
+
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         purchase_order_id (str):

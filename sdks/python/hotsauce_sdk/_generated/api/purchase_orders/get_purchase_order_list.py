@@ -155,6 +155,9 @@ def sync_detailed(
 ) -> Response[PaginatedPurchaseOrderList | Problem]:
     """List purchase orders (a supplier those it fulfils or receives, the brand all)
 
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         alert_id (float | Unset):
         created_after (datetime.datetime | Unset):
@@ -211,6 +214,9 @@ def sync(
 ) -> PaginatedPurchaseOrderList | Problem | None:
     """List purchase orders (a supplier those it fulfils or receives, the brand all)
 
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         alert_id (float | Unset):
         created_after (datetime.datetime | Unset):
@@ -261,6 +267,9 @@ async def asyncio_detailed(
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedPurchaseOrderList | Problem]:
     """List purchase orders (a supplier those it fulfils or receives, the brand all)
+
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         alert_id (float | Unset):
@@ -315,6 +324,9 @@ async def asyncio(
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedPurchaseOrderList | Problem | None:
     """List purchase orders (a supplier those it fulfils or receives, the brand all)
+
+     **Access:** Needs scope `orders:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         alert_id (float | Unset):

@@ -156,6 +156,11 @@ def sync_detailed(
     promised date (`inboundQuantity` of `GET inventory/{supplierId}/{productId}?asOf=`). Acknowledging
     again re-promises. Event `purchaseOrder.acknowledged`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderAcknowledgeFormat | Unset):
@@ -200,6 +205,11 @@ def sync(
     promised date (`inboundQuantity` of `GET inventory/{supplierId}/{productId}?asOf=`). Acknowledging
     again re-promises. Event `purchaseOrder.acknowledged`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderAcknowledgeFormat | Unset):
@@ -238,6 +248,11 @@ async def asyncio_detailed(
     acknowledged, a line's outstanding units count as inbound at the ship-to supplier from their
     promised date (`inboundQuantity` of `GET inventory/{supplierId}/{productId}?asOf=`). Acknowledging
     again re-promises. Event `purchaseOrder.acknowledged`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):
@@ -280,6 +295,11 @@ async def asyncio(
     acknowledged, a line's outstanding units count as inbound at the ship-to supplier from their
     promised date (`inboundQuantity` of `GET inventory/{supplierId}/{productId}?asOf=`). Acknowledging
     again re-promises. Event `purchaseOrder.acknowledged`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):

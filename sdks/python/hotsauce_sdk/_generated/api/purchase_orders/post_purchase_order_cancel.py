@@ -144,6 +144,11 @@ def sync_detailed(
 ) -> Response[Problem | PurchaseOrder]:
     """Cancel a purchase order nothing was shipped or received against
 
+     **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderCancelFormat | Unset):
@@ -179,6 +184,11 @@ def sync(
 ) -> Problem | PurchaseOrder | None:
     """Cancel a purchase order nothing was shipped or received against
 
+     **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderCancelFormat | Unset):
@@ -208,6 +218,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Cancel a purchase order nothing was shipped or received against
+
+     **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):
@@ -241,6 +256,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Cancel a purchase order nothing was shipped or received against
+
+     **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):

@@ -154,6 +154,11 @@ def sync_detailed(
     holding the item), delivered to the item's supplier, in whole case packs, requested one lead time
     from today. An alert that is resolved, or already has an order, is 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostPurchaseOrderListFormat | Unset):
         idempotency_key (str | Unset):
@@ -197,6 +202,11 @@ def sync(
     holding the item), delivered to the item's supplier, in whole case packs, requested one lead time
     from today. An alert that is resolved, or already has an order, is 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostPurchaseOrderListFormat | Unset):
         idempotency_key (str | Unset):
@@ -234,6 +244,11 @@ async def asyncio_detailed(
     becomes a draft order in one call: to the policy's `purchaseFromSupplierId` (else the supplier
     holding the item), delivered to the item's supplier, in whole case packs, requested one lead time
     from today. An alert that is resolved, or already has an order, is 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostPurchaseOrderListFormat | Unset):
@@ -275,6 +290,11 @@ async def asyncio(
     becomes a draft order in one call: to the policy's `purchaseFromSupplierId` (else the supplier
     holding the item), delivered to the item's supplier, in whole case packs, requested one lead time
     from today. An alert that is resolved, or already has an order, is 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostPurchaseOrderListFormat | Unset):

@@ -159,6 +159,11 @@ def sync_detailed(
     `closeShort`; otherwise `partially_received`. The item's forecast and restock alert are recomputed
     at once (the alert resolves when stock is back). Event `purchaseOrder.received`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderReceiveFormat | Unset):
@@ -206,6 +211,11 @@ def sync(
     `closeShort`; otherwise `partially_received`. The item's forecast and restock alert are recomputed
     at once (the alert resolves when stock is back). Event `purchaseOrder.received`.
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderReceiveFormat | Unset):
@@ -247,6 +257,11 @@ async def asyncio_detailed(
     compare received with ordered. The order becomes `received` when every line is in full, or with
     `closeShort`; otherwise `partially_received`. The item's forecast and restock alert are recomputed
     at once (the alert resolves when stock is back). Event `purchaseOrder.received`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):
@@ -292,6 +307,11 @@ async def asyncio(
     compare received with ordered. The order becomes `received` when every line is in full, or with
     `closeShort`; otherwise `partially_received`. The item's forecast and restock alert are recomputed
     at once (the alert resolves when stock is back). Event `purchaseOrder.received`.
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):

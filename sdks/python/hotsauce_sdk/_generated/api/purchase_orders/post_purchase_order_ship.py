@@ -155,6 +155,11 @@ def sync_detailed(
     dates; the receiver counts them in with `/receive`. The order must be acknowledged. Event
     `purchaseOrder.shipped`.
 
+    **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderShipFormat | Unset):
@@ -198,6 +203,11 @@ def sync(
     dates; the receiver counts them in with `/receive`. The order must be acknowledged. Event
     `purchaseOrder.shipped`.
 
+    **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         purchase_order_id (str):
         format_ (PostPurchaseOrderShipFormat | Unset):
@@ -235,6 +245,11 @@ async def asyncio_detailed(
      Records an inbound shipment (`ASN-…`) with the lots on their way, their quantities and expiration
     dates; the receiver counts them in with `/receive`. The order must be acknowledged. Event
     `purchaseOrder.shipped`.
+
+    **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):
@@ -276,6 +291,11 @@ async def asyncio(
      Records an inbound shipment (`ASN-…`) with the lots on their way, their quantities and expiration
     dates; the receiver counts them in with `/receive`. The order must be acknowledged. Event
     `purchaseOrder.shipped`.
+
+    **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         purchase_order_id (str):

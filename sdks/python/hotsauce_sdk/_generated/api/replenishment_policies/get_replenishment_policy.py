@@ -115,6 +115,9 @@ def sync_detailed(
 ) -> Response[Problem | ReplenishmentPolicy]:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
 
+     **Access:** Needs scope `forecasts:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -150,6 +153,9 @@ def sync(
 ) -> Problem | ReplenishmentPolicy | None:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
 
+     **Access:** Needs scope `forecasts:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -179,6 +185,9 @@ async def asyncio_detailed(
     format_: GetReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Response[Problem | ReplenishmentPolicy]:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
+
+     **Access:** Needs scope `forecasts:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         supplier_id (str):
@@ -212,6 +221,9 @@ async def asyncio(
     format_: GetReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Problem | ReplenishmentPolicy | None:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
+
+     **Access:** Needs scope `forecasts:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         supplier_id (str):

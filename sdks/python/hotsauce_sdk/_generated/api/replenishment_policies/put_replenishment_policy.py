@@ -155,6 +155,9 @@ def sync_detailed(
     recomputed before the answer, which carries the new forecast. `purchaseFromSupplierId` names who
     purchase orders made from the item's restock alerts go to (default: the supplier holding it).
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -199,6 +202,9 @@ def sync(
     recomputed before the answer, which carries the new forecast. `purchaseFromSupplierId` names who
     purchase orders made from the item's restock alerts go to (default: the supplier holding it).
 
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         product_id (str):
@@ -237,6 +243,9 @@ async def asyncio_detailed(
     minimum order quantity, case pack and review period. The item's forecast and restock alert are
     recomputed before the answer, which carries the new forecast. `purchaseFromSupplierId` names who
     purchase orders made from the item's restock alerts go to (default: the supplier holding it).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         supplier_id (str):
@@ -279,6 +288,9 @@ async def asyncio(
     minimum order quantity, case pack and review period. The item's forecast and restock alert are
     recomputed before the answer, which carries the new forecast. `purchaseFromSupplierId` names who
     purchase orders made from the item's restock alerts go to (default: the supplier holding it).
+
+    **Access:** Needs scope `inventory:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         supplier_id (str):

@@ -110,6 +110,8 @@ def sync_detailed(
 ) -> Response[Problem | Reservation]:
     """Get a reservation
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         reservation_id (str):
         format_ (GetReservationDetailFormat | Unset):
@@ -142,6 +144,8 @@ def sync(
 ) -> Problem | Reservation | None:
     """Get a reservation
 
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         reservation_id (str):
         format_ (GetReservationDetailFormat | Unset):
@@ -168,6 +172,8 @@ async def asyncio_detailed(
     format_: GetReservationDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Reservation]:
     """Get a reservation
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         reservation_id (str):
@@ -198,6 +204,8 @@ async def asyncio(
     format_: GetReservationDetailFormat | Unset = UNSET,
 ) -> Problem | Reservation | None:
     """Get a reservation
+
+     **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         reservation_id (str):

@@ -144,6 +144,8 @@ def sync_detailed(
     cancelling or shipping the order) or a standalone hold made by a `reservation` movement. A retailer
     sees only reservations made for it.
 
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetReservationListFormat | Unset):
@@ -198,6 +200,8 @@ def sync(
     cancelling or shipping the order) or a standalone hold made by a `reservation` movement. A retailer
     sees only reservations made for it.
 
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetReservationListFormat | Unset):
@@ -246,6 +250,8 @@ async def asyncio_detailed(
      Every reserved unit has an owner: an order line's allocation (`orderId` set; freed only by
     cancelling or shipping the order) or a standalone hold made by a `reservation` movement. A retailer
     sees only reservations made for it.
+
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -298,6 +304,8 @@ async def asyncio(
      Every reserved unit has an owner: an order line's allocation (`orderId` set; freed only by
     cancelling or shipping the order) or a standalone hold made by a `reservation` movement. A retailer
     sees only reservations made for it.
+
+    **Access:** Needs scope `inventory:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

@@ -112,6 +112,8 @@ def sync_detailed(
 ) -> Response[Problem | RetailPartner]:
     """Get a retail partner
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         retail_partner_id (str):
         format_ (GetRetailPartnerDetailFormat | Unset):
@@ -144,6 +146,8 @@ def sync(
 ) -> Problem | RetailPartner | None:
     """Get a retail partner
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         retail_partner_id (str):
         format_ (GetRetailPartnerDetailFormat | Unset):
@@ -170,6 +174,8 @@ async def asyncio_detailed(
     format_: GetRetailPartnerDetailFormat | Unset = UNSET,
 ) -> Response[Problem | RetailPartner]:
     """Get a retail partner
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         retail_partner_id (str):
@@ -200,6 +206,8 @@ async def asyncio(
     format_: GetRetailPartnerDetailFormat | Unset = UNSET,
 ) -> Problem | RetailPartner | None:
     """Get a retail partner
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         retail_partner_id (str):

@@ -118,6 +118,8 @@ def sync_detailed(
      A supplier sees the retail partners it trades with; a retailer sees itself; brand clients see all.
     Filters: `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetRetailPartnerListFormat | Unset):
@@ -156,6 +158,8 @@ def sync(
      A supplier sees the retail partners it trades with; a retailer sees itself; brand clients see all.
     Filters: `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetRetailPartnerListFormat | Unset):
@@ -188,6 +192,8 @@ async def asyncio_detailed(
 
      A supplier sees the retail partners it trades with; a retailer sees itself; brand clients see all.
     Filters: `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -224,6 +230,8 @@ async def asyncio(
 
      A supplier sees the retail partners it trades with; a retailer sees itself; brand clients see all.
     Filters: `attributes.<key>=<value>` for any defined attribute key you may read (docs/attributes.md).
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

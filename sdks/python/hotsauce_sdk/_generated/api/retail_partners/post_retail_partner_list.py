@@ -146,6 +146,11 @@ def sync_detailed(
 ) -> Response[Problem | RetailPartner]:
     """Create a retail partner (brand clients and staff)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostRetailPartnerListFormat | Unset):
         idempotency_key (str | Unset):
@@ -181,6 +186,11 @@ def sync(
 ) -> Problem | RetailPartner | None:
     """Create a retail partner (brand clients and staff)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostRetailPartnerListFormat | Unset):
         idempotency_key (str | Unset):
@@ -210,6 +220,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | RetailPartner]:
     """Create a retail partner (brand clients and staff)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostRetailPartnerListFormat | Unset):
@@ -243,6 +258,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | RetailPartner | None:
     """Create a retail partner (brand clients and staff)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostRetailPartnerListFormat | Unset):

@@ -155,6 +155,11 @@ def sync_detailed(
     Idempotency-Key is honoured. Sell-through is the retailer's consumer demand and is kept apart from
     the supplier's ledger demand (see docs/forecasting.md).
 
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         retail_partner_id (str):
         format_ (PostSellThroughFormat | Unset):
@@ -198,6 +203,11 @@ def sync(
     Idempotency-Key is honoured. Sell-through is the retailer's consumer demand and is kept apart from
     the supplier's ledger demand (see docs/forecasting.md).
 
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         retail_partner_id (str):
         format_ (PostSellThroughFormat | Unset):
@@ -235,6 +245,11 @@ async def asyncio_detailed(
      One report per retailer, product and day: re-reporting a day replaces that product's figures.
     Idempotency-Key is honoured. Sell-through is the retailer's consumer demand and is kept apart from
     the supplier's ledger demand (see docs/forecasting.md).
+
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         retail_partner_id (str):
@@ -276,6 +291,11 @@ async def asyncio(
      One report per retailer, product and day: re-reporting a day replaces that product's figures.
     Idempotency-Key is honoured. Sell-through is the retailer's consumer demand and is kept apart from
     the supplier's ledger demand (see docs/forecasting.md).
+
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         retail_partner_id (str):

@@ -155,6 +155,11 @@ def sync_detailed(
     and day; re-reporting a day replaces it. A periodic job compares the latest report with shipped −
     sold − returned and opens a `stockMismatch` discrepancy beyond the tolerance.
 
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         retail_partner_id (str):
         format_ (PostStockReportFormat | Unset):
@@ -198,6 +203,11 @@ def sync(
     and day; re-reporting a day replaces it. A periodic job compares the latest report with shipped −
     sold − returned and opens a `stockMismatch` discrepancy beyond the tolerance.
 
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         retail_partner_id (str):
         format_ (PostStockReportFormat | Unset):
@@ -235,6 +245,11 @@ async def asyncio_detailed(
      Beside sell-through: what is on the shelves at the end of `date`. One report per retailer, product
     and day; re-reporting a day replaces it. A periodic job compares the latest report with shipped −
     sold − returned and opens a `stockMismatch` discrepancy beyond the tolerance.
+
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         retail_partner_id (str):
@@ -276,6 +291,11 @@ async def asyncio(
      Beside sell-through: what is on the shelves at the end of `date`. One report per retailer, product
     and day; re-reporting a day replaces it. A periodic job compares the latest report with shipped −
     sold − returned and opens a `stockMismatch` discrepancy beyond the tolerance.
+
+    **Access:** Needs scope `forecasts:read`; callable by retailer clients (any other kind: 403). A
+    resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         retail_partner_id (str):

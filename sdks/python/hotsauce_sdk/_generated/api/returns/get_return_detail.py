@@ -108,6 +108,8 @@ def sync_detailed(
 ) -> Response[Problem | Return]:
     """Get a return
 
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
+
     Args:
         return_id (str):
         format_ (GetReturnDetailFormat | Unset):
@@ -140,6 +142,8 @@ def sync(
 ) -> Problem | Return | None:
     """Get a return
 
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
+
     Args:
         return_id (str):
         format_ (GetReturnDetailFormat | Unset):
@@ -166,6 +170,8 @@ async def asyncio_detailed(
     format_: GetReturnDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Return]:
     """Get a return
+
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
 
     Args:
         return_id (str):
@@ -196,6 +202,8 @@ async def asyncio(
     format_: GetReturnDetailFormat | Unset = UNSET,
 ) -> Problem | Return | None:
     """Get a return
+
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
 
     Args:
         return_id (str):

@@ -163,6 +163,8 @@ def sync_detailed(
 ) -> Response[PaginatedReturnList | Problem]:
     """List returns
 
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         created_after (datetime.datetime | Unset):
@@ -225,6 +227,8 @@ def sync(
 ) -> PaginatedReturnList | Problem | None:
     """List returns
 
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         created_after (datetime.datetime | Unset):
@@ -281,6 +285,8 @@ async def asyncio_detailed(
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedReturnList | Problem]:
     """List returns
+
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):
@@ -341,6 +347,8 @@ async def asyncio(
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedReturnList | Problem | None:
     """List returns
+
+     **Access:** Needs scope `returns:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):

@@ -147,6 +147,11 @@ def sync_detailed(
 ) -> Response[Problem | Return]:
     """Receive returned units: restock, quarantine or writeOff each line
 
+     **Access:** Needs scope `returns:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         return_id (str):
         format_ (PostReturnReceiveFormat | Unset):
@@ -186,6 +191,11 @@ def sync(
 ) -> Problem | Return | None:
     """Receive returned units: restock, quarantine or writeOff each line
 
+     **Access:** Needs scope `returns:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         return_id (str):
         format_ (PostReturnReceiveFormat | Unset):
@@ -219,6 +229,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Return]:
     """Receive returned units: restock, quarantine or writeOff each line
+
+     **Access:** Needs scope `returns:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         return_id (str):
@@ -256,6 +271,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Return | None:
     """Receive returned units: restock, quarantine or writeOff each line
+
+     **Access:** Needs scope `returns:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         return_id (str):

@@ -108,6 +108,8 @@ def sync_detailed(
 ) -> Response[Problem | Shipment]:
     """Get a shipment
 
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         shipment_id (str):
         format_ (GetShipmentDetailFormat | Unset):
@@ -140,6 +142,8 @@ def sync(
 ) -> Problem | Shipment | None:
     """Get a shipment
 
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         shipment_id (str):
         format_ (GetShipmentDetailFormat | Unset):
@@ -166,6 +170,8 @@ async def asyncio_detailed(
     format_: GetShipmentDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Shipment]:
     """Get a shipment
+
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         shipment_id (str):
@@ -196,6 +202,8 @@ async def asyncio(
     format_: GetShipmentDetailFormat | Unset = UNSET,
 ) -> Problem | Shipment | None:
     """Get a shipment
+
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         shipment_id (str):

@@ -110,6 +110,8 @@ def sync_detailed(
     human-readable text and as a GS1-128 barcode (00), and for a package of one product and batch the
     contents as (02) GTIN + (37) count and (17) expiry + (10) batch. `?sscc=` picks one package.
 
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         shipment_id (str):
         format_ (GetShipmentLabelsPngFormat | Unset):
@@ -149,6 +151,8 @@ def sync(
     human-readable text and as a GS1-128 barcode (00), and for a package of one product and batch the
     contents as (02) GTIN + (37) count and (17) expiry + (10) batch. `?sscc=` picks one package.
 
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         shipment_id (str):
         format_ (GetShipmentLabelsPngFormat | Unset):
@@ -182,6 +186,8 @@ async def asyncio_detailed(
      GS1 logistics labels (4 × 6 in), one per package: ship from / to, order and shipment, the SSCC in
     human-readable text and as a GS1-128 barcode (00), and for a package of one product and batch the
     contents as (02) GTIN + (37) count and (17) expiry + (10) batch. `?sscc=` picks one package.
+
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         shipment_id (str):
@@ -219,6 +225,8 @@ async def asyncio(
      GS1 logistics labels (4 × 6 in), one per package: ship from / to, order and shipment, the SSCC in
     human-readable text and as a GS1-128 barcode (00), and for a package of one product and batch the
     contents as (02) GTIN + (37) count and (17) expiry + (10) batch. `?sscc=` picks one package.
+
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         shipment_id (str):

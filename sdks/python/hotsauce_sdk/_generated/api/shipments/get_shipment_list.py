@@ -171,6 +171,8 @@ def sync_detailed(
 ) -> Response[PaginatedShipmentList | Problem]:
     """List shipments
 
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         carrier (str | Unset):
@@ -239,6 +241,8 @@ def sync(
 ) -> PaginatedShipmentList | Problem | None:
     """List shipments
 
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         batch_number (str | Unset):
         carrier (str | Unset):
@@ -301,6 +305,8 @@ async def asyncio_detailed(
     tracking_number: str | Unset = UNSET,
 ) -> Response[PaginatedShipmentList | Problem]:
     """List shipments
+
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):
@@ -367,6 +373,8 @@ async def asyncio(
     tracking_number: str | Unset = UNSET,
 ) -> PaginatedShipmentList | Problem | None:
     """List shipments
+
+     **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         batch_number (str | Unset):

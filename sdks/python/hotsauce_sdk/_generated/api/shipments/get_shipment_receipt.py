@@ -110,6 +110,8 @@ def sync_detailed(
 
      404 until the receipt is confirmed.
 
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         shipment_id (str):
         format_ (GetShipmentReceiptFormat | Unset):
@@ -144,6 +146,8 @@ def sync(
 
      404 until the receipt is confirmed.
 
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
+
     Args:
         shipment_id (str):
         format_ (GetShipmentReceiptFormat | Unset):
@@ -172,6 +176,8 @@ async def asyncio_detailed(
     """The retailer's count of a shipment, with the discrepancies it opened
 
      404 until the receipt is confirmed.
+
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         shipment_id (str):
@@ -204,6 +210,8 @@ async def asyncio(
     """The retailer's count of a shipment, with the discrepancies it opened
 
      404 until the receipt is confirmed.
+
+    **Access:** Needs scope `shipments:read`. A resource of another partner answers 404.
 
     Args:
         shipment_id (str):

@@ -140,6 +140,11 @@ def sync_detailed(
 ) -> Response[Problem | Shipment]:
     """Mark a shipment delivered
 
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         shipment_id (str):
         format_ (PostShipmentDeliverFormat | Unset):
@@ -175,6 +180,11 @@ def sync(
 ) -> Problem | Shipment | None:
     """Mark a shipment delivered
 
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         shipment_id (str):
         format_ (PostShipmentDeliverFormat | Unset):
@@ -204,6 +214,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Shipment]:
     """Mark a shipment delivered
+
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         shipment_id (str):
@@ -237,6 +252,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Shipment | None:
     """Mark a shipment delivered
+
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         shipment_id (str):

@@ -141,6 +141,11 @@ def sync_detailed(
 ) -> Response[Problem | Shipment]:
     """Ship an order (all allocated units unless lines are given)
 
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostShipmentListFormat | Unset):
         idempotency_key (str):
@@ -177,6 +182,11 @@ def sync(
 ) -> Problem | Shipment | None:
     """Ship an order (all allocated units unless lines are given)
 
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         format_ (PostShipmentListFormat | Unset):
         idempotency_key (str):
@@ -207,6 +217,11 @@ async def asyncio_detailed(
     idempotency_key: str,
 ) -> Response[Problem | Shipment]:
     """Ship an order (all allocated units unless lines are given)
+
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         format_ (PostShipmentListFormat | Unset):
@@ -241,6 +256,11 @@ async def asyncio(
     idempotency_key: str,
 ) -> Problem | Shipment | None:
     """Ship an order (all allocated units unless lines are given)
+
+     **Access:** Needs scope `shipments:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         format_ (PostShipmentListFormat | Unset):

@@ -155,6 +155,11 @@ def sync_detailed(
     Idempotency-Key required. Once per shipment: a shipment already marked delivered by `deliver` can
     still be counted once; a second receipt is 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         shipment_id (str):
         format_ (PostShipmentReceiptFormat | Unset):
@@ -203,6 +208,11 @@ def sync(
     Idempotency-Key required. Once per shipment: a shipment already marked delivered by `deliver` can
     still be counted once; a second receipt is 409 `invalid_state`.
 
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
+
     Args:
         shipment_id (str):
         format_ (PostShipmentReceiptFormat | Unset):
@@ -245,6 +255,11 @@ async def asyncio_detailed(
     contain), `damage`, and `quality` (a lot arriving with less than the retailer's minimum shelf life).
     Idempotency-Key required. Once per shipment: a shipment already marked delivered by `deliver` can
     still be counted once; a second receipt is 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         shipment_id (str):
@@ -291,6 +306,11 @@ async def asyncio(
     contain), `damage`, and `quality` (a lot arriving with less than the retailer's minimum shelf life).
     Idempotency-Key required. Once per shipment: a shipment already marked delivered by `deliver` can
     still be counted once; a second receipt is 409 `invalid_state`.
+
+    **Access:** Needs scope `orders:write`; callable by brand clients and retailer clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
         shipment_id (str):

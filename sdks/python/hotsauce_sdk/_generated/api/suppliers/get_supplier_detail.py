@@ -108,6 +108,8 @@ def sync_detailed(
 ) -> Response[Problem | Supplier]:
     """Get a supplier
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         format_ (GetSupplierDetailFormat | Unset):
@@ -140,6 +142,8 @@ def sync(
 ) -> Problem | Supplier | None:
     """Get a supplier
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         supplier_id (str):
         format_ (GetSupplierDetailFormat | Unset):
@@ -166,6 +170,8 @@ async def asyncio_detailed(
     format_: GetSupplierDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Supplier]:
     """Get a supplier
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         supplier_id (str):
@@ -196,6 +202,8 @@ async def asyncio(
     format_: GetSupplierDetailFormat | Unset = UNSET,
 ) -> Problem | Supplier | None:
     """Get a supplier
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         supplier_id (str):

@@ -117,6 +117,8 @@ def sync_detailed(
 
      A retailer sees the suppliers it trades with; a supplier sees itself; brand clients see all.
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetSupplierListFormat | Unset):
@@ -154,6 +156,8 @@ def sync(
 
      A retailer sees the suppliers it trades with; a supplier sees itself; brand clients see all.
 
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetSupplierListFormat | Unset):
@@ -185,6 +189,8 @@ async def asyncio_detailed(
     """List suppliers
 
      A retailer sees the suppliers it trades with; a supplier sees itself; brand clients see all.
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -220,6 +226,8 @@ async def asyncio(
     """List suppliers
 
      A retailer sees the suppliers it trades with; a supplier sees itself; brand clients see all.
+
+    **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

@@ -142,6 +142,11 @@ def sync_detailed(
 ) -> Response[Problem | Supplier]:
     """Create a supplier (brand clients and staff)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostSupplierListFormat | Unset):
         idempotency_key (str | Unset):
@@ -177,6 +182,11 @@ def sync(
 ) -> Problem | Supplier | None:
     """Create a supplier (brand clients and staff)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostSupplierListFormat | Unset):
         idempotency_key (str | Unset):
@@ -206,6 +216,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Supplier]:
     """Create a supplier (brand clients and staff)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostSupplierListFormat | Unset):
@@ -239,6 +254,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Supplier | None:
     """Create a supplier (brand clients and staff)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostSupplierListFormat | Unset):

@@ -132,6 +132,9 @@ def sync_detailed(
     officedocument.spreadsheetml.sheet`; anything else is a 406 problem. A supplier gets the records it
     keeps, the brand all.
 
+    **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         format_ (GetFsma204Format | Unset):
         from_ (datetime.date | Unset):
@@ -181,6 +184,9 @@ def sync(
     officedocument.spreadsheetml.sheet`; anything else is a 406 problem. A supplier gets the records it
     keeps, the brand all.
 
+    **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
     Args:
         format_ (GetFsma204Format | Unset):
         from_ (datetime.date | Unset):
@@ -224,6 +230,9 @@ async def asyncio_detailed(
     negotiated on `Accept`: `text/csv` (the default for `*/*`) or `application/vnd.openxmlformats-
     officedocument.spreadsheetml.sheet`; anything else is a 406 problem. A supplier gets the records it
     keeps, the brand all.
+
+    **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         format_ (GetFsma204Format | Unset):
@@ -271,6 +280,9 @@ async def asyncio(
     negotiated on `Accept`: `text/csv` (the default for `*/*`) or `application/vnd.openxmlformats-
     officedocument.spreadsheetml.sheet`; anything else is a 406 problem. A supplier gets the records it
     keeps, the brand all.
+
+    **Access:** Needs scope `inventory:read`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
 
     Args:
         format_ (GetFsma204Format | Unset):

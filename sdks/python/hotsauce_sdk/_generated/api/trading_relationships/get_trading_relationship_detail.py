@@ -112,6 +112,8 @@ def sync_detailed(
 ) -> Response[Problem | TradingRelationship]:
     """Get a trading relationship
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         id (int):
         format_ (GetTradingRelationshipDetailFormat | Unset):
@@ -144,6 +146,8 @@ def sync(
 ) -> Problem | TradingRelationship | None:
     """Get a trading relationship
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         id (int):
         format_ (GetTradingRelationshipDetailFormat | Unset):
@@ -170,6 +174,8 @@ async def asyncio_detailed(
     format_: GetTradingRelationshipDetailFormat | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Get a trading relationship
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         id (int):
@@ -200,6 +206,8 @@ async def asyncio(
     format_: GetTradingRelationshipDetailFormat | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Get a trading relationship
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         id (int):

@@ -127,6 +127,8 @@ def sync_detailed(
 ) -> Response[PaginatedTradingRelationshipList | Problem]:
     """List trading relationships
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         active (bool | Unset):
         cursor (str | Unset):
@@ -171,6 +173,8 @@ def sync(
 ) -> PaginatedTradingRelationshipList | Problem | None:
     """List trading relationships
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         active (bool | Unset):
         cursor (str | Unset):
@@ -209,6 +213,8 @@ async def asyncio_detailed(
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedTradingRelationshipList | Problem]:
     """List trading relationships
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         active (bool | Unset):
@@ -251,6 +257,8 @@ async def asyncio(
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedTradingRelationshipList | Problem | None:
     """List trading relationships
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         active (bool | Unset):

@@ -152,6 +152,11 @@ def sync_detailed(
 ) -> Response[Problem | TradingRelationship]:
     """Activate or deactivate a trading relationship
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (int):
         format_ (PatchTradingRelationshipDetailFormat | Unset):
@@ -190,6 +195,11 @@ def sync(
 ) -> Problem | TradingRelationship | None:
     """Activate or deactivate a trading relationship
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (int):
         format_ (PatchTradingRelationshipDetailFormat | Unset):
@@ -222,6 +232,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Activate or deactivate a trading relationship
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (int):
@@ -258,6 +273,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Activate or deactivate a trading relationship
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients (any other kind: 403). A resource
+    of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (int):

@@ -119,6 +119,8 @@ def sync_detailed(
 ) -> Response[PaginatedWarehouseList | Problem]:
     """List warehouses
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetWarehouseListFormat | Unset):
@@ -157,6 +159,8 @@ def sync(
 ) -> PaginatedWarehouseList | Problem | None:
     """List warehouses
 
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetWarehouseListFormat | Unset):
@@ -189,6 +193,8 @@ async def asyncio_detailed(
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedWarehouseList | Problem]:
     """List warehouses
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -225,6 +231,8 @@ async def asyncio(
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedWarehouseList | Problem | None:
     """List warehouses
+
+     **Access:** Needs scope `catalog:read`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

@@ -142,6 +142,11 @@ def sync_detailed(
 ) -> Response[Problem | Warehouse]:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostWarehouseListFormat | Unset):
         idempotency_key (str | Unset):
@@ -178,6 +183,11 @@ def sync(
 ) -> Problem | Warehouse | None:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
 
+     **Access:** Needs scope `catalog:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostWarehouseListFormat | Unset):
         idempotency_key (str | Unset):
@@ -208,6 +218,11 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Warehouse]:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostWarehouseListFormat | Unset):
@@ -242,6 +257,11 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Warehouse | None:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
+
+     **Access:** Needs scope `catalog:write`; callable by brand clients and supplier clients (any other
+    kind: 403). A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostWarehouseListFormat | Unset):

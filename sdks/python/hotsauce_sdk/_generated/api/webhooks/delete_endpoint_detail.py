@@ -131,6 +131,8 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Delete a webhook endpoint
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         id (str):
         format_ (DeleteEndpointDetailFormat | Unset):
@@ -163,6 +165,8 @@ def sync(
 ) -> Any | Problem | None:
     """Delete a webhook endpoint
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         id (str):
         format_ (DeleteEndpointDetailFormat | Unset):
@@ -189,6 +193,8 @@ async def asyncio_detailed(
     format_: DeleteEndpointDetailFormat | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a webhook endpoint
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         id (str):
@@ -219,6 +225,8 @@ async def asyncio(
     format_: DeleteEndpointDetailFormat | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a webhook endpoint
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         id (str):

@@ -129,6 +129,8 @@ def sync_detailed(
 ) -> Response[PaginatedDeliveryAttemptList | Problem]:
     """Every delivery attempt to this endpoint, oldest first
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         id (str):
         cursor (str | Unset):
@@ -170,6 +172,8 @@ def sync(
 ) -> PaginatedDeliveryAttemptList | Problem | None:
     """Every delivery attempt to this endpoint, oldest first
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         id (str):
         cursor (str | Unset):
@@ -205,6 +209,8 @@ async def asyncio_detailed(
     status: GetEndpointDeliveriesStatus | Unset = UNSET,
 ) -> Response[PaginatedDeliveryAttemptList | Problem]:
     """Every delivery attempt to this endpoint, oldest first
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         id (str):
@@ -244,6 +250,8 @@ async def asyncio(
     status: GetEndpointDeliveriesStatus | Unset = UNSET,
 ) -> PaginatedDeliveryAttemptList | Problem | None:
     """Every delivery attempt to this endpoint, oldest first
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         id (str):

@@ -108,6 +108,8 @@ def sync_detailed(
 ) -> Response[Endpoint | Problem]:
     """Get a webhook endpoint
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         id (str):
         format_ (GetEndpointDetailFormat | Unset):
@@ -140,6 +142,8 @@ def sync(
 ) -> Endpoint | Problem | None:
     """Get a webhook endpoint
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         id (str):
         format_ (GetEndpointDetailFormat | Unset):
@@ -166,6 +170,8 @@ async def asyncio_detailed(
     format_: GetEndpointDetailFormat | Unset = UNSET,
 ) -> Response[Endpoint | Problem]:
     """Get a webhook endpoint
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         id (str):
@@ -196,6 +202,8 @@ async def asyncio(
     format_: GetEndpointDetailFormat | Unset = UNSET,
 ) -> Endpoint | Problem | None:
     """Get a webhook endpoint
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         id (str):

@@ -115,6 +115,8 @@ def sync_detailed(
 ) -> Response[PaginatedEndpointList | Problem]:
     """List your webhook endpoints
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetEndpointListFormat | Unset):
@@ -150,6 +152,8 @@ def sync(
 ) -> PaginatedEndpointList | Problem | None:
     """List your webhook endpoints
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
     Args:
         cursor (str | Unset):
         format_ (GetEndpointListFormat | Unset):
@@ -179,6 +183,8 @@ async def asyncio_detailed(
     limit: int | Unset = UNSET,
 ) -> Response[PaginatedEndpointList | Problem]:
     """List your webhook endpoints
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):
@@ -212,6 +218,8 @@ async def asyncio(
     limit: int | Unset = UNSET,
 ) -> PaginatedEndpointList | Problem | None:
     """List your webhook endpoints
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
 
     Args:
         cursor (str | Unset):

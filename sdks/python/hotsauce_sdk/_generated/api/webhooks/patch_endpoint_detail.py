@@ -148,6 +148,10 @@ def sync_detailed(
 ) -> Response[Endpoint | Problem]:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PatchEndpointDetailFormat | Unset):
@@ -187,6 +191,10 @@ def sync(
 ) -> Endpoint | Problem | None:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PatchEndpointDetailFormat | Unset):
@@ -220,6 +228,10 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Endpoint | Problem]:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):
@@ -257,6 +269,10 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Endpoint | Problem | None:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):

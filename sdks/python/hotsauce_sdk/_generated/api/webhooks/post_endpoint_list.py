@@ -146,6 +146,10 @@ def sync_detailed(
 ) -> Response[EndpointWithSecret | Problem]:
     """Register a webhook endpoint (the secret is shown only now)
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostEndpointListFormat | Unset):
         idempotency_key (str | Unset):
@@ -182,6 +186,10 @@ def sync(
 ) -> EndpointWithSecret | Problem | None:
     """Register a webhook endpoint (the secret is shown only now)
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         format_ (PostEndpointListFormat | Unset):
         idempotency_key (str | Unset):
@@ -212,6 +220,10 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EndpointWithSecret | Problem]:
     """Register a webhook endpoint (the secret is shown only now)
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostEndpointListFormat | Unset):
@@ -246,6 +258,10 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> EndpointWithSecret | Problem | None:
     """Register a webhook endpoint (the secret is shown only now)
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         format_ (PostEndpointListFormat | Unset):

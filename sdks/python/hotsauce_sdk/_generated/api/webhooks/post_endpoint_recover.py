@@ -151,6 +151,10 @@ def sync_detailed(
 ) -> Response[PostEndpointRecoverResponse202 | Problem]:
     """Re-send failed deliveries created since a time
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PostEndpointRecoverFormat | Unset):
@@ -190,6 +194,10 @@ def sync(
 ) -> PostEndpointRecoverResponse202 | Problem | None:
     """Re-send failed deliveries created since a time
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PostEndpointRecoverFormat | Unset):
@@ -223,6 +231,10 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[PostEndpointRecoverResponse202 | Problem]:
     """Re-send failed deliveries created since a time
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):
@@ -260,6 +272,10 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> PostEndpointRecoverResponse202 | Problem | None:
     """Re-send failed deliveries created since a time
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):

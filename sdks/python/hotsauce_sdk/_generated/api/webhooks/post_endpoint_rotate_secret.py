@@ -144,6 +144,10 @@ def sync_detailed(
 ) -> Response[EndpointWithSecret | Problem]:
     """Rotate the signing secret (the old one also signs for 24 h)
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PostEndpointRotateSecretFormat | Unset):
@@ -179,6 +183,10 @@ def sync(
 ) -> EndpointWithSecret | Problem | None:
     """Rotate the signing secret (the old one also signs for 24 h)
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PostEndpointRotateSecretFormat | Unset):
@@ -208,6 +216,10 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EndpointWithSecret | Problem]:
     """Rotate the signing secret (the old one also signs for 24 h)
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):
@@ -241,6 +253,10 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> EndpointWithSecret | Problem | None:
     """Rotate the signing secret (the old one also signs for 24 h)
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):

@@ -140,6 +140,10 @@ def sync_detailed(
 ) -> Response[Delivery | Problem]:
     """Send a webhook.test delivery
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PostEndpointTestFormat | Unset):
@@ -175,6 +179,10 @@ def sync(
 ) -> Delivery | Problem | None:
     """Send a webhook.test delivery
 
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
+
     Args:
         id (str):
         format_ (PostEndpointTestFormat | Unset):
@@ -204,6 +212,10 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Delivery | Problem]:
     """Send a webhook.test delivery
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):
@@ -237,6 +249,10 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Delivery | Problem | None:
     """Send a webhook.test delivery
+
+     **Access:** Needs scope `webhooks:manage`. A resource of another partner answers 404.
+
+    **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
         id (str):

@@ -8,18 +8,18 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.movement_request_type import MovementRequestType
+from ..models.sale_ledger_movement_request_type import SaleLedgerMovementRequestType
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="MovementRequest")
+T = TypeVar("T", bound="SaleLedgerMovementRequest")
 
 
 @_attrs_define
-class MovementRequest:
-    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+class SaleLedgerMovementRequest:
+    """Units sold; with `reservationId` from that reservation's held units.
 
     Attributes:
-        type_ (MovementRequestType): * `receipt` - receipt
+        type_ (SaleLedgerMovementRequestType): * `receipt` - receipt
             * `reservation` - reservation
             * `release` - release
             * `sale` - sale
@@ -28,8 +28,10 @@ class MovementRequest:
             * `writeOff` - writeOff
             * `adjustment` - adjustment
             * `transfer` - transfer
-        quantity (int | Unset): Units; positive except for an adjustment (signed). A reservation with orderId may leave
-            it out: the order's remainder is allocated.
+        quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
+            the order's remainder is allocated.
+        supplier_id (str):
+        product_id (str):
         warehouse_location (None | str | Unset):
         batch_number (None | str | Unset):
         expiration_date (datetime.datetime | None | Unset):
@@ -45,8 +47,10 @@ class MovementRequest:
         reference (str | Unset):  Default: ''.
     """
 
-    type_: MovementRequestType
-    quantity: int | Unset = UNSET
+    type_: SaleLedgerMovementRequestType
+    quantity: int
+    supplier_id: str
+    product_id: str
     warehouse_location: None | str | Unset = UNSET
     batch_number: None | str | Unset = UNSET
     expiration_date: datetime.datetime | None | Unset = UNSET
@@ -64,6 +68,10 @@ class MovementRequest:
         type_ = self.type_.value
 
         quantity = self.quantity
+
+        supplier_id = self.supplier_id
+
+        product_id = self.product_id
 
         warehouse_location: None | str | Unset
         if isinstance(self.warehouse_location, Unset):
@@ -134,10 +142,11 @@ class MovementRequest:
         field_dict.update(
             {
                 "type": type_,
+                "quantity": quantity,
+                "supplierId": supplier_id,
+                "productId": product_id,
             }
         )
-        if quantity is not UNSET:
-            field_dict["quantity"] = quantity
         if warehouse_location is not UNSET:
             field_dict["warehouseLocation"] = warehouse_location
         if batch_number is not UNSET:
@@ -166,9 +175,13 @@ class MovementRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = MovementRequestType(d.pop("type"))
+        type_ = SaleLedgerMovementRequestType(d.pop("type"))
 
-        quantity = d.pop("quantity", UNSET)
+        quantity = d.pop("quantity")
+
+        supplier_id = d.pop("supplierId")
+
+        product_id = d.pop("productId")
 
         def _parse_warehouse_location(data: object) -> None | str | Unset:
             if data is None:
@@ -279,9 +292,11 @@ class MovementRequest:
 
         reference = d.pop("reference", UNSET)
 
-        movement_request = cls(
+        sale_ledger_movement_request = cls(
             type_=type_,
             quantity=quantity,
+            supplier_id=supplier_id,
+            product_id=product_id,
             warehouse_location=warehouse_location,
             batch_number=batch_number,
             expiration_date=expiration_date,
@@ -295,8 +310,8 @@ class MovementRequest:
             reference=reference,
         )
 
-        movement_request.additional_properties = d
-        return movement_request
+        sale_ledger_movement_request.additional_properties = d
+        return sale_ledger_movement_request
 
     @property
     def additional_keys(self) -> list[str]:

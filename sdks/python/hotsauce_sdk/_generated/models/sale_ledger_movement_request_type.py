@@ -2,7 +2,7 @@
 from enum import StrEnum
 
 
-class LedgerMovementRequestType(StrEnum):
+class SaleLedgerMovementRequestType(StrEnum):
     ADJUSTMENT = "adjustment"
     DAMAGE = "damage"
     RECEIPT = "receipt"

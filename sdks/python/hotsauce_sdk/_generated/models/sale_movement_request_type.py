@@ -2,7 +2,7 @@
 from enum import StrEnum
 
 
-class MovementRequestType(StrEnum):
+class SaleMovementRequestType(StrEnum):
     ADJUSTMENT = "adjustment"
     DAMAGE = "damage"
     RECEIPT = "receipt"

@@ -8,18 +8,18 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.ledger_movement_request_type import LedgerMovementRequestType
+from ..models.adjustment_movement_request_type import AdjustmentMovementRequestType
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="LedgerMovementRequest")
+T = TypeVar("T", bound="AdjustmentMovementRequest")
 
 
 @_attrs_define
-class LedgerMovementRequest:
-    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+class AdjustmentMovementRequest:
+    """A signed correction (never zero).
 
     Attributes:
-        type_ (LedgerMovementRequestType): * `receipt` - receipt
+        type_ (AdjustmentMovementRequestType): * `receipt` - receipt
             * `reservation` - reservation
             * `release` - release
             * `sale` - sale
@@ -28,10 +28,8 @@ class LedgerMovementRequest:
             * `writeOff` - writeOff
             * `adjustment` - adjustment
             * `transfer` - transfer
-        supplier_id (str):
-        product_id (str):
-        quantity (int | Unset): Units; positive except for an adjustment (signed). A reservation with orderId may leave
-            it out: the order's remainder is allocated.
+        quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
+            the order's remainder is allocated.
         warehouse_location (None | str | Unset):
         batch_number (None | str | Unset):
         expiration_date (datetime.datetime | None | Unset):
@@ -47,10 +45,8 @@ class LedgerMovementRequest:
         reference (str | Unset):  Default: ''.
     """
 
-    type_: LedgerMovementRequestType
-    supplier_id: str
-    product_id: str
-    quantity: int | Unset = UNSET
+    type_: AdjustmentMovementRequestType
+    quantity: int
     warehouse_location: None | str | Unset = UNSET
     batch_number: None | str | Unset = UNSET
     expiration_date: datetime.datetime | None | Unset = UNSET
@@ -66,10 +62,6 @@ class LedgerMovementRequest:
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_.value
-
-        supplier_id = self.supplier_id
-
-        product_id = self.product_id
 
         quantity = self.quantity
 
@@ -142,12 +134,9 @@ class LedgerMovementRequest:
         field_dict.update(
             {
                 "type": type_,
-                "supplierId": supplier_id,
-                "productId": product_id,
+                "quantity": quantity,
             }
         )
-        if quantity is not UNSET:
-            field_dict["quantity"] = quantity
         if warehouse_location is not UNSET:
             field_dict["warehouseLocation"] = warehouse_location
         if batch_number is not UNSET:
@@ -176,13 +165,9 @@ class LedgerMovementRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = LedgerMovementRequestType(d.pop("type"))
+        type_ = AdjustmentMovementRequestType(d.pop("type"))
 
-        supplier_id = d.pop("supplierId")
-
-        product_id = d.pop("productId")
-
-        quantity = d.pop("quantity", UNSET)
+        quantity = d.pop("quantity")
 
         def _parse_warehouse_location(data: object) -> None | str | Unset:
             if data is None:
@@ -293,10 +278,8 @@ class LedgerMovementRequest:
 
         reference = d.pop("reference", UNSET)
 
-        ledger_movement_request = cls(
+        adjustment_movement_request = cls(
             type_=type_,
-            supplier_id=supplier_id,
-            product_id=product_id,
             quantity=quantity,
             warehouse_location=warehouse_location,
             batch_number=batch_number,
@@ -311,8 +294,8 @@ class LedgerMovementRequest:
             reference=reference,
         )
 
-        ledger_movement_request.additional_properties = d
-        return ledger_movement_request
+        adjustment_movement_request.additional_properties = d
+        return adjustment_movement_request
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,10 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 
-/** Rejects fields it does not know: a misspelt field must not be silently dropped. */
+/** Units written off (e.g. expired): they leave stock. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record LedgerMovementRequest(
+public record WriteOffLedgerMovementRequest(
     /** * `receipt` - receipt * `reservation` - reservation * `release` - release * `sale` - sale * `damage` - damage * `return` - return * `writeOff` - writeOff * `adjustment` - adjustment * `transfer` - transfer */
     @JsonProperty("type") String type,
     /** Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
