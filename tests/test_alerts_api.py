@@ -118,4 +118,5 @@ def test_alert_list_query_count_does_not_grow_with_the_page(alert, brand_caller)
             assert len(response.json()["results"]) == limit
         return len(app_queries(ctx))
 
+    count(1)  # warm the token cache: the first call looks the token up, later ones do not
     assert count(1) == count(3)

@@ -133,10 +133,14 @@ def _bulk_ledger(rows: int) -> None:
             INSERT INTO inventory_inventorytransaction
               (movement_id, item_id, lot_id, type, quantity, on_hand_delta, reserved_delta, quarantined_delta,
                on_hand_after, reserved_after, item_version, supplier_id, product_id, warehouse_id, batch_id,
-               reason, reference, idempotency_key, created_at)
+               reason, reference, idempotency_key, created_at, supplier_code, product_sku, warehouse_code,
+               counterpart_warehouse_code, batch_number, expiration_date, retail_partner_code, reservation_code,
+               actor_label)
             SELECT gen_random_uuid(), item_id, lot_id, 'adjustment', 1, 0, 0, 0, on_hand_after, reserved_after,
                    item_version, supplier_id, product_id, warehouse_id, batch_id, 'bulk', '', '',
-                   now() - (g %% 30) * interval '1 day'
+                   now() - (g %% 30) * interval '1 day', supplier_code, product_sku, warehouse_code,
+                   counterpart_warehouse_code, batch_number, expiration_date, retail_partner_code,
+                   reservation_code, actor_label
             FROM inventory_inventorytransaction, generate_series(1, %s) AS g WHERE id = %s
             """, [rows, template.pk])
 
