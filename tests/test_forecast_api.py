@@ -148,6 +148,7 @@ def test_list_query_count_does_not_grow_with_the_page(demanded, brand_caller):
             assert brand_caller.get(f"/api/v1/forecasts?limit={limit}").status_code == 200
         return len(app_queries(ctx))
 
+    count(2)  # warm the token cache: the first call looks the token up, later ones do not
     assert count(2) == count(50)
 
 
@@ -158,4 +159,5 @@ def test_list_query_count_does_not_grow_with_the_page_before_any_run(brand_calle
             assert len(response.json()["results"]) == limit
         return len(app_queries(ctx))
 
+    count(2)  # warm the token cache: the first call looks the token up, later ones do not
     assert count(2) == count(8)
