@@ -16,6 +16,13 @@ from partners.services import api_client_create
 
 ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
+# The token endpoint's per-address budget (120/min by default) is counted in the shared cache, and
+# every test and every live server a test starts asks for tokens from 127.0.0.1: a whole suite asks
+# for far more than 120 a minute. Servers started by tests inherit this environment; the test process
+# gets the same through ``_isolated_rate_limits``. The token-limit tests set their own budgets.
+os.environ.setdefault("TOKEN_RATE_LIMIT", "100000/min")
+os.environ.setdefault("TOKEN_ADDRESS_RATE_LIMIT", "100000/min")
+
 
 def pytest_collection_modifyitems(config, items):
     if ON_POSTGRES:
@@ -50,6 +57,7 @@ def _isolated_rate_limits(settings):
     # Counters are keyed by client pk, which repeats across rolled-back tests; a high
     # default keeps unrelated tests from tripping limits set by the rate-limit tests.
     settings.API_RATE_LIMIT = "100000/min"
+    settings.TOKEN_RATE_LIMIT = settings.TOKEN_ADDRESS_RATE_LIMIT = "100000/min"
 
 
 class Caller:
