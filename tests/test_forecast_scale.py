@@ -59,12 +59,18 @@ def build_scale_fixture(*, suppliers: int = 100, products: int = 100, days: int 
         cursor.execute(f"""
             INSERT INTO {table} (movement_id, item_id, lot_id, type, quantity, on_hand_delta, reserved_delta,
                 quarantined_delta, on_hand_after, reserved_after, item_version, supplier_id, product_id,
-                warehouse_id, batch_id, reason, reference, idempotency_key, created_at)
+                warehouse_id, batch_id, reason, reference, idempotency_key, created_at,
+                supplier_code, product_sku, warehouse_code, counterpart_warehouse_code, batch_number,
+                expiration_date, retail_partner_code, reservation_code, actor_label)
             SELECT gen_random_uuid(), l.item_id, l.id, %s, q.units, -q.units, 0, 0, l.on_hand, 0, 1,
                    b.supplier_id, b.product_id, l.warehouse_id, l.batch_id, '', '', '',
-                   %s::timestamptz + make_interval(days => d)
+                   %s::timestamptz + make_interval(days => d),
+                   s.code, p.sku, w.code, '', b.batch_number, b.expiration_date, '', '', ''
             FROM {StockLot._meta.db_table} l
             JOIN {Batch._meta.db_table} b ON b.id = l.batch_id
+            JOIN {Supplier._meta.db_table} s ON s.id = b.supplier_id
+            JOIN {Product._meta.db_table} p ON p.id = b.product_id
+            JOIN {Warehouse._meta.db_table} w ON w.id = l.warehouse_id
             CROSS JOIN generate_series(0, %s - 1, %s) AS d
             CROSS JOIN LATERAL (SELECT 1 + ((l.id + d) %% 7)::int AS units) q
             WHERE l.id = ANY(%s)

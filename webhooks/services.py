@@ -203,6 +203,8 @@ def events_purge(*, now: datetime | None = None, batch_size: int = 5000) -> int:
     if newest is None:
         return 0
     # Record the horizon first: a reader racing the delete gets 410 rather than a silent gap.
+    # The one row is made by a migration; on PostgreSQL nothing else writes it, so make sure it is there.
+    EventCounter.objects.get_or_create(pk=1)
     EventCounter.objects.filter(pk=1).update(purged_through=Greatest(F("purged_through"), newest))
     deleted = 0
     while True:
