@@ -2,9 +2,9 @@
 
 The event stream (``GET /api/v1/events/stream``) is served by Django's ASGI handler: it waits between
 polls without holding a thread. Every other HTTP request goes to Django's WSGI handler on a fixed pool
-of ``WSGI_THREADS`` threads (a2wsgi), where each thread keeps its database connection across requests
-(``CONN_MAX_AGE``) instead of paying Django's per-request ASGI adaptation (a new thread context and a new
-connection per request). README "Serving" gives the figures that decided this and the sizing rule.
+of ``WSGI_THREADS`` threads (a2wsgi), which takes connections from the pool (``DATABASE_POOL_MAX_SIZE``)
+instead of paying Django's per-request ASGI adaptation (a new thread context and a new connection per
+request). README "Serving" gives the figures that decided this and the sizing rule.
 ``API_VIA_WSGI=0`` serves everything through the ASGI handler, as before.
 """
 
