@@ -58,9 +58,9 @@ def test_a_reservation_commits_once_with_its_idempotency_record(supplier_caller)
     assert sum("api_idempotencyrecord" in s for s in writes) == 1
     assert not any(s.lstrip().upper().startswith(("UPDATE", "DELETE")) and "api_idempotencyrecord" in s
                    for s in writes)
-    # Today's Python path, 25 statements with the token lookup (the SQL fast path that would make
-    # it 2 is not built yet): pinned so it only goes down.
-    assert len(statements) <= 25, statements
+    # Today's Python path, 26 statements with the token lookup, BEGIN, COMMIT and the stream's
+    # pg_notify (the SQL fast path that would make it 2 is not built yet): pinned so it only goes down.
+    assert len(statements) <= 26, statements
 
     replay, statements, commits = measured(lambda: supplier_caller.post(
         ITEM, {"type": "reservation", "quantity": 1}, key="rt-1"))
@@ -100,6 +100,6 @@ def test_an_order_of_n_lines_costs_a_fixed_number_of_statements_plus_a_bounded_n
     assert one.status_code == ten.status_code == 201, (one.content, ten.content)
     assert one_commits == ten_commits == 1
     per_line = (len(ten_statements) - len(one_statements)) / 9
-    # Today's Python path (1 line: 47 statements, 10 lines: 181): pinned so it only goes down.
-    # The target is at most 1 per line; not reached yet.
-    assert per_line <= 15, per_line
+    # Today's Python path (1 line: 45 statements, 10 lines: 188, each line's event notifying the
+    # stream): pinned so it only goes down. The target is at most 1 per line; not reached yet.
+    assert per_line <= 16, per_line
