@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from hotsauce.api.idempotency import BUSY
+from hotsauce.api.models import IdempotencyRecord
 from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from inventory import selectors, services
@@ -27,6 +29,7 @@ from inventory.serializers import (
     WarehouseSerializer,
     movement_body_schema,
 )
+from inventory.services import fast
 from partners.attributes.filters import AttributeFilter
 from partners.models import RetailPartner, Supplier
 from partners.scopes import BRAND, SUPPLIER
@@ -294,6 +297,33 @@ class InventoryItemApi(GenericApiView):
         result = record_movement(self, supplier, product, serializer.validated_data)
         return Response(movement_response(result), status=201, headers={"ETag": f'"{result.item.version}"'})
 
+    def fast_path(self, request, claim, supplier_id: str, product_id: str):
+        """A standalone reservation in two statements on PostgreSQL (``inventory.services.fast``), or
+        None for the ordinary path: any other movement or field, a value the serializer would change or
+        reject, a caller that is neither a supplier nor the brand. Called by the idempotency protocol,
+        in the request's transaction."""
+        quantity = fast_reservation_quantity(request.data)
+        principal = self.principal
+        if quantity is None or not fast.enabled() or not (principal.is_supplier or principal.is_brand):
+            return None
+        outcome = fast.reservation_fast(
+            claim=claim, supplier_code=supplier_id, supplier_only=principal.supplier_id if principal.is_supplier
+            else None, sku=product_id, quantity=quantity, actor=principal, reason=request.data.get("reason", ""),
+            reference=request.data.get("reference", ""), idempotency_key=request.headers.get("Idempotency-Key", ""))
+        if outcome is None:
+            return None
+        if outcome == "busy":
+            return BUSY
+        if isinstance(outcome, dict):  # the key's stored record: answered as the protocol answers it
+            times = {name: outcome[name] and datetime.fromisoformat(outcome[name])
+                     for name in ("locked_until", "created_at", "completed_at")}
+            return IdempotencyRecord(**{**outcome, **times})
+        response = Response(movement_response(outcome.result), status=201,
+                            headers={"ETag": f'"{outcome.result.item.version}"'})
+        response["Location"] = request.build_absolute_uri(self.created_location(response.data))
+        fast.reservation_fast_finish(outcome, claim.record(request, response))
+        return response
+
     @extend_schema(summary="Set counted levels (physical count)", request=CountSerializer,
                    responses=InventoryItemSerializer,
                    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)])
@@ -313,6 +343,25 @@ class InventoryItemApi(GenericApiView):
             counts=[{"warehouse_code": lot["warehouse_location"], "batch_number": lot["batch_number"],
                      "inventory_level": lot["inventory_level"]} for lot in data["lots"]])
         return Response(selectors.item_view(result.item, result.lots), headers={"ETag": f'"{result.item.version}"'})
+
+
+_FAST_FIELDS = {"type", "quantity", "reason", "reference"}
+_FAST_TEXT = {"reason": 500, "reference": 200}
+
+
+def fast_reservation_quantity(data) -> int | None:
+    """The quantity of a reservation body the fast path takes exactly as ``MovementSerializer`` would
+    (a positive whole number, texts it would keep unchanged, no other field); None otherwise."""
+    if not isinstance(data, dict) or data.get("type") != "reservation" or not set(data) <= _FAST_FIELDS:
+        return None
+    for name, limit in _FAST_TEXT.items():
+        text = data.get(name, "")
+        if not isinstance(text, str) or len(text) > limit or text != text.strip() or "\x00" in text:
+            return None
+    quantity = data.get("quantity")
+    if type(quantity) is not int or not 0 < quantity <= 1_000_000_000:
+        return None
+    return quantity
 
 
 def parse_as_of(raw: str) -> date:
