@@ -30,6 +30,7 @@ from partners.services import api_client_create
 from tests import factories as f
 from tests.conftest import Caller
 from webhooks.models import Delivery, Endpoint, Event, EventAudience
+from webhooks.sequencing import _HORIZON
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -185,3 +186,21 @@ def test_a_fast_reservation_is_visible_to_the_strict_retailer_as_the_python_path
     assert event.data["change"]["transactions"][0]["reservationId"] == response.json()["transaction"][
         "reservationId"]
     assert event.horizon > 0 and Delivery.objects.filter(event=event).count() == 3
+
+
+def test_the_event_horizon_of_the_function_is_the_one_sequencing_computes():
+    """write_finish.sql copies ``webhooks.sequencing._HORIZON``: a change of one without the other fails here."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'inventory_write_finish'")
+        source = cursor.fetchone()[0]
+    assert "".join(_HORIZON.split()) in "".join(source.split())
+    assert source.index("nextval('webhooks_event_sequence_seq')") < source.index("INSERT INTO webhooks_event ")
+
+
+def test_the_fast_path_is_off_on_request_and_the_python_path_serves(settings):
+    settings.INVENTORY_FAST_PATH = False
+    callers = world()
+    with CaptureQueriesContext(connection) as queries:
+        response = callers["supplier"].post(ITEM, {"type": "reservation", "quantity": 1}, key="off-1")
+    assert response.status_code == 201
+    assert not any("inventory_reserve_fast" in q["sql"] for q in queries.captured_queries)
