@@ -321,7 +321,7 @@ class InventoryItemApi(GenericApiView):
         response = Response(movement_response(outcome.result), status=201,
                             headers={"ETag": f'"{outcome.result.item.version}"'})
         response["Location"] = request.build_absolute_uri(self.created_location(response.data))
-        fast.reservation_fast_finish(outcome, claim.record(request, response))
+        fast.fast_finish(outcome, claim.record(request, response))
         return response
 
     @extend_schema(summary="Set counted levels (physical count)", request=CountSerializer,

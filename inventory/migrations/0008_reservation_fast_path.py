@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import migrations
 
 SQL = Path(__file__).resolve().parent.parent / "sql"
-FILES = ("reserve_fast.sql", "write_finish.sql")
+FILES = ("fast_common.sql", "reserve_fast.sql", "write_finish.sql")
 
 
 def install(apps, schema_editor):
@@ -22,8 +22,11 @@ def install(apps, schema_editor):
 def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("DROP FUNCTION IF EXISTS inventory_reserve_fast(jsonb)")
-    schema_editor.execute("DROP FUNCTION IF EXISTS inventory_write_finish(jsonb)")
+    for signature in ("inventory_reserve_fast(jsonb)", "inventory_write_finish(jsonb)", "inventory_fast_lock(jsonb)",
+                      "inventory_fast_retailers(bigint)", "inventory_fast_version(bigint, timestamptz)",
+                      "inventory_fast_ledger(jsonb, jsonb, text, bigint, integer, integer, integer, bigint, bigint,"
+                      " text, bigint, text)", "inventory_fast_lots(jsonb, timestamptz)"):
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {signature}")
 
 
 class Migration(migrations.Migration):

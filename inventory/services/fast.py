@@ -46,8 +46,8 @@ def enabled() -> bool:
 
 
 @dataclass
-class FastReservation:
-    """A reservation the function wrote; its event is written by ``reservation_fast_finish``."""
+class FastMovement:
+    """A movement a function wrote; its event is written by ``fast_finish``."""
 
     result: MovementResult
     event: dict
@@ -57,7 +57,7 @@ def reservation_fast(*, claim, supplier_code: str, supplier_only: int | None, sk
                      actor: Principal, reason: str = "", reference: str = "",
                      idempotency_key: str = ""):
     """The first statement. Returns the key's stored record (a dict of its columns), ``"busy"``,
-    None (not handled: run the Python path) or a ``FastReservation``."""
+    None (not handled: run the Python path) or a ``FastMovement``."""
     now = timezone.now()
     client, user = getattr(actor, "client", None), getattr(actor, "user", None)
     params = {
@@ -79,19 +79,19 @@ def reservation_fast(*, claim, supplier_code: str, supplier_only: int | None, sk
         return "busy"
     if outcome != "done":
         return None
-    return _rebuilt(answer, params, now, actor)
+    return _rebuilt(answer, params, now)
 
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _rebuilt(answer: dict, params: dict, now: datetime, actor: Principal) -> FastReservation:
+def _rebuilt(answer: dict, params: dict, now: datetime) -> FastMovement:
     """The objects the Python path would hold after its work, from what the function wrote."""
-    supplier = Supplier(pk=answer["supplier"]["id"], code=answer["supplier"]["code"])
-    product = Product(pk=answer["product"]["id"], sku=answer["product"]["sku"])
-    item = InventoryItem(pk=answer["item"]["id"], supplier=supplier, product=product,
-                         version=answer["item"]["version"], last_updated=now)
+    supplier = Supplier(pk=answer["supplier_id"], code=answer["supplier_code"])
+    product = Product(pk=answer["product_id"], sku=answer["product_sku"])
+    item = InventoryItem(pk=answer["item_id"], supplier=supplier, product=product, version=answer["version"],
+                         last_updated=now)
     lots, before = [], []
     for values in answer["lots"]:
         snapshots = []
@@ -106,36 +106,40 @@ def _rebuilt(answer: dict, params: dict, now: datetime, actor: Principal) -> Fas
         lots.append(snapshots[0])
         before.append(snapshots[1])
     by_id = {lot.pk: lot for lot in lots}
-    reservation = Reservation(pk=answer["reservation"]["id"], code=answer["reservation"]["code"], item=item,
-                              quantity=params["quantity"], reason=params["reason"][:500],
-                              reference=params["reference"][:200])
+    held = answer.get("reservation")
+    retail_partner = None
+    if held and held.get("retail_partner_id"):
+        retail_partner = RetailPartner(pk=held["retail_partner_id"], code=held["retail_partner_code"])
+    reservation = Reservation(pk=held["id"], code=held["code"], item=item, retail_partner=retail_partner) \
+        if held else None
     rows, allocations = [], []
     for values in answer["rows"]:
         lot = by_id[values["lot_id"]]
-        lot.reserved, lot.on_hand = values["reserved_after"], values["on_hand_after"]
-        lot.updated_at = now
+        lot.on_hand, lot.reserved = values["on_hand_after"], values["reserved_after"]
         rows.append(InventoryTransaction(
-            pk=values["id"], movement_id=uuid.UUID(params["movement_id"]), item=item, lot=lot, type=T.RESERVATION,
-            quantity=values["take"], on_hand_delta=0, reserved_delta=values["take"], quarantined_delta=0,
-            on_hand_after=values["on_hand_after"], reserved_after=values["reserved_after"], item_version=item.version,
-            supplier=supplier, product=product, warehouse=lot.warehouse, batch=lot.batch, retail_partner=None,
-            reservation=reservation, reason=params["reason"][:500], reference=params["reference"][:200],
-            idempotency_key=params["idempotency_key"][:255], created_at=now, supplier_code=supplier.code,
-            product_sku=product.sku, warehouse_code=lot.warehouse.code, counterpart_warehouse_code="",
-            batch_number=lot.batch.batch_number, expiration_date=lot.batch.expiration_date, retail_partner_code="",
-            reservation_code=reservation.code, actor_label=params["actor_label"]))
+            pk=values["id"], movement_id=uuid.UUID(params["movement_id"]), item=item, lot=lot, type=values["type"],
+            quantity=values["take"], on_hand_delta=values["on_hand_delta"], reserved_delta=values["reserved_delta"],
+            quarantined_delta=0, on_hand_after=values["on_hand_after"], reserved_after=values["reserved_after"],
+            item_version=item.version, supplier=supplier, product=product, warehouse=lot.warehouse, batch=lot.batch,
+            retail_partner=retail_partner, reservation=reservation, reason=params["reason"][:500],
+            reference=params["reference"][:200], idempotency_key=params["idempotency_key"][:255], created_at=now,
+            supplier_code=supplier.code, product_sku=product.sku, warehouse_code=lot.warehouse.code,
+            counterpart_warehouse_code="", batch_number=lot.batch.batch_number,
+            expiration_date=lot.batch.expiration_date,
+            retail_partner_code=retail_partner.code if retail_partner is not None else "",
+            reservation_code=reservation.code if reservation is not None else "", actor_label=params["actor_label"]))
         allocations.append((lot, values["take"]))
     retailers = [RetailPartner(pk=r["id"], code=r["code"], minimum_shelf_life_days=r["minimum_shelf_life_days"])
                  for r in answer["retailers"]]
     data, per_retailer = item_updated_data(item=item, lots=lots, before=before, rows=rows, notes=[], now=now,
                                            retailers=retailers)
     result = MovementResult(item=item, lots=lots, transactions=rows, allocations=allocations, reservation=reservation)
-    return FastReservation(result=result, event={
+    return FastMovement(result=result, event={
         "data": data, "supplier_ids": [supplier.pk], "retail_partner_ids": list(per_retailer),
         "audience_data": per_retailer})
 
 
-def reservation_fast_finish(fast: FastReservation, record: dict | None) -> dict:
+def fast_finish(fast: FastMovement, record: dict | None) -> dict:
     """The second statement: the event as ``event_emit`` writes it, and the idempotency record."""
     from djangorestframework_camel_case.util import camelize
 
