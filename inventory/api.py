@@ -298,18 +298,18 @@ class InventoryItemApi(GenericApiView):
         return Response(movement_response(result), status=201, headers={"ETag": f'"{result.item.version}"'})
 
     def fast_path(self, request, claim, supplier_id: str, product_id: str):
-        """A standalone reservation in two statements on PostgreSQL (``inventory.services.fast``), or
-        None for the ordinary path: any other movement or field, a value the serializer would change or
-        reject, a caller that is neither a supplier nor the brand. Called by the idempotency protocol,
-        in the request's transaction."""
-        quantity = fast_reservation_quantity(request.data)
+        """An ordinary reservation, release or sale in two statements on PostgreSQL
+        (``inventory.services.fast``), or None for the ordinary path: any other movement or field, a
+        value the serializer would change or reject, a caller that is neither a supplier nor the
+        brand. Called by the idempotency protocol, in the request's transaction."""
+        body = fast_movement_body(request.data)
         principal = self.principal
-        if quantity is None or not fast.enabled() or not (principal.is_supplier or principal.is_brand):
+        if body is None or not fast.enabled() or not (principal.is_supplier or principal.is_brand):
             return None
-        outcome = fast.reservation_fast(
-            claim=claim, supplier_code=supplier_id, supplier_only=principal.supplier_id if principal.is_supplier
-            else None, sku=product_id, quantity=quantity, actor=principal, reason=request.data.get("reason", ""),
-            reference=request.data.get("reference", ""), idempotency_key=request.headers.get("Idempotency-Key", ""))
+        outcome = fast.movement_fast(
+            **body, claim=claim, supplier_code=supplier_id, sku=product_id, actor=principal,
+            supplier_only=principal.supplier_id if principal.is_supplier else None,
+            idempotency_key=request.headers.get("Idempotency-Key", ""))
         if outcome is None:
             return None
         if outcome == "busy":
@@ -345,23 +345,31 @@ class InventoryItemApi(GenericApiView):
         return Response(selectors.item_view(result.item, result.lots), headers={"ETag": f'"{result.item.version}"'})
 
 
-_FAST_FIELDS = {"type", "quantity", "reason", "reference"}
-_FAST_TEXT = {"reason": 500, "reference": 200}
+#: movement type -> the fields its fast path takes (any other field: the Python path).
+_FAST_FIELDS = {"reservation": {"type", "quantity", "reason", "reference"},
+                "release": {"type", "quantity", "reservation_id", "reason", "reference"},
+                "sale": {"type", "quantity", "reason", "reference"}}
+_FAST_TEXT = {"reason": 500, "reference": 200, "reservation_id": 32}
 
 
-def fast_reservation_quantity(data) -> int | None:
-    """The quantity of a reservation body the fast path takes exactly as ``MovementSerializer`` would
-    (a positive whole number, texts it would keep unchanged, no other field); None otherwise."""
-    if not isinstance(data, dict) or data.get("type") != "reservation" or not set(data) <= _FAST_FIELDS:
+def fast_movement_body(data) -> dict | None:
+    """The arguments of ``fast.movement_fast`` for a body ``MovementSerializer`` would take exactly as it
+    is (a positive whole number, texts it would keep unchanged, only the fields the fast path knows);
+    None otherwise."""
+    fields = _FAST_FIELDS.get(data.get("type")) if isinstance(data, dict) else None
+    if fields is None or not set(data) <= fields:
         return None
     for name, limit in _FAST_TEXT.items():
         text = data.get(name, "")
         if not isinstance(text, str) or len(text) > limit or text != text.strip() or "\x00" in text:
             return None
+    if "reservation_id" in fields and not data.get("reservation_id"):
+        return None
     quantity = data.get("quantity")
     if type(quantity) is not int or not 0 < quantity <= 1_000_000_000:
         return None
-    return quantity
+    return {"type": data["type"], "quantity": quantity, "reason": data.get("reason", ""),
+            "reference": data.get("reference", ""), "reservation_code": data.get("reservation_id")}
 
 
 def parse_as_of(raw: str) -> date:

@@ -29,7 +29,7 @@ from hotsauce import metrics
 from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, Reservation, StockLot, Warehouse
 from inventory.services.events import item_updated_data
 from inventory.services.movements import MovementResult
-from inventory.services.work import _actor_label
+from inventory.services.work import _actor_label, arrival_on_commit
 from partners.models import RetailPartner, Supplier
 from partners.principal import Principal
 from webhooks import streaming
@@ -49,13 +49,20 @@ def enabled() -> bool:
 class FastMovement:
     """A movement a function wrote; its event is written by ``fast_finish``."""
 
+    type: str
     result: MovementResult
     event: dict
 
 
-def reservation_fast(*, claim, supplier_code: str, supplier_only: int | None, sku: str, quantity: int,
-                     actor: Principal, reason: str = "", reference: str = "",
-                     idempotency_key: str = ""):
+#: movement type -> the function that runs it, each the ordinary case of one Python function:
+#: ``stock_reserve``, ``stock_release``, ``stock_sell`` (see their SQL files for what falls back).
+FUNCTIONS = {T.RESERVATION: "inventory_reserve_fast", T.RELEASE: "inventory_release_fast",
+             T.SALE: "inventory_sell_fast"}
+
+
+def movement_fast(*, type: str, claim, supplier_code: str, supplier_only: int | None, sku: str, quantity: int,
+                  actor: Principal, reason: str = "", reference: str = "", reservation_code: str | None = None,
+                  idempotency_key: str = ""):
     """The first statement. Returns the key's stored record (a dict of its columns), ``"busy"``,
     None (not handled: run the Python path) or a ``FastMovement``."""
     now = timezone.now()
@@ -63,12 +70,13 @@ def reservation_fast(*, claim, supplier_code: str, supplier_only: int | None, sk
     params = {
         "client_key": claim.client_key, "key": claim.key, "lock_class": claim.lock_class,
         "supplier_code": supplier_code, "supplier_only": supplier_only, "sku": sku, "quantity": quantity,
-        "now": now.isoformat(), "reason": reason, "reference": reference, "idempotency_key": idempotency_key,
-        "movement_id": str(uuid.uuid4()), "actor_client_id": client.pk if client is not None else None,
+        "reservation_code": reservation_code, "now": now.isoformat(), "reason": reason, "reference": reference,
+        "idempotency_key": idempotency_key, "movement_id": str(uuid.uuid4()),
+        "actor_client_id": client.pk if client is not None else None,
         "actor_user_id": user.pk if user is not None else None, "actor_label": _actor_label(actor),
     }
     with connection.cursor() as cursor:
-        cursor.execute("SELECT inventory_reserve_fast(%s::jsonb)", [json.dumps(params)])
+        cursor.execute(f"SELECT {FUNCTIONS[type]}(%s::jsonb)", [json.dumps(params)])
         answer = cursor.fetchone()[0]
     if isinstance(answer, str):
         answer = json.loads(answer)
@@ -79,14 +87,14 @@ def reservation_fast(*, claim, supplier_code: str, supplier_only: int | None, sk
         return "busy"
     if outcome != "done":
         return None
-    return _rebuilt(answer, params, now)
+    return _rebuilt(type, answer, params, now)
 
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _rebuilt(answer: dict, params: dict, now: datetime) -> FastMovement:
+def _rebuilt(type: str, answer: dict, params: dict, now: datetime) -> FastMovement:
     """The objects the Python path would hold after its work, from what the function wrote."""
     supplier = Supplier(pk=answer["supplier_id"], code=answer["supplier_code"])
     product = Product(pk=answer["product_id"], sku=answer["product_sku"])
@@ -134,7 +142,7 @@ def _rebuilt(answer: dict, params: dict, now: datetime) -> FastMovement:
     data, per_retailer = item_updated_data(item=item, lots=lots, before=before, rows=rows, notes=[], now=now,
                                            retailers=retailers)
     result = MovementResult(item=item, lots=lots, transactions=rows, allocations=allocations, reservation=reservation)
-    return FastMovement(result=result, event={
+    return FastMovement(type=type, result=result, event={
         "data": data, "supplier_ids": [supplier.pk], "retail_partner_ids": list(per_retailer),
         "audience_data": per_retailer})
 
@@ -162,5 +170,7 @@ def fast_finish(fast: FastMovement, record: dict | None) -> dict:
     if isinstance(written, str):
         written = json.loads(written)
     deliveries_enqueue_on_commit(written["deliveries"], delay)
-    metrics.movements_recorded([T.RESERVATION])
+    metrics.movements_recorded([fast.type])
+    if any(row.on_hand_delta > 0 or row.reserved_delta < 0 for row in fast.result.transactions):
+        arrival_on_commit(fast.result.item.pk)  # units may have become free (StockWork.flush)
     return written
