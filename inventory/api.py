@@ -302,7 +302,7 @@ class InventoryItemApi(GenericApiView):
         (``inventory.services.fast``), or None for the ordinary path: any other movement or field, a
         value the serializer would change or reject, a caller that is neither a supplier nor the
         brand. Called by the idempotency protocol, in the request's transaction."""
-        body = fast_movement_body(request.data)
+        body = fast_movement_body(request.data) if request.method == "POST" else None
         principal = self.principal
         if body is None or not fast.enabled() or not (principal.is_supplier or principal.is_brand):
             return None

@@ -275,3 +275,21 @@ def test_fast_and_python_movements_of_one_item_interleave_without_drift_or_deadl
     assert all(e.horizon > 0 for e in events)
     assert InventoryTransaction.objects.filter(item=item).values("movement_id").distinct().count() == \
         2 + statuses.count(201)
+
+
+@pytest.mark.parametrize("body", [{"type": "release", "quantity": 1, "reservationId": "@"},
+                                  {"type": "sale", "quantity": 1}], ids=["release", "sale"])
+def test_a_release_and_a_sale_take_two_statements_and_one_commit(settings, body):
+    from tests.test_write_round_trips import measured
+
+    settings.INVENTORY_FAST_PATH = True
+    callers = world()
+    held = callers["supplier"].post(ITEM, {"type": "reservation", "quantity": 2}, key="rt-held")
+    body = {**body, **({"reservationId": held.json()["transaction"]["reservationId"]} if "reservationId" in body
+                       else {})}
+    response, statements, commits = measured(lambda: callers["supplier"].post(ITEM, body, key="rt-move"))
+    assert response.status_code == 201, response.content
+    assert commits == 1
+    inside = statements[statements.index("BEGIN") + 1:statements.index("COMMIT")]
+    assert len(inside) == 2 and "inventory_write_finish" in inside[1], inside
+    assert IdempotencyRecord.objects.filter(key="rt-move", status_code=201).count() == 1
