@@ -13,6 +13,11 @@ The protocol (one transaction and one commit per request):
    transaction rolls back, and it replays the first one's answer.
 4. A duplicate that finds the first still running waits briefly for it to finish, then
    replays the stored answer; past ``IDEMPOTENCY_WAIT_SECONDS`` it gets 409.
+
+A view may offer a ``fast_path`` (the inventory movements do: docs/stock.md, "The fast path"):
+it runs steps 1 and 2 in its own statements — the same advisory lock and record lookup, the
+record written with ``record_values`` in the effect's transaction — and hands back the stored
+record, ``BUSY`` or its 2xx response; or None, and the protocol above runs as it always does.
 """
 
 from __future__ import annotations
