@@ -7,7 +7,9 @@ to ``--seconds`` with ``--clients`` concurrent clients:
 
 - reservations over HTTP on 1 item and spread over 50 items, against pgbench running the same
   writes as plain SQL on the same tables (``var/bench/floor.sql``: locks, reservation, hold,
-  lot, version, ledger row, event and audience, idempotency record) — the database floor;
+  lot, version, ledger row, event and audience, idempotency record) — the database floor — and
+  pgbench running the fast path's two function calls (``var/bench/fast.sql``, 5 s at most) — the
+  fast path's database-only ceiling;
 - item GET and a 100-row inventory list, against an empty view (``/healthz``) on the same server;
 - catching up on the 10,000 events through the changes feed (500 per page), one client.
 
@@ -132,17 +134,22 @@ async def http_phases(args, base: str, prepared: dict) -> dict:
     return results
 
 
-def report(http: dict, floor: dict, args) -> str:
+def report(http: dict, floor: dict, fast: dict, args) -> str:
     def row(label, r, against, against_label):
         ratio = f"{r['rate'] / against:.3f}" if against else "n/a"
         return (f"| {label} | {r['rate']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['errors']} | "
                 f"{against_label} | {ratio} |")
 
+    def ceiling(n: int) -> str:
+        served = http[f"reserve{n}"]["rate"]
+        return (f"| fast-path ceiling, {n} item{'s' if n > 1 else ''} (pgbench: its 2 function calls) | "
+                f"{fast[n]:.0f} | | | | HTTP reservation {served:.0f} req/s | {served / fast[n]:.3f} |")
+
     lines = [f"{args.clients} clients, {args.seconds:.0f} s per phase, uvicorn {args.workers} workers, DEBUG=0",
              "", "| phase | req/s | p50 ms | p99 ms | errors | against | ratio |", "|---|---:|---:|---:|---:|---|---:|",
              row("POST reservation, 1 item", http["reserve1"], floor[1], f"SQL floor {floor[1]:.0f} tx/s"),
              row("POST reservation, 50 items", http["reserve50"], floor[50], f"SQL floor {floor[50]:.0f} tx/s"),
-             "| (fast-path ceiling) | | | | | no SQL fast path yet | n/a |",
+             *(ceiling(n) for n in (1, 50)),
              row("GET item", http["item"], http["empty"]["rate"], f"empty view {http['empty']['rate']:.0f} req/s"),
              row("GET inventory?limit=100", http["list"], http["empty"]["rate"],
                  f"empty view {http['empty']['rate']:.0f} req/s"),
@@ -166,6 +173,8 @@ def main() -> None:
         raise SystemExit(f"bench/prepare.py failed:\n{done.stderr[-3000:]}")
     prepared = json.loads(done.stdout.strip().splitlines()[-1])
     floor = {n: pgbench(db_name, var / "floor.sql", n, args.clients, args.seconds) for n in (1, 50)}
+    # The fast path's two function calls, short: what the server could reach with no Python at all.
+    fast = {n: pgbench(db_name, var / "fast.sql", n, args.clients, min(args.seconds, 5)) for n in (1, 50)}
     server = subprocess.Popen([str(Path(PY).parent / "uvicorn"), "hotsauce.asgi:application", "--host", "127.0.0.1",
                                "--port", str(args.port), "--workers", str(args.workers), "--no-access-log",
                                "--log-level", "warning"], env=env, cwd=ROOT)
@@ -182,7 +191,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    text = report(http, floor, args)
+    text = report(http, floor, fast, args)
     print(text)
     (var / "report.md").write_text(text + "\n")
 

@@ -112,6 +112,36 @@ def floor_script(supplier: Supplier) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fast_script(supplier: Supplier) -> str:
+    """The reservation fast path's two statements (issue 19, ``inventory.services.fast``) as the server
+    sends them, with the event of a real reservation as data: its database-only ceiling."""
+    from webhooks.models import Event
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_skus")
+        cursor.execute("CREATE TABLE bench_skus AS SELECT row_number() OVER (ORDER BY p.sku) AS n, p.sku"
+                       " FROM inventory_product p WHERE p.sku LIKE 'BENCH%%'")
+    event = Event.objects.filter(type="inventory.updated").order_by("-sequence").first()
+    reserve = (
+        "SELECT inventory_reserve_fast(jsonb_build_object('client_key', 'bench', 'key', :k::text, 'lock_class',"
+        " 6906987, 'supplier_code', 'SUP123', 'supplier_only', NULL, 'sku', (SELECT sku FROM bench_skus WHERE n = :n),"
+        " 'quantity', 1, 'now', now(), 'reason', '', 'reference', '', 'idempotency_key', :k::text, 'movement_id',"
+        " gen_random_uuid(), 'actor_client_id', NULL, 'actor_user_id', NULL, 'actor_label', 'bench'));")
+    finish = (
+        "SELECT inventory_write_finish(jsonb_build_object("
+        "'event', (SELECT jsonb_build_object('event_id', 'evt_' || :k, 'type', type, 'timestamp', now(), 'data', data)"
+        f" FROM webhooks_event WHERE id = {event.pk}),"
+        " 'audience', (SELECT jsonb_agg(jsonb_build_object('kind', partner_kind, 'id', partner_id, 'data', data))"
+        f" FROM webhooks_eventaudience WHERE event_id = {event.pk}),"
+        f" 'keys', 'supplier:{supplier.pk}', 'channel', 'hotsauce_events', 'payload_limit', 7000, 'now', now(),"
+        " 'due', now(), 'enqueued_at', now(), 'record', jsonb_build_object('client_key', 'bench', 'key', :k::text,"
+        " 'fingerprint', md5(:k::text), 'method', 'POST', 'path', '/api/v1/inventory/SUP123/BENCH', 'state',"
+        " 'completed', 'locked_until', now(), 'status_code', 201, 'response_body', repeat('x', 1500),"
+        " 'response_headers', '{}'::jsonb, 'created_at', now(), 'completed_at', now())));")
+    return "\n".join(["\\set n random(1, :items)", "\\set k random(1, 1000000000000000)", "BEGIN;", reserve,
+                      finish, "COMMIT;"]) + "\n"
+
+
 def events_bulk(supplier: Supplier) -> int:
     """EVENTS copies of a real inventory.updated, each visible to the supplier; returns the sequence before."""
     from webhooks.models import Event
@@ -150,6 +180,7 @@ def main() -> None:
     services.stock_reserve(supplier=supplier, product=Product.objects.get(sku="BENCH001"), quantity=1, actor=None,
                            reason="bench template", reference="bench")
     (OUT / "floor.sql").write_text(floor_script(supplier))
+    (OUT / "fast.sql").write_text(fast_script(supplier))
     start = events_bulk(supplier)
     print(json.dumps({"skus": skus, "events_after": start, "events": EVENTS, "credentials": str(credentials)}))
 

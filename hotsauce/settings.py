@@ -268,6 +268,9 @@ API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "600/min")
 IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
 # How long a duplicate request waits for the first one with its key before answering 409.
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
+# Ordinary reservations in two statements on PostgreSQL (docs/stock.md, "The fast path"); off, the
+# Python path serves them all.
+INVENTORY_FAST_PATH = env_bool("INVENTORY_FAST_PATH", True)
 PROBLEM_TYPE_BASE = "https://hotsauce.example/problems/"
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
 

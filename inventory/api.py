@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from hotsauce.api.idempotency import BUSY
+from hotsauce.api.models import IdempotencyRecord
 from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from inventory import selectors, services
@@ -27,6 +29,7 @@ from inventory.serializers import (
     WarehouseSerializer,
     movement_body_schema,
 )
+from inventory.services import fast
 from partners.attributes.filters import AttributeFilter
 from partners.models import RetailPartner, Supplier
 from partners.scopes import BRAND, SUPPLIER
@@ -294,6 +297,33 @@ class InventoryItemApi(GenericApiView):
         result = record_movement(self, supplier, product, serializer.validated_data)
         return Response(movement_response(result), status=201, headers={"ETag": f'"{result.item.version}"'})
 
+    def fast_path(self, request, claim, supplier_id: str, product_id: str):
+        """An ordinary reservation, release or sale in two statements on PostgreSQL
+        (``inventory.services.fast``), or None for the ordinary path: any other movement or field, a
+        value the serializer would change or reject, a caller that is neither a supplier nor the
+        brand. Called by the idempotency protocol, in the request's transaction."""
+        body = fast_movement_body(request.data) if request.method == "POST" else None
+        principal = self.principal
+        if body is None or not fast.enabled() or not (principal.is_supplier or principal.is_brand):
+            return None
+        outcome = fast.movement_fast(
+            **body, claim=claim, supplier_code=supplier_id, sku=product_id, actor=principal,
+            supplier_only=principal.supplier_id if principal.is_supplier else None,
+            idempotency_key=request.headers.get("Idempotency-Key", ""))
+        if outcome is None:
+            return None
+        if outcome == "busy":
+            return BUSY
+        if isinstance(outcome, dict):  # the key's stored record: answered as the protocol answers it
+            times = {name: outcome[name] and datetime.fromisoformat(outcome[name])
+                     for name in ("locked_until", "created_at", "completed_at")}
+            return IdempotencyRecord(**{**outcome, **times})
+        response = Response(movement_response(outcome.result), status=201,
+                            headers={"ETag": f'"{outcome.result.item.version}"'})
+        response["Location"] = request.build_absolute_uri(self.created_location(response.data))
+        fast.fast_finish(outcome, claim.record(request, response))
+        return response
+
     @extend_schema(summary="Set counted levels (physical count)", request=CountSerializer,
                    responses=InventoryItemSerializer,
                    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)])
@@ -313,6 +343,33 @@ class InventoryItemApi(GenericApiView):
             counts=[{"warehouse_code": lot["warehouse_location"], "batch_number": lot["batch_number"],
                      "inventory_level": lot["inventory_level"]} for lot in data["lots"]])
         return Response(selectors.item_view(result.item, result.lots), headers={"ETag": f'"{result.item.version}"'})
+
+
+#: movement type -> the fields its fast path takes (any other field: the Python path).
+_FAST_FIELDS = {"reservation": {"type", "quantity", "reason", "reference"},
+                "release": {"type", "quantity", "reservation_id", "reason", "reference"},
+                "sale": {"type", "quantity", "reason", "reference"}}
+_FAST_TEXT = {"reason": 500, "reference": 200, "reservation_id": 32}
+
+
+def fast_movement_body(data) -> dict | None:
+    """The arguments of ``fast.movement_fast`` for a body ``MovementSerializer`` would take exactly as it
+    is (a positive whole number, texts it would keep unchanged, only the fields the fast path knows);
+    None otherwise."""
+    fields = _FAST_FIELDS.get(data.get("type")) if isinstance(data, dict) else None
+    if fields is None or not set(data) <= fields:
+        return None
+    for name, limit in _FAST_TEXT.items():
+        text = data.get(name, "")
+        if not isinstance(text, str) or len(text) > limit or text != text.strip() or "\x00" in text:
+            return None
+    if "reservation_id" in fields and not data.get("reservation_id"):
+        return None
+    quantity = data.get("quantity")
+    if type(quantity) is not int or not 0 < quantity <= 1_000_000_000:
+        return None
+    return {"type": data["type"], "quantity": quantity, "reason": data.get("reason", ""),
+            "reference": data.get("reference", ""), "reservation_code": data.get("reservation_id")}
 
 
 def parse_as_of(raw: str) -> date:

@@ -86,17 +86,26 @@ def deliveries_create_for_event(event: Event) -> list[Delivery]:
 
 
 def deliveries_schedule(*, event: Event, endpoints: list[Endpoint]) -> list[Delivery]:
-    now = timezone.now()
-    delay = settings.WEBHOOK_RETRY_SCHEDULE[0]  # the schedule's first entry is the first attempt's delay
-    due = now + timedelta(seconds=delay)
-    short = delay <= SHORT_RETRY_SECONDS
+    delay, due, enqueued_at = first_attempt(timezone.now())
     rows = Delivery.objects.bulk_create([
-        Delivery(event=event, endpoint=endpoint, next_attempt_at=due, enqueued_at=due if short else None)
+        Delivery(event=event, endpoint=endpoint, next_attempt_at=due, enqueued_at=enqueued_at)
         for endpoint in endpoints
     ])
-    if short:
-        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[row.pk for row in rows], countdown=delay))
+    deliveries_enqueue_on_commit([row.pk for row in rows], delay)
     return rows
+
+
+def first_attempt(now: datetime) -> tuple[float, datetime, datetime | None]:
+    """(delay, next_attempt_at, enqueued_at) of a new delivery: the schedule's first entry is the first
+    attempt's delay; a short one rides on a broker countdown (published on commit)."""
+    delay = settings.WEBHOOK_RETRY_SCHEDULE[0]
+    due = now + timedelta(seconds=delay)
+    return delay, due, due if delay <= SHORT_RETRY_SECONDS else None
+
+
+def deliveries_enqueue_on_commit(delivery_ids: list[int], delay: float) -> None:
+    if delivery_ids and delay <= SHORT_RETRY_SECONDS:
+        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=delivery_ids, countdown=delay))
 
 
 # After a failed publish this process stops trying for a while: each try against a dead

@@ -45,6 +45,21 @@ def _ulid() -> str:
     return "".join(reversed(chars))
 
 
+def event_id_new() -> str:
+    return f"evt_{_ulid()}"
+
+
+def event_audience(*, supplier_ids: Iterable[int] = (), retail_partner_ids: Iterable[int] = (),
+                   audience_data: dict[int, dict] | None = None,
+                   partner_data: dict | None = None) -> list[tuple[str, int, dict | None]]:
+    """(partner kind, partner id, camelCased data or None) of each audience row of an event, in the
+    order ``event_emit`` writes them (the inventory fast path writes the same rows)."""
+    shared = camelize(partner_data) if partner_data is not None else None
+    own = audience_data or {}
+    return ([("supplier", pk, shared) for pk in set(supplier_ids)]
+            + [("retailer", pk, camelize(own[pk]) if pk in own else shared) for pk in set(retail_partner_ids)])
+
+
 def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
                retail_partner_ids: Iterable[int] = (), audience_data: dict[int, dict] | None = None,
                partner_data: dict | None = None) -> Event:
@@ -63,19 +78,15 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
     event = Event.objects.create(
         sequence=sequence,
         horizon=horizon,
-        event_id=f"evt_{_ulid()}",
+        event_id=event_id_new(),
         type=type,
         timestamp=timezone.now(),
         data=camelize(data),
     )
     event.horizon = None  # stored by the database; not needed here
-    shared = camelize(partner_data) if partner_data is not None else None
-    audience = [EventAudience(event=event, partner_kind="supplier", partner_id=pk, sequence=event.sequence,
-                              data=shared) for pk in set(supplier_ids)]
-    own = audience_data or {}
-    audience += [EventAudience(event=event, partner_kind="retailer", partner_id=pk, sequence=event.sequence,
-                               data=camelize(own[pk]) if pk in own else shared)
-                 for pk in set(retail_partner_ids)]
+    audience = [EventAudience(event=event, partner_kind=kind, partner_id=pk, sequence=event.sequence, data=seen)
+                for kind, pk, seen in event_audience(supplier_ids=supplier_ids, retail_partner_ids=retail_partner_ids,
+                                                     audience_data=audience_data, partner_data=partner_data)]
     if audience:
         EventAudience.objects.bulk_create(audience)
     # The delivery fan-out decides from the audience just written, without a re-read.

@@ -57,9 +57,14 @@ def audience_key(audience: tuple[str, int] | None) -> str | None:
 # --- publishing (inside the event's transaction) --------------------------------------------
 
 
+def notify_keys(audience_pairs: Iterable[tuple[str, int]]) -> list[str]:
+    """The hub keys an event wakes (also what the inventory fast path puts in its ``pg_notify``)."""
+    return sorted({_key(kind, pk) for kind, pk in audience_pairs})
+
+
 def stream_notify(*, sequence: int, type: str, audience_pairs: Iterable[tuple[str, int]]) -> None:
     """Wake the streams that may see this event once its transaction commits."""
-    keys = sorted({_key(kind, pk) for kind, pk in audience_pairs})
+    keys = notify_keys(audience_pairs)
     if settings.IS_POSTGRES:
         payload = f"{sequence}|{type}|{','.join(keys)}"
         if len(payload) > PAYLOAD_LIMIT:

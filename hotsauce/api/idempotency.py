@@ -13,6 +13,11 @@ The protocol (one transaction and one commit per request):
    transaction rolls back, and it replays the first one's answer.
 4. A duplicate that finds the first still running waits briefly for it to finish, then
    replays the stored answer; past ``IDEMPOTENCY_WAIT_SECONDS`` it gets 409.
+
+A view may offer a ``fast_path`` (the inventory movements do: docs/stock.md, "The fast path"):
+it runs steps 1 and 2 in its own statements — the same advisory lock and record lookup, the
+record written with ``record_values`` in the effect's transaction — and hands back the stored
+record, ``BUSY`` or its 2xx response; or None, and the protocol above runs as it always does.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -109,17 +115,53 @@ def _look(client_key: str, key: str) -> tuple[bool, IdempotencyRecord | None]:
     return row.free_, (row if row.pk is not None else None)
 
 
-def _store(*, client_key: str, key: str, fp: str, request, response: Response) -> None:
+def record_values(*, client_key: str, key: str, fp: str, request, response: Response) -> dict:
+    """The completed record of a request's answer (also what a view's fast path writes itself)."""
     body = json.dumps(response.data, cls=JSONEncoder) if response.data is not None else None
     # Not the Content-Type header: before rendering it is Django's text/html default.
     headers = {name: response[name] for name in _KEPT_HEADERS if name != "Content-Type" and response.has_header(name)}
     if response.content_type:
         headers["Content-Type"] = response.content_type
     now = timezone.now()
-    IdempotencyRecord.objects.create(
-        client_key=client_key, key=key, fingerprint=fp, method=request.method, path=request.path[:500],
-        state=IdempotencyRecord.State.COMPLETED, locked_until=now, status_code=response.status_code,
-        response_body=body, response_headers=headers, completed_at=now)
+    return {"client_key": client_key, "key": key, "fingerprint": fp, "method": request.method,
+            "path": request.path[:500], "state": IdempotencyRecord.State.COMPLETED, "locked_until": now,
+            "status_code": response.status_code, "response_body": body, "response_headers": headers,
+            "created_at": now, "completed_at": now}
+
+
+def _store(*, client_key: str, key: str, fp: str, request, response: Response) -> None:
+    IdempotencyRecord.objects.create(**record_values(client_key=client_key, key=key, fp=fp, request=request,
+                                                     response=response))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a view's fast path needs to run the protocol in its own statements (``fast_path``)."""
+
+    client_key: str
+    key: str
+    fp: str
+    lock_class: int = _LOCK_CLASS
+
+    def record(self, request, response: Response) -> dict:
+        return record_values(client_key=self.client_key, key=self.key, fp=self.fp, request=request,
+                             response=response)
+
+
+BUSY = _BUSY
+
+
+def _fast(view, request, args, kwargs, claim: Claim):
+    """A view's fast path (``view.fast_path(request, claim, *args, **kwargs)``), inside the request's
+    transaction: None when it does not handle the request (the ordinary protocol runs), else the key's
+    stored record (answered as a stored one is), BUSY, or a 2xx response whose record it wrote."""
+    fast_path = getattr(view, "fast_path", None)
+    if fast_path is None:
+        return None
+    outcome = fast_path(request, claim, *args, **kwargs)
+    if isinstance(outcome, IdempotencyRecord):
+        return _answer(outcome, claim.fp)
+    return outcome
 
 
 def _attempt(view, request, handler, args, kwargs, *, client_key: str, key: str, fp: str):
@@ -127,6 +169,9 @@ def _attempt(view, request, handler, args, kwargs, *, client_key: str, key: str,
     failure = None
     try:
         with transaction.atomic():
+            fast = _fast(view, request, args, kwargs, Claim(client_key=client_key, key=key, fp=fp))
+            if fast is not None:
+                return fast
             free, record = _look(client_key, key)
             if record is not None:
                 return _answer(record, fp)

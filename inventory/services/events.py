@@ -13,7 +13,7 @@ from datetime import datetime
 
 from inventory.models import InventoryItem, InventoryTransaction, StockLot
 from inventory.selectors import item_totals, item_view, shelf_life_cutoff, ts
-from partners.models import TradingRelationship
+from partners.models import RetailPartner, TradingRelationship
 from webhooks.services import event_emit
 
 T = InventoryTransaction.Type
@@ -58,6 +58,20 @@ def _row_for_retailer(view: dict, row: InventoryTransaction, retail_partner_id: 
 def item_updated_emit(*, item: InventoryItem, lots: list[StockLot], before: list[StockLot],
                       rows: list[InventoryTransaction], notes: list[dict], now: datetime) -> None:
     """One ``inventory.updated`` for the whole change of one item in one transaction."""
+    retailers = [rel.retail_partner for rel in TradingRelationship.objects.filter(
+        supplier_id=item.supplier_id, active=True).select_related("retail_partner").order_by("retail_partner_id")]
+    data, per_retailer = item_updated_data(item=item, lots=lots, before=before, rows=rows, notes=notes, now=now,
+                                           retailers=retailers)
+    event_emit(type="inventory.updated", data=data, supplier_ids=[item.supplier_id],
+               retail_partner_ids=list(per_retailer), audience_data=per_retailer)
+
+
+def item_updated_data(*, item: InventoryItem, lots: list[StockLot], before: list[StockLot],
+                      rows: list[InventoryTransaction], notes: list[dict], now: datetime,
+                      retailers: list[RetailPartner]) -> tuple[dict, dict[int, dict]]:
+    """The event's data as the brand and supplier see it, and each trading retailer's own view of it
+    (``retailers``: those with an active trading relationship, by id). The fast path builds its event
+    here too (``inventory.services.fast``)."""
     first = rows[0] if rows else None
     views = [transaction_view(row) for row in rows]
     change = {
@@ -69,8 +83,6 @@ def item_updated_emit(*, item: InventoryItem, lots: list[StockLot], before: list
     if notes:
         change["notes"] = notes
     data = {**item_view(item, lots, now=now), "change": change}
-    retailers = [rel.retail_partner for rel in TradingRelationship.objects.filter(
-        supplier_id=item.supplier_id, active=True).select_related("retail_partner").order_by("retail_partner_id")]
     per_retailer = {}
     for retailer in retailers:
         cutoff = shelf_life_cutoff(retailer.minimum_shelf_life_days, now)
@@ -80,5 +92,4 @@ def item_updated_emit(*, item: InventoryItem, lots: list[StockLot], before: list
             "before": item_totals(before, now, cutoff),
             **({"notes": [{"type": n["type"], "batch_number": n["batch_number"]} for n in notes]} if notes else {}),
         }}
-    event_emit(type="inventory.updated", data=data, supplier_ids=[item.supplier_id],
-               retail_partner_ids=list(per_retailer), audience_data=per_retailer)
+    return data, per_retailer

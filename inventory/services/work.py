@@ -53,6 +53,12 @@ def stock_arrival_hook_set(hook: Callable[[int], None]) -> None:
     _arrival_hook = hook
 
 
+def arrival_on_commit(item_id: int) -> None:
+    """Units may have become free on this item: the stock-arrival hook runs once the transaction commits."""
+    if _arrival_hook is not None:
+        transaction.on_commit(partial(_arrival_hook, item_id))
+
+
 @contextmanager
 def stock_work(*, actor: Principal | None = None) -> Iterator[StockWork]:
     """The unit of work of one transaction that changes stock; nested calls join the outermost."""
@@ -144,9 +150,8 @@ class StockWork:
             item_updated_emit(item=touched.item, lots=touched.lots, before=touched.before,
                               rows=[row for m in touched.movements for row in m.rows], notes=touched.notes,
                               now=self.now)
-            if _arrival_hook is not None and any(row.on_hand_delta > 0 or row.reserved_delta < 0
-                                                 for m in touched.movements for row in m.rows):
-                transaction.on_commit(partial(_arrival_hook, touched.item.pk))
+            if any(row.on_hand_delta > 0 or row.reserved_delta < 0 for m in touched.movements for row in m.rows):
+                arrival_on_commit(touched.item.pk)
         self._touched = {}
         self.rows = []
 

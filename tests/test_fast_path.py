@@ -1,0 +1,295 @@
+"""The reservation fast path (issue 19) against the Python path it stands in for.
+
+The same sequence of requests runs twice on identical fixtures — once with the fast path
+(``inventory.services.fast``, two SQL functions), once with it switched off
+(``INVENTORY_FAST_PATH = False``: the Python path of ``stock_reserve``) — and everything both
+leave behind is compared: each response (status, body, headers, replays), the ledger, lots,
+items, reservations and their holds, events with their audience rows, webhook deliveries and
+idempotency records. The database is flushed with its sequences reset between the runs, so ids
+and reservation codes must match too; only timestamps, movement ids, event ids and request ids
+(which necessarily differ) are left out.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hotsauce.api.models import IdempotencyRecord
+from inventory import services
+from inventory.models import Batch, InventoryItem, InventoryTransaction, Reservation, ReservationLot, StockLot
+from partners.models import RetailPartner, Supplier
+from partners.services import api_client_create
+from tests import factories as f
+from tests.conftest import Caller
+from webhooks.models import Delivery, Endpoint, Event, EventAudience
+from webhooks.sequencing import _HORIZON
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ITEM = "/api/v1/inventory/SUPF/SAUCEF"
+# Timestamps, and the ids drawn at random or from the clock: all that may differ between the paths.
+VOLATILE = {"created_at", "createdAt", "last_updated", "lastUpdated", "timestamp", "updated_at", "updatedAt",
+            "completed_at", "locked_until", "closed_at", "next_attempt_at", "enqueued_at", "openedAt", "resolvedAt",
+            "movement_id", "movementId", "event_id", "requestId"}
+
+
+def when(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def days_until(moment: datetime) -> int:
+    return (moment - timezone.now()).days
+
+
+def world():
+    """Suppliers, retailers (one too strict for the first batches), lots (one batch on hold), endpoints."""
+    sup, other = f.supplier("SUPF"), f.supplier("SUPG")
+    strict, easy = f.retailer("RETS", shelf_days=days_until(when(2031, 4))), f.retailer("RETE", shelf_days=0)
+    f.trade(sup, strict)
+    f.trade(sup, easy)
+    f.trade(other, easy)
+    f.warehouse(sup, "WH1")
+    f.warehouse(sup, "WH2")
+    product = f.product("SAUCEF")
+    f.product("SAUCEX")
+    for number, expiry, quantity, warehouse in (("B1", when(2031, 1), 3, "WH1"), ("B2", when(2031, 2), 10, "WH1"),
+                                                ("B3", when(2032, 6), 60, "WH2")):
+        services.stock_receive(supplier=sup, product=product, quantity=quantity, actor=None, batch_number=number,
+                               warehouse_code=warehouse, expiration_date=expiry)
+    services.batch_set_status(batch=Batch.objects.get(batch_number="B2"), status=Batch.Status.QUARANTINED,
+                              reason="lab check")
+    for kind, owner, types in (("supplier", sup.pk, ["inventory.updated"]), ("brand", None, ["*"]),
+                               ("retailer", easy.pk, ["order.created"]), ("retailer", strict.pk, ["*"])):
+        Endpoint.objects.create(public_id=f"wh_{kind}_{owner}", owner_kind=kind, owner_id=owner,
+                                url="https://hooks.example.com/in", event_types=types, secret="whsec_test")
+    callers = {}
+    for name, kind, partner in (("supplier", "supplier", "SUPF"), ("other", "supplier", "SUPG"),
+                                ("brand", "brand", None), ("retailer", "retailer", "RETE")):
+        client, creds = api_client_create(kind=kind, partner_code=partner)
+        callers[name] = Caller(creds, client)
+    return callers
+
+
+# (caller, body, idempotency key): success, replays, a reused key, not enough units, owned
+# reservations released and sold by the Python path, callers and bodies the fast path leaves alone.
+SCRIPT = [
+    ("supplier", {"type": "reservation", "quantity": 5}, "k1"),  # 3 of B1, 2 of B3 (B2 held)
+    ("supplier", {"type": "reservation", "quantity": 5}, "k1"),  # replay
+    ("supplier", {"type": "reservation", "quantity": 6}, "k1"),  # same key, other body: 422
+    ("supplier", {"type": "reservation", "quantity": 1000}, "k2"),  # 409 insufficient_stock
+    ("supplier", {"type": "reservation", "quantity": 1000}, "k2"),  # its replay
+    ("supplier", {"type": "reservation", "quantity": 48, "reason": "promo", "reference": "PO-9"}, "k3"),
+    ("supplier", {"type": "reservation", "quantity": 100}, "k4"),  # 10 left: 409
+    ("supplier", {"type": "release", "quantity": 2, "reservationId": "RSV-000001"}, "k5"),
+    ("brand", {"type": "reservation", "quantity": 2}, "k6"),
+    ("supplier", {"type": "sale", "quantity": 3, "reservationId": "RSV-000001"}, "k7"),  # consumed
+    ("supplier", {"type": "release", "quantity": 1, "reservationId": "RSV-000001"}, "k8"),  # closed: 409
+    ("other", {"type": "reservation", "quantity": 1}, "k9"),  # another supplier's item: 404
+    ("supplier", {"type": "reservation", "quantity": 1, "retailPartnerId": "RETE"}, "k10"),  # Python path
+    ("supplier", {"type": "reservation", "quantity": 1, "reason": " padded "}, "k11"),  # Python path
+    ("supplier", {"type": "reservation", "quantity": 0}, "k12"),  # 400
+    ("supplier", {"type": "reservation", "quantity": 1}, "k13"),  # fast again, after releases
+    ("supplier", {"type": "release", "quantity": 1, "reservationId": "@k10"}, "k14"),  # RETE's: closes it
+    ("supplier", {"type": "release", "quantity": 5, "reservationId": "@k3"}, "k15"),
+    ("supplier", {"type": "release", "quantity": 5, "reservationId": "@k3"}, "k15"),  # replay
+    ("supplier", {"type": "release", "quantity": 100, "reservationId": "@k3"}, "k16"),  # holds 43: 409
+    ("supplier", {"type": "release", "quantity": 1, "reservationId": "RSV-999999"}, "k17"),  # 400
+    ("supplier", {"type": "sale", "quantity": 4}, "k18"),
+    ("supplier", {"type": "sale", "quantity": 10000}, "k19"),  # 409
+    ("supplier", {"type": "sale", "quantity": 1, "reason": " padded"}, "k20"),  # Python path
+    ("retailer", {"supplierId": "SUPF", "lines": [{"productId": "SAUCEF", "quantity": 30}]}, "o1"),  # backordered
+    ("brand", {"type": "release", "quantity": 43, "reservationId": "@k3"}, "k21"),  # closed; o1 served
+    ("supplier", {"type": "release", "quantity": 1, "reservationId": "@k3"}, "k22"),  # closed: 409
+]
+
+
+def stable(value):
+    """``value`` without what necessarily differs between the paths (see VOLATILE)."""
+    if isinstance(value, dict):
+        return {k: stable(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [stable(v) for v in value]
+    return value
+
+
+def run(fast: bool, settings) -> dict:
+    settings.INVENTORY_FAST_PATH = fast
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the stock-arrival hook allocates backorders in this thread
+    call_command("flush", interactive=False, verbosity=0)  # sequences reset: same ids in both runs
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('webhooks_event_sequence_seq', 1, false)")
+    callers = world()
+    answers, calls = [], []
+    with mock.patch("webhooks.tasks.delivery_send.apply_async", side_effect=lambda **kw: calls.append(kw)):
+        made = {}
+        for caller, body, key in SCRIPT:
+            body = {name: made[value[1:]] if isinstance(value, str) and value.startswith("@") else value
+                    for name, value in body.items()}
+            response = callers[caller].post("/api/v1/orders" if "lines" in body else ITEM, body, key=key)
+            if response.status_code == 201 and body.get("type") == "reservation":
+                made[key] = response.json()["transaction"]["reservationId"]
+            answers.append({"key": key, "status": response.status_code, "body": stable(response.json()),
+                            "headers": {h: response.get(h) for h in ("ETag", "Location", "Idempotent-Replayed")}})
+    return {"answers": answers, "published": len(calls), **state()}
+
+
+def state() -> dict:
+    partner = {**{("supplier", s.pk): s.code for s in Supplier.objects.all()},
+               **{("retailer", r.pk): r.code for r in RetailPartner.objects.all()}}
+    ledger = [stable(services.transaction_view(row)) | {"idempotency_key": row.idempotency_key}
+              for row in InventoryTransaction.objects.order_by("pk")]
+    lots = list(StockLot.objects.order_by("pk").values("pk", "batch__batch_number", "on_hand", "reserved",
+                                                        "quarantined"))
+    items = list(InventoryItem.objects.order_by("pk").values("pk", "version"))
+    reservations = list(Reservation.objects.order_by("pk").values(
+        "pk", "code", "status", "quantity", "released_quantity", "consumed_quantity", "reason", "reference",
+        "order_ref", "retail_partner__code", "created_by_client__name", "expires_at", "item_id"))
+    holds = list(ReservationLot.objects.order_by("pk").values("pk", "reservation_id", "lot_id", "quantity"))
+    events = [{"sequence": e.sequence, "type": e.type, "data": stable(e.data), "audience": sorted(
+        (a.partner_kind, partner[(a.partner_kind, a.partner_id)], a.sequence, json.dumps(stable(a.data)))
+        for a in EventAudience.objects.filter(event=e)),
+        "deliveries": sorted(d.endpoint.public_id for d in Delivery.objects.filter(event=e))}
+        for e in Event.objects.order_by("sequence")]
+    records = [{"key": r.key, "status": r.status_code, "state": r.state, "method": r.method, "path": r.path,
+                "body": stable(json.loads(r.response_body)) if r.response_body else None,
+                "headers": r.response_headers}
+               for r in IdempotencyRecord.objects.order_by("key")]
+    return {"ledger": ledger, "lots": lots, "items": items, "reservations": reservations, "holds": holds,
+            "events": events, "records": records}
+
+
+def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(settings):
+    settings.WEBHOOK_RETRY_SCHEDULE = [0, 5, 300]
+    python = run(False, settings)
+    with CaptureQueriesContext(connection) as queries:
+        fast = run(True, settings)
+    sent = [q["sql"] for q in queries.captured_queries]
+    # Which requests asked a function, and which it wrote (the others fell back or were replayed).
+    assert sum("inventory_reserve_fast" in sql for sql in sent) == 10  # k1 (x3), k2 (x2), k3, k4, k6, k9, k13
+    assert sum("inventory_release_fast" in sql for sql in sent) == 9  # k5, k8, k14, k15 (x2), k16, k17, k21, k22
+    assert sum("inventory_sell_fast" in sql for sql in sent) == 2  # k18, k19
+    assert sum("inventory_write_finish" in sql for sql in sent) == 9  # k1, k3, k5, k6, k13, k14, k15, k18, k21
+    for before, after in zip(python["answers"], fast["answers"], strict=True):
+        assert after == before, after["key"]
+    for table in ("ledger", "lots", "items", "reservations", "holds", "records", "events"):
+        assert fast[table] == python[table], table
+    assert fast["published"] == python["published"] > 0
+    # The script did what it says: the fixtures are not trivially empty.
+    assert [a["status"] for a in python["answers"]] == [
+        201, 201, 422, 409, 409, 201, 409, 201, 201, 201, 409, 404, 201, 201, 400, 201,
+        201, 201, 201, 409, 400, 201, 409, 201, 201, 201, 409], python["answers"]
+    assert python["answers"][1]["headers"]["Idempotent-Replayed"] == "true"
+    assert python["answers"][18]["headers"]["Idempotent-Replayed"] == "true"
+    closed = {r["code"]: r["status"] for r in python["reservations"]}
+    assert closed[python["answers"][12]["body"]["transaction"]["reservationId"]] == "released"  # k10, by k14
+    assert closed[python["answers"][5]["body"]["transaction"]["reservationId"]] == "released"  # k3, by k21
+    # The release freed units on commit: the backordered order was allocated (the stock-arrival hook).
+    assert [r["quantity"] for r in python["reservations"] if r["order_ref"]] == [30]
+    release = python["answers"][16]["body"]["transactions"]
+    assert [(t["type"], t["retailPartnerId"], t["reservedDelta"]) for t in release] == [("release", "RETE", -1)]
+    first = python["answers"][0]["body"]["transactions"]
+    assert [(t["batchNumber"], t["quantity"]) for t in first] == [("B1", 3), ("B3", 2)]
+
+
+def test_a_fast_reservation_is_visible_to_the_strict_retailer_as_the_python_path_shows_it(settings):
+    """The per-retailer event view (its minimum shelf life applied) comes from the same builder."""
+    settings.INVENTORY_FAST_PATH = True
+    callers = world()
+    response = callers["supplier"].post(ITEM, {"type": "reservation", "quantity": 4}, key="s1")
+    assert response.status_code == 201
+    event = Event.objects.order_by("-sequence").first()
+    strict = EventAudience.objects.get(event=event, partner_kind="retailer",
+                                       partner_id=RetailPartner.objects.get(code="RETS").pk)
+    # B1 and B2 expire too early for RETS: only B3's unreserved units are available to it.
+    assert strict.data["availableQuantity"] == 60 - 1
+    assert [t["reservationId"] for t in strict.data["change"]["transactions"]] == [None, None]
+    assert event.data["change"]["transactions"][0]["reservationId"] == response.json()["transaction"][
+        "reservationId"]
+    assert event.horizon > 0 and Delivery.objects.filter(event=event).count() == 3
+
+
+def test_the_event_horizon_of_the_function_is_the_one_sequencing_computes():
+    """write_finish.sql copies ``webhooks.sequencing._HORIZON``: a change of one without the other fails here."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'inventory_write_finish'")
+        source = cursor.fetchone()[0]
+    assert "".join(_HORIZON.split()) in "".join(source.split())
+    assert source.index("nextval('webhooks_event_sequence_seq')") < source.index("INSERT INTO webhooks_event ")
+
+
+def test_the_fast_path_is_off_on_request_and_the_python_path_serves(settings):
+    settings.INVENTORY_FAST_PATH = False
+    callers = world()
+    with CaptureQueriesContext(connection) as queries:
+        response = callers["supplier"].post(ITEM, {"type": "reservation", "quantity": 1}, key="off-1")
+    assert response.status_code == 201
+    assert not any("inventory_reserve_fast" in q["sql"] for q in queries.captured_queries)
+
+
+def test_fast_and_python_movements_of_one_item_interleave_without_drift_or_deadlock(make_caller):
+    """Both paths take the same locks in the same order: mixed at once on one item they keep the books."""
+    from inventory.services.reconcile import reconcile
+    from tests.test_inventory_concurrency import run_in_threads
+
+    sup = f.supplier("SUPF")
+    f.warehouse(sup, "WH1")
+    f.warehouse(sup, "WH2")
+    product = f.product("SAUCEF")
+    f.receive(sup, product, 30, batch="LOT-A", warehouse_code="WH1")
+    f.receive(sup, product, 30, batch="LOT-B", warehouse_code="WH2", days=300)
+    caller = make_caller("supplier", "SUPF")
+
+    def work(index):
+        statuses = []
+        made = caller.post(ITEM, {"type": "reservation", "quantity": 2}, key=f"r{index}")  # fast
+        statuses.append(made.status_code)
+        if made.status_code == 201:
+            code = made.json()["transaction"]["reservationId"]
+            statuses.append(caller.post(ITEM, {"type": "release", "quantity": 1, "reservationId": code},
+                                        key=f"l{index}").status_code)  # fast
+        statuses.append(caller.post(ITEM, {"type": "sale", "quantity": 1}, key=f"s{index}").status_code)  # fast
+        statuses.append(caller.post(ITEM, {"type": "reservation", "quantity": 1, "warehouseLocation": "WH2"},
+                                    key=f"p{index}").status_code)  # Python path
+        statuses.append(caller.post(ITEM, {"type": "sale", "quantity": 1, "batchNumber": "LOT-A"},
+                                    key=f"q{index}").status_code)  # Python path
+        return statuses
+
+    results = run_in_threads(12, work)
+    statuses = [status for result in results for status in result]
+    assert set(statuses) <= {201, 409} and statuses.count(201) > 40, statuses
+    assert reconcile() == []
+    item = InventoryItem.objects.get(supplier=sup, product=product)
+    # One version and one event per committed movement (two receipts, then every 201).
+    assert item.version == 2 + statuses.count(201)
+    events = list(Event.objects.filter(type="inventory.updated").order_by("sequence"))
+    assert len(events) == len({e.sequence for e in events}) == 2 + statuses.count(201)
+    assert sorted(e.data["version"] for e in events) == list(range(1, item.version + 1))
+    assert all(e.horizon > 0 for e in events)
+    assert InventoryTransaction.objects.filter(item=item).values("movement_id").distinct().count() == \
+        2 + statuses.count(201)
+
+
+@pytest.mark.parametrize("body", [{"type": "release", "quantity": 1, "reservationId": "@"},
+                                  {"type": "sale", "quantity": 1}], ids=["release", "sale"])
+def test_a_release_and_a_sale_take_two_statements_and_one_commit(settings, body):
+    from tests.test_write_round_trips import measured
+
+    settings.INVENTORY_FAST_PATH = True
+    callers = world()
+    held = callers["supplier"].post(ITEM, {"type": "reservation", "quantity": 2}, key="rt-held")
+    body = {**body, **({"reservationId": held.json()["transaction"]["reservationId"]} if "reservationId" in body
+                       else {})}
+    response, statements, commits = measured(lambda: callers["supplier"].post(ITEM, body, key="rt-move"))
+    assert response.status_code == 201, response.content
+    assert commits == 1
+    inside = statements[statements.index("BEGIN") + 1:statements.index("COMMIT")]
+    assert len(inside) == 2 and "inventory_write_finish" in inside[1], inside
+    assert IdempotencyRecord.objects.filter(key="rt-move", status_code=201).count() == 1
