@@ -301,6 +301,8 @@ def _movement_type_serializer(kind: str, base: type[serializers.Serializer]) -> 
             kwargs.pop("default", None)
             kwargs.update(required=True, allow_null=False)
         fields[name] = type(field)(*field._args, **kwargs)
+        if name == "type":  # each branch admits its own type only: a body matches exactly one branch
+            fields[name] = serializers.ChoiceField(choices=[kind])
     name = kind[0].upper() + kind[1:]
     return type(f"{name}{base.__name__.replace('Serializer', '')}", (serializers.Serializer,),
                 {**fields, "__doc__": description})

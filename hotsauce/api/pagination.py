@@ -69,3 +69,12 @@ class CursorPage(CursorPagination):
                 "results": schema,
             },
         }
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "default": self.page_size}
+                parameter["description"] = (f"Page size, at least 1 (default {self.page_size}); more than "
+                                            f"{self.max_page_size} is read as {self.max_page_size}.")
+        return parameters
