@@ -116,6 +116,8 @@ class ProductListApi(GenericApiView):
     def get_queryset(self):
         qs = selectors.product_list()
         kind = self.request.query_params.get("kind")
+        if kind is not None and kind not in Product.Kind.values:
+            raise ValidationFailed.for_field("kind", "One of " + ", ".join(Product.Kind.values) + ".")
         return qs.filter(kind=kind) if kind else qs
 
     @extend_schema(summary="List products", description=ATTRIBUTE_FILTERS,

@@ -208,6 +208,16 @@ def test_ledger_filters_reject_bad_values(supplier_caller):
     assert supplier_caller.get("/api/v1/inventory/transactions?cursor=garbage").status_code == 400
 
 
+@pytest.mark.parametrize("query", ["/api/v1/inventory?updatedSince=", "/api/v1/inventory/transactions?type=",
+                                   "/api/v1/inventory?limit=", "/api/v1/products?kind=", "/api/v1/products?kind=AAA"])
+def test_an_empty_or_unknown_filter_value_is_a_400_not_the_whole_list(supplier_caller, query):
+    # Found by Schemathesis' negative_data_rejection: these answered the unfiltered list.
+    response = supplier_caller.get(query)
+    assert response.status_code == 400, response.json()
+    name = query.rsplit("?", 1)[1].split("=", 1)[0]
+    assert [error["field"] for error in problem(response)["errors"]] == [name]
+
+
 class TestCounts:
     def test_a_count_sets_absolute_levels_and_writes_count_rows(self, supplier_caller):
         version = supplier_caller.get(ITEM).json()["version"]
