@@ -323,6 +323,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "webhooks.schema.add_event_stream_path",
         "hotsauce.api.schema.add_problem_component",
+        "hotsauce.api.schema_examples.add_examples",
     ],
     "SECURITY": [{"oauth2": []}, {"apiKey": []}],
     "APPEND_COMPONENTS": {

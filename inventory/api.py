@@ -119,6 +119,8 @@ class ProductListApi(GenericApiView):
     def get_queryset(self):
         qs = selectors.product_list()
         kind = self.request.query_params.get("kind")
+        if kind is not None and kind not in Product.Kind.values:
+            raise ValidationFailed.for_field("kind", "One of " + ", ".join(Product.Kind.values) + ".")
         return qs.filter(kind=kind) if kind else qs
 
     @extend_schema(summary="List products", description=ATTRIBUTE_FILTERS,
@@ -413,11 +415,17 @@ class TransactionListApi(GenericApiView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([services.transaction_view(row) for row in page])
 
+    def _visible_item(self, supplier_id: str, product_id: str) -> tuple[Supplier, Product] | None:
+        try:
+            return visible_supplier(self.principal, supplier_id), product_or_404(product_id)
+        except NotFound:
+            return None
+
     @extend_schema(summary="Record a stock movement (supplierId and productId in the body)",
                    description=MOVEMENT_DESCRIPTION + " The item is named in the body (`supplierId`, `productId`).",
                    request=movement_body_schema(LedgerMovementSerializer), responses={201: MovementResultSerializer})
     def post(self, request):
-        serializer = LedgerMovementSerializer(data=request.data)
+        serializer = LedgerMovementSerializer(data=request.data, context={"resolve_item": self._visible_item})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         supplier = visible_supplier(self.principal, data["supplier_id"])

@@ -1,5 +1,6 @@
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictIntegerField, StrictModelSerializer, StrictSerializer
 from inventory.models import Batch, InventoryTransaction, Product, Warehouse
@@ -133,8 +134,42 @@ class MovementSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict) or not isinstance(data, dict):
+                raise
+            # A bad field must not hide the rules the rest of the body breaks (a receipt's
+            # missing batch, a transfer's missing destination): one round trip fixes it all.
+            raise serializers.ValidationError({**self.rule_errors(self._valid_fields(data, exc.detail)),
+                                               **exc.detail}) from None
+
+    def _valid_fields(self, data: dict, errors: dict) -> dict:
+        valid = {}
+        for name, field in self.fields.items():
+            if name in errors or field.read_only:
+                continue
+            try:
+                valid[name] = field.run_validation(field.get_value(data))
+            except (serializers.ValidationError, SkipField):
+                continue
+        return valid
+
+    def movement_item(self, attrs: dict):
+        """The (supplier, product) the movement is for, when known: the receipt rules depend on it."""
+        return self.context.get("item")
+
     def validate(self, attrs):
+        errors = self.rule_errors(attrs)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def rule_errors(self, attrs: dict) -> dict:
         # Every rule at once: a partner fixing a body should need one round trip, not one per field.
+        if "type" not in attrs:
+            return {}
         kind, quantity, errors = attrs["type"], attrs.get("quantity"), {}
         if quantity is None:
             if not (kind == "reservation" and attrs.get("order_id")):
@@ -147,20 +182,27 @@ class MovementSerializer(StrictSerializer):
             errors["to_warehouse_location"] = ["Required for a transfer."]
         if kind == "release" and not attrs.get("reservation_id"):
             errors["reservation_id"] = ["Name the reservation to release from (reservationId)."]
-        if kind == "receipt" and "item" in self.context:
-            supplier, product = self.context["item"]
+        item = self.movement_item(attrs) if kind == "receipt" else None
+        if item is not None:
+            supplier, product = item
             for error in receipt_missing_fields(
                     supplier_id=supplier.pk, product_id=product.pk, warehouse_code=attrs.get("warehouse_location"),
                     batch_number=attrs.get("batch_number"), expiration_date=attrs.get("expiration_date")):
                 errors[error["field"]] = [error["message"]]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+        return errors
 
 
 class LedgerMovementSerializer(MovementSerializer):
     supplier_id = serializers.CharField(max_length=64)
     product_id = serializers.CharField(max_length=64)
+
+    def movement_item(self, attrs: dict):
+        # The item is named in the body: the view's resolver answers None for one the caller may
+        # not see, so the receipt rules stay silent and the view's 404 decides (no existence leak).
+        resolve = self.context.get("resolve_item")
+        if resolve is None or not attrs.get("supplier_id") or not attrs.get("product_id"):
+            return None
+        return resolve(attrs["supplier_id"], attrs["product_id"])
 
 
 class CountLotSerializer(StrictSerializer):
@@ -259,6 +301,8 @@ def _movement_type_serializer(kind: str, base: type[serializers.Serializer]) -> 
             kwargs.pop("default", None)
             kwargs.update(required=True, allow_null=False)
         fields[name] = type(field)(*field._args, **kwargs)
+        if name == "type":  # each branch admits its own type only: a body matches exactly one branch
+            fields[name] = serializers.ChoiceField(choices=[kind])
     name = kind[0].upper() + kind[1:]
     return type(f"{name}{base.__name__.replace('Serializer', '')}", (serializers.Serializer,),
                 {**fields, "__doc__": description})

@@ -286,3 +286,38 @@ def test_stream_accepts_an_api_key(sandbox):
     assert parse(frames[0])["id"] == newest.sequence
     response, _ = read_stream("not-a-key", events=0, scheme="ApiKey")
     assert problem(response)["code"] == "not_authenticated"
+
+
+def test_the_stream_answers_other_methods_405_with_allow(supplier_caller):
+    response = supplier_caller.http.post("/api/v1/events/stream",
+                                         headers={"Authorization": f"Bearer {supplier_caller.token}"})
+    assert response.status_code == 405 and response["Allow"] == "GET"
+    assert problem(response)["code"] == "method_not_allowed"
+
+
+def test_every_streamed_event_matches_the_served_schema_of_one_event(supplier_caller):
+    # What a schema-aware SSE client (Schemathesis' SSE validation) does: parse each block,
+    # validate it against the text/event-stream schema; `data` is the envelope of the feed.
+    import jsonschema
+    from rest_framework.test import APIClient
+    from schemathesis.core.deserialization import _parse_sse_events
+
+    from webhooks.api import _frame
+
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    stream = schema["paths"]["/api/v1/events/stream"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+    event_schema = stream["schema"]
+    envelope_schema = schema["components"]["schemas"]["EventEnvelope"]
+    move(supplier_caller, 2, key="sse-schema")
+    emit("webhook.test", suppliers=[Supplier.objects.get(code="SUP123").pk], note="line\u2028separator")
+    events = list(Event.objects.order_by("sequence"))
+    parsed = _parse_sse_events(("".join(_frame(event) for event in events)).encode())
+    assert len(parsed) == len(events) >= 2
+    for block in parsed:
+        jsonschema.validate(block, event_schema)
+        jsonschema.validate(json.loads(block["data"]), envelope_schema)
+    for example in _parse_sse_events(stream["example"].encode()):
+        jsonschema.validate(example, event_schema)
+    broken = {**parsed[0], "data": json.dumps({"type": "inventory.updated"})}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, event_schema)

@@ -208,6 +208,16 @@ def test_ledger_filters_reject_bad_values(supplier_caller):
     assert supplier_caller.get("/api/v1/inventory/transactions?cursor=garbage").status_code == 400
 
 
+@pytest.mark.parametrize("query", ["/api/v1/inventory?updatedSince=", "/api/v1/inventory/transactions?type=",
+                                   "/api/v1/inventory?limit=", "/api/v1/products?kind=", "/api/v1/products?kind=AAA"])
+def test_an_empty_or_unknown_filter_value_is_a_400_not_the_whole_list(supplier_caller, query):
+    # Found by Schemathesis' negative_data_rejection: these answered the unfiltered list.
+    response = supplier_caller.get(query)
+    assert response.status_code == 400, response.json()
+    name = query.rsplit("?", 1)[1].split("=", 1)[0]
+    assert [error["field"] for error in problem(response)["errors"]] == [name]
+
+
 class TestCounts:
     def test_a_count_sets_absolute_levels_and_writes_count_rows(self, supplier_caller):
         version = supplier_caller.get(ITEM).json()["version"]
@@ -293,3 +303,46 @@ class TestListing:
         items = brand_caller.get("/api/v1/inventory?onlyAvailable=true&supplierId=SUP123").json()["results"]
         assert "HOTSAUCE104" not in {i["productId"] for i in items}
         assert "HOTSAUCE789" in {i["productId"] for i in items}
+
+
+LEDGER = "/api/v1/inventory/transactions"
+IDS = {"supplierId": "SUP123", "productId": "HOTSAUCE789"}
+
+
+@pytest.mark.parametrize("path,body", [(ITEM, {}), (LEDGER, IDS)], ids=["item", "ledger"])
+def test_a_receipt_missing_everything_names_every_field_in_one_problem(supplier_caller, path, body):
+    # SUP123 has two warehouses, so the receiving one must be named; NEW9 is a new batch, so it needs an expiry.
+    before = snapshot()
+    response = supplier_caller.post(path, {**body, "type": "receipt", "quantity": 5}, key="receipt-missing")
+    assert response.status_code == 400, response.json()
+    errors = {error["field"] for error in problem(response)["errors"]}
+    assert errors == {"warehouseLocation", "batchNumber", "expirationDate"}
+    assert problem(response)["code"] == "validation_error"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("path,body", [(ITEM, {}), (LEDGER, IDS)], ids=["item", "ledger"])
+def test_a_bad_field_does_not_hide_the_rules_the_rest_of_the_body_breaks(supplier_caller, path, body):
+    before = snapshot()
+    response = supplier_caller.post(path, {**body, "type": "receipt", "quantity": "five", "colour": "red",
+                                           "warehouseLocation": "Warehouse_A"}, key="receipt-bad")
+    assert response.status_code == 400, response.json()
+    assert {error["field"] for error in problem(response)["errors"]} == {
+        "quantity", "colour", "batchNumber", "expirationDate"}
+    transfer = supplier_caller.post(path, {**body, "type": "transfer", "quantity": -1}, key="transfer-bad")
+    assert {error["field"] for error in problem(transfer)["errors"]} == {"quantity", "toWarehouseLocation"}
+    assert snapshot() == before
+
+
+def test_a_ledger_post_missing_the_item_names_it_with_the_other_fields(supplier_caller):
+    response = supplier_caller.post(LEDGER, {"type": "transfer", "quantity": 0}, key="ledger-missing")
+    assert response.status_code == 400, response.json()
+    assert {error["field"] for error in problem(response)["errors"]} == {
+        "supplierId", "productId", "quantity", "toWarehouseLocation"}
+
+
+def test_a_ledger_receipt_for_an_invisible_supplier_is_a_404_not_a_list_of_its_rules(make_caller, sandbox):
+    other = make_caller("supplier", "SUP400")
+    response = other.post(LEDGER, {**IDS, "type": "receipt", "quantity": 5}, key="other-receipt")
+    assert response.status_code == 404, response.json()
+    assert problem(response)["code"] == "not_found"

@@ -10,6 +10,7 @@ few minutes; ``SCHEMATHESIS_MAX_EXAMPLES`` raises the budget for a deeper local 
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 import schemathesis
@@ -17,13 +18,10 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS, load_all_checks
+
+from hotsauce.api.idempotency import parse_key
+from hotsauce.errors import ValidationFailed
 
 
 @schemathesis.serializer("application/edi-x12")
@@ -33,8 +31,25 @@ def _x12(ctx, value):
 
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+load_all_checks()
+# Every check Schemathesis has: server errors, conformance of status, content type, headers and
+# body (for the event stream: every event against the schema of one event), negative data
+# rejected, positive data accepted, required headers, unsupported methods and their Allow header,
+# ignored auth, use after free, resource availability and object-level authorization.
+# Not yet run, with what they still find (issue 13):
+# - negative_data_rejection: request bodies are read leniently where the schema is strict: a
+#   boolean field takes 0/1, a string field takes a number (`"reason": 0`), an optional date in a
+#   form body takes an empty value; analytics/scorecards takes `?to=` empty. (List filters and
+#   `limit` no longer accept empty or unknown values: tests/test_inventory_movements.py.)
+# - positive_data_acceptance: bodies valid by the schema that the rules refuse with a 400 the
+#   schema cannot express (a supplier code that does not exist or is not traded with, an attribute
+#   key nobody defined, an EDI body that is not X12, fsma204 without a lot code or a date range).
+PENDING = {"negative_data_rejection", "positive_data_acceptance"}
+ALL_CHECKS = [check for check in CHECKS.get_all() if check.__name__ not in PENDING]
+STREAM = "/api/v1/events/stream"
+# Reading the endless stream: keep-alives come this often, and the reading stops after this long.
+STREAM_KEEPALIVE_SECONDS = 0.2
+STREAM_READ_SECONDS = 0.6
 
 
 @pytest.fixture
@@ -55,6 +70,10 @@ class IsolatedWSGI:
         self.app = get_wsgi_application()
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == STREAM:
+            # An endless body cannot be joined inside a savepoint; the stream only reads, and
+            # the reader (Schemathesis) closes it once it has read long enough.
+            return self.app(environ, start_response)
         with transaction.atomic():
             status = {}
 
@@ -73,7 +92,10 @@ class IsolatedWSGI:
 
 
 @pytest.fixture
-def api_schema(callers):
+def api_schema(callers, monkeypatch):
+    from webhooks import api
+
+    monkeypatch.setattr(api, "STREAM_KEEPALIVE_SECONDS", STREAM_KEEPALIVE_SECONDS)
     # A real WSGI server closes the database connection at the end of every request; here
     # that would drop the test's transaction, so do what Django's test client does.
     request_started.disconnect(close_old_connections)
@@ -89,12 +111,25 @@ def api_schema(callers):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+def _fresh_idempotency_key(case) -> None:
+    # A client makes a new key for every new request; the generator would reuse one key for
+    # different bodies, which is rightly a 422 (tests/test_inventory_movements.py covers it).
+    # Keys the API would reject stay as generated: negative data must still be refused.
+    headers = case.headers or {}
+    if "Idempotency-Key" in headers:
+        try:
+            parse_key(str(headers["Idempotency-Key"]))
+        except ValidationFailed:
+            return
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+
+
 def _run(case, caller) -> None:
-    if case.path == "/api/v1/events/stream":
-        # An endless text/event-stream cannot be read to the end through WSGI; the stream
-        # is covered by tests/test_tenancy_matrix.py and the webhooks tests.
-        return
-    case.call_and_validate(headers={"Authorization": f"Bearer {caller.token}"}, checks=CHECKS)
+    _fresh_idempotency_key(case)
+    # The stream never ends: it is read for STREAM_READ_SECONDS (the sandbox's events, then
+    # keep-alives), then closed, and every event read is validated.
+    timeout = STREAM_READ_SECONDS if case.path == STREAM else None
+    case.call_and_validate(headers={"Authorization": f"Bearer {caller.token}"}, checks=ALL_CHECKS, timeout=timeout)
 
 
 @pytest.mark.slow

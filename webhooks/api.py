@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.request import Request
@@ -26,6 +26,7 @@ from hotsauce.api.views import ApiView, GenericApiView
 from hotsauce.errors import ApplicationError, ValidationFailed
 from webhooks import selectors, services, streaming
 from webhooks.models import DeliveryAttempt
+from webhooks.schema import SEQUENCE_SCHEMA, TYPES_SCHEMA
 from webhooks.serializers import (
     DeliveryAttemptSerializer,
     DeliverySerializer,
@@ -61,7 +62,7 @@ def _reject_unknown_params(query_params, allowed: set[str]) -> None:
 def _sequence(raw: str | None, field: str) -> int:
     if raw is None or raw == "":
         return 0
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ValidationFailed.for_field(field, "Must be a non-negative whole number (an event sequence).")
     return int(raw)
 
@@ -85,9 +86,10 @@ def _limit(raw: str | None) -> int:
 
 
 _FEED_PARAMS = [
-    OpenApiParameter("after", int, description="Return events with a greater sequence; 0 = oldest kept."),
-    OpenApiParameter("types", str, description="Comma-separated event types to include."),
-    OpenApiParameter("limit", int, description=f"Page size, 1–{FEED_MAX_LIMIT} (default {FEED_DEFAULT_LIMIT})."),
+    OpenApiParameter("after", SEQUENCE_SCHEMA, description="Return events with a greater sequence; 0 = oldest kept."),
+    OpenApiParameter("types", TYPES_SCHEMA, description="Comma-separated event types to include."),
+    OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": FEED_MAX_LIMIT},
+                     description=f"Page size, 1–{FEED_MAX_LIMIT} (default {FEED_DEFAULT_LIMIT})."),
 ]
 
 
@@ -100,7 +102,7 @@ class EventFeedApi(ApiView):
     renderer_classes = CAMEL_CASE_READY
 
     @extend_schema(summary="Changes feed: events after a sequence", parameters=_FEED_PARAMS,
-                   responses={200: EventFeedSerializer, 410: OpenApiResponse(description="cursor_expired")})
+                   responses={200: EventFeedSerializer})
     def get(self, request):
         params = request.query_params
         _reject_unknown_params(params, {"after", "types", "limit"})
@@ -297,7 +299,8 @@ def _event_frames_sync(principal, after: int, types, lease):
 async def event_stream(request):
     """GET events/stream: served by the ASGI app without holding a connection between reads."""
     if request.method != "GET":
-        return problem_response(request, 405, "method_not_allowed", f'Method "{request.method}" not allowed.')
+        return problem_response(request, 405, "method_not_allowed", f'Method "{request.method}" not allowed.',
+                                headers={"Allow": "GET"})  # RFC 9110 15.5.6
     opened = await sync_to_async(_stream_open)(request)
     if not isinstance(opened, tuple):
         return opened

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictSerializer
@@ -79,9 +80,14 @@ class DeliveryAttemptSerializer(serializers.Serializer):
         return "succeeded" if attempt.success else "failed"
 
 
+@extend_schema_field({"$ref": "#/components/schemas/EventEnvelope"})  # webhooks/schema.py
+class EnvelopeField(serializers.DictField):
+    pass
+
+
 class EventFeedSerializer(serializers.Serializer):
     """Schema only: the feed returns envelopes of API-CONTRACT.md 5.1."""
 
-    results = serializers.ListField(child=serializers.DictField())
+    results = serializers.ListField(child=EnvelopeField())
     next_after = serializers.IntegerField()
     has_more = serializers.BooleanField()

@@ -32,6 +32,12 @@ class StrictFilterBackend(DjangoFilterBackend):
         unknown = sorted(set(request.query_params) - allowed - set(claimed))
         if unknown:
             raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+        # `?updatedSince=` would otherwise mean "no filter": a value the schema calls invalid
+        # (not a timestamp, not a code) must not silently widen the list.
+        empty = sorted(name for name in set(request.query_params) - PAGINATION_PARAMS
+                       if request.query_params.get(name) == "")
+        if empty:
+            raise ValidationError({name: ["Must not be empty (leave the parameter out instead)."] for name in empty})
         for query_filter in {id(f): f for f in claimed.values()}.values():
             queryset = query_filter.filter(request, queryset, {
                 name: request.query_params.get(name) for name, owner in claimed.items() if owner is query_filter})

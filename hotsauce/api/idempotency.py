@@ -52,7 +52,7 @@ _BUSY = object()  # another request with the key is running
 
 
 def parse_key(raw: str) -> str:
-    value = raw.strip()
+    value = raw.strip(" \t")  # the optional whitespace around a field value (RFC 9110 5.5)
     if len(value) >= 2 and value[0] == value[-1] == '"':  # RFC 8941 sf-string
         value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
     if not 1 <= len(value) <= 255 or any(not (0x20 <= ord(ch) <= 0x7E) for ch in value):

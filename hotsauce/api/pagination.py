@@ -16,7 +16,7 @@ class CursorPage(CursorPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         try:
             value = int(raw)
@@ -69,3 +69,12 @@ class CursorPage(CursorPagination):
                 "results": schema,
             },
         }
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "default": self.page_size}
+                parameter["description"] = (f"Page size, at least 1 (default {self.page_size}); more than "
+                                            f"{self.max_page_size} is read as {self.max_page_size}.")
+        return parameters

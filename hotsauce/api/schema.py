@@ -70,7 +70,19 @@ def _defines_get_queryset(view) -> bool:
     return False
 
 
+# Exactly what hotsauce.api.idempotency.parse_key accepts: 1-255 printable ASCII characters
+# (blanks around it are not part of it), or an RFC 8941 quoted string of them.
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "pattern": r'^[ \t]*([!-~]|[!#-~][ -~]{0,253}[!-~]|"[ -~]{0,253}[!#-~]|"[ -~]{1,255}")[ \t]*$',
+}
+
+
 class ProblemAwareAutoSchema(AutoSchema):
+    def _get_format_parameters(self):
+        # DRF's `?format=` override is not part of this API: list filters reject it as unknown.
+        return []
+
     def get_operation(self, *args, **kwargs):
         # Generating the schema runs views' get_queryset() (to find models for filters and
         # path parameters) without a caller: give them a brand principal, which sees all and
@@ -149,7 +161,7 @@ class ProblemAwareAutoSchema(AutoSchema):
         if method in ("POST", "PATCH"):
             required = method in getattr(self.view, "idempotency_required", ())
             params.append(OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, required=required,
+                "Idempotency-Key", IDEMPOTENCY_KEY_SCHEMA, OpenApiParameter.HEADER, required=required,
                 description="1-255 printable characters. Replays return the first answer with "
                             "`Idempotent-Replayed: true`." + (" Required." if required else ""),
             ))

@@ -1825,15 +1825,7 @@ export interface components {
         /** @description A signed correction (never zero). */
         AdjustmentLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `adjustment` - adjustment (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "adjustment";
@@ -1866,15 +1858,7 @@ export interface components {
         /** @description A signed correction (never zero). */
         AdjustmentMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `adjustment` - adjustment (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "adjustment";
@@ -2091,15 +2075,7 @@ export interface components {
         /** @description Units found damaged: they leave stock. */
         DamageLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `damage` - damage (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "damage";
@@ -2132,15 +2108,7 @@ export interface components {
         /** @description Units found damaged: they leave stock. */
         DamageMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `damage` - damage (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "damage";
@@ -2514,9 +2482,7 @@ export interface components {
         };
         /** @description Schema only: the feed returns envelopes of API-CONTRACT.md 5.1. */
         EventFeed: {
-            results: {
-                [key: string]: unknown;
-            }[];
+            results: components["schemas"]["EventEnvelope"][];
             nextAfter: number;
             hasMore: boolean;
         };
@@ -3451,15 +3417,7 @@ export interface components {
         /** @description Goods in: creates the batch and lot when new. `expirationDate` is required for a new batch (a past one is a 400); `warehouseLocation` unless the supplier has exactly one warehouse. */
         ReceiptLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `receipt` - receipt (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "receipt";
@@ -3511,15 +3469,7 @@ export interface components {
         /** @description Goods in: creates the batch and lot when new. `expirationDate` is required for a new batch (a past one is a 400); `warehouseLocation` unless the supplier has exactly one warehouse. */
         ReceiptMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `receipt` - receipt (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "receipt";
@@ -3567,15 +3517,7 @@ export interface components {
         /** @description Give back units held by a standalone reservation. */
         ReleaseLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `release` - release (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "release";
@@ -3608,15 +3550,7 @@ export interface components {
         /** @description Give back units held by a standalone reservation. */
         ReleaseMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `release` - release (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "release";
@@ -3722,15 +3656,7 @@ export interface components {
         /** @description Hold units (first expired, first out without `batchNumber`). With `orderId`: allocate that order's remainder of the product (the brief's step 4), `quantity` may be left out. */
         ReservationLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `reservation` - reservation (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "reservation";
@@ -3770,15 +3696,7 @@ export interface components {
         /** @description Hold units (first expired, first out without `batchNumber`). With `orderId`: allocate that order's remainder of the product (the brief's step 4), `quantity` may be left out. */
         ReservationMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `reservation` - reservation (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "reservation";
@@ -3912,15 +3830,7 @@ export interface components {
         /** @description Units returned outside a return request: back on hand. */
         ReturnLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `return` - return (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "return";
@@ -3994,15 +3904,7 @@ export interface components {
         /** @description Units returned outside a return request: back on hand. */
         ReturnMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `return` - return (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "return";
@@ -4037,15 +3939,7 @@ export interface components {
         /** @description Units sold; with `reservationId` from that reservation's held units. */
         SaleLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `sale` - sale (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "sale";
@@ -4078,15 +3972,7 @@ export interface components {
         /** @description Units sold; with `reservationId` from that reservation's held units. */
         SaleMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `sale` - sale (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "sale";
@@ -4395,15 +4281,7 @@ export interface components {
         /** @description Move units between the supplier's warehouses. */
         TransferLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `transfer` - transfer (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "transfer";
@@ -4436,15 +4314,7 @@ export interface components {
         /** @description Move units between the supplier's warehouses. */
         TransferMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `transfer` - transfer (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "transfer";
@@ -4495,15 +4365,7 @@ export interface components {
         /** @description Units written off (e.g. expired): they leave stock. */
         WriteOffLedgerMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `writeOff` - writeOff (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "writeOff";
@@ -4536,15 +4398,7 @@ export interface components {
         /** @description Units written off (e.g. expired): they leave stock. */
         WriteOffMovementRequest: {
             /**
-             * @description * `receipt` - receipt
-             *     * `reservation` - reservation
-             *     * `release` - release
-             *     * `sale` - sale
-             *     * `damage` - damage
-             *     * `return` - return
-             *     * `writeOff` - writeOff
-             *     * `adjustment` - adjustment
-             *     * `transfer` - transfer (enum property replaced by openapi-typescript)
+             * @description * `writeOff` - writeOff (enum property replaced by openapi-typescript)
              * @enum {string}
              */
             type: "writeOff";
@@ -4571,6 +4425,23 @@ export interface components {
             reason: string;
             /** @default  */
             reference: string;
+        };
+        /** @description An event (API-CONTRACT.md 5.1): the same envelope in the feed, the stream and webhooks. */
+        EventEnvelope: {
+            /** @example evt_01JD8Z5K3Q */
+            id: string;
+            /** @enum {string} */
+            type: "inventory.updated" | "inventory.low_stock" | "inventory.out_of_stock" | "batch.expiring" | "batch.quarantined" | "batch.recalled" | "order.created" | "order.updated" | "order.acknowledged" | "shipment.created" | "shipment.delivered" | "return.created" | "return.processed" | "alert.restock" | "discrepancy.opened" | "discrepancy.updated" | "discrepancy.resolved" | "purchaseOrder.created" | "purchaseOrder.submitted" | "purchaseOrder.acknowledged" | "purchaseOrder.shipped" | "purchaseOrder.received" | "purchaseOrder.cancelled" | "productionRun.completed" | "webhook.test" | "webhook.endpoint_disabled";
+            sequence: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T10:15:30.123Z
+             */
+            timestamp: string;
+            /** @description The resource after the change, and what changed. */
+            data: {
+                [key: string]: unknown;
+            };
         };
         /** @description RFC 9457 problem details. */
         Problem: {
@@ -4604,8 +4475,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 productId?: string;
                 /**
@@ -4629,7 +4499,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "alertId": 17,
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "status": "open",
+                     *           "severity": "low_stock",
+                     *           "availableQuantity": 1,
+                     *           "reorderPoint": 1,
+                     *           "suggestedOrderQuantity": 1,
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "resolvedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedAlertList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "alertId": 17,
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "status": "open",
+                     *           "severity": "low_stock",
+                     *           "availableQuantity": 1,
+                     *           "reorderPoint": 1,
+                     *           "suggestedOrderQuantity": 1,
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "resolvedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedAlertList"];
                 };
             };
@@ -4725,9 +4637,7 @@ export interface operations {
     };
     postAlertAcknowledge: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -4746,7 +4656,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "alertId": 17,
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "status": "open",
+                     *       "severity": "low_stock",
+                     *       "availableQuantity": 1,
+                     *       "reorderPoint": 1,
+                     *       "suggestedOrderQuantity": 1,
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "resolvedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Alert"];
+                    /**
+                     * @example {
+                     *       "alertId": 17,
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "status": "open",
+                     *       "severity": "low_stock",
+                     *       "availableQuantity": 1,
+                     *       "reorderPoint": 1,
+                     *       "suggestedOrderQuantity": 1,
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "resolvedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Alert"];
                 };
             };
@@ -4898,7 +4838,6 @@ export interface operations {
     getScorecard: {
         parameters: {
             query?: {
-                format?: "json" | "problem+json";
                 /** @description First day (YYYY-MM-DD) */
                 from?: string;
                 /** @description Last day (YYYY-MM-DD) */
@@ -4917,7 +4856,151 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-11-01",
+                     *       "to": "2026-11-01",
+                     *       "suppliers": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orders": 1,
+                     *           "orderedUnits": 1,
+                     *           "shippedUnits": 1,
+                     *           "fillRate": 1,
+                     *           "ordersDue": 1,
+                     *           "ordersOnTime": 1,
+                     *           "onTimeDeliveryRate": 1,
+                     *           "orderToShipHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "shipToDeliverHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "discrepancies": 1,
+                     *           "discrepancyRatePer1000Units": 1,
+                     *           "resolvedDiscrepancies": 1,
+                     *           "meanTimeToResolveHours": 1,
+                     *           "returnedUnits": 1,
+                     *           "returnRate": 1,
+                     *           "slowestStep": {
+                     *             "step": "orderToShip",
+                     *             "hours": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "retailPartners": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orders": 1,
+                     *           "orderedUnits": 1,
+                     *           "shippedUnits": 1,
+                     *           "fillRate": 1,
+                     *           "ordersDue": 1,
+                     *           "ordersOnTime": 1,
+                     *           "onTimeDeliveryRate": 1,
+                     *           "orderToShipHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "shipToDeliverHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "discrepancies": 1,
+                     *           "discrepancyRatePer1000Units": 1,
+                     *           "resolvedDiscrepancies": 1,
+                     *           "meanTimeToResolveHours": 1,
+                     *           "returnedUnits": 1,
+                     *           "returnRate": 1,
+                     *           "slowestStep": {
+                     *             "step": "orderToShip",
+                     *             "hours": 1
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Scorecards"];
+                    /**
+                     * @example {
+                     *       "from": "2026-11-01",
+                     *       "to": "2026-11-01",
+                     *       "suppliers": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orders": 1,
+                     *           "orderedUnits": 1,
+                     *           "shippedUnits": 1,
+                     *           "fillRate": 1,
+                     *           "ordersDue": 1,
+                     *           "ordersOnTime": 1,
+                     *           "onTimeDeliveryRate": 1,
+                     *           "orderToShipHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "shipToDeliverHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "discrepancies": 1,
+                     *           "discrepancyRatePer1000Units": 1,
+                     *           "resolvedDiscrepancies": 1,
+                     *           "meanTimeToResolveHours": 1,
+                     *           "returnedUnits": 1,
+                     *           "returnRate": 1,
+                     *           "slowestStep": {
+                     *             "step": "orderToShip",
+                     *             "hours": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "retailPartners": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orders": 1,
+                     *           "orderedUnits": 1,
+                     *           "shippedUnits": 1,
+                     *           "fillRate": 1,
+                     *           "ordersDue": 1,
+                     *           "ordersOnTime": 1,
+                     *           "onTimeDeliveryRate": 1,
+                     *           "orderToShipHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "shipToDeliverHours": {
+                     *             "median": 1,
+                     *             "p90": 1,
+                     *             "count": 1
+                     *           },
+                     *           "discrepancies": 1,
+                     *           "discrepancyRatePer1000Units": 1,
+                     *           "resolvedDiscrepancies": 1,
+                     *           "meanTimeToResolveHours": 1,
+                     *           "returnedUnits": 1,
+                     *           "returnRate": 1,
+                     *           "slowestStep": {
+                     *             "step": "orderToShip",
+                     *             "hours": 1
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Scorecards"];
                 };
             };
@@ -5024,8 +5107,7 @@ export interface operations {
                 /** @description The pagination cursor value. */
                 cursor?: string;
                 deprecated?: boolean;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 partnerReadable?: boolean;
                 /**
@@ -5051,7 +5133,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "key": "limitedEdition",
+                     *           "label": "Limited edition",
+                     *           "description": "ERP sync",
+                     *           "type": "boolean",
+                     *           "values": [
+                     *             "string"
+                     *           ],
+                     *           "appliesTo": [
+                     *             "product"
+                     *           ],
+                     *           "partnerReadable": true,
+                     *           "validFrom": "2026-11-01",
+                     *           "validTo": "2026-11-01",
+                     *           "deprecated": true,
+                     *           "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedAttributeDefinitionList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "key": "limitedEdition",
+                     *           "label": "Limited edition",
+                     *           "description": "ERP sync",
+                     *           "type": "boolean",
+                     *           "values": [
+                     *             "string"
+                     *           ],
+                     *           "appliesTo": [
+                     *             "product"
+                     *           ],
+                     *           "partnerReadable": true,
+                     *           "validFrom": "2026-11-01",
+                     *           "validTo": "2026-11-01",
+                     *           "deprecated": true,
+                     *           "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedAttributeDefinitionList"];
                 };
             };
@@ -5147,9 +5283,7 @@ export interface operations {
     };
     postAttributeDefinitionList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -5160,6 +5294,23 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AttributeDefinitionCreateRequest"];
+                /**
+                 * @example {
+                 *       "key": "limitedEdition",
+                 *       "label": "Limited edition",
+                 *       "description": "ERP sync",
+                 *       "type": "boolean",
+                 *       "values": [
+                 *         "string"
+                 *       ],
+                 *       "appliesTo": [
+                 *         "product"
+                 *       ],
+                 *       "partnerReadable": true,
+                 *       "validFrom": "2026-11-01",
+                 *       "validTo": "2026-11-01"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["AttributeDefinitionCreateRequest"];
             };
         };
@@ -5171,7 +5322,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "key": "limitedEdition",
+                     *       "label": "Limited edition",
+                     *       "description": "ERP sync",
+                     *       "type": "boolean",
+                     *       "values": [
+                     *         "string"
+                     *       ],
+                     *       "appliesTo": [
+                     *         "product"
+                     *       ],
+                     *       "partnerReadable": true,
+                     *       "validFrom": "2026-11-01",
+                     *       "validTo": "2026-11-01",
+                     *       "deprecated": true,
+                     *       "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AttributeDefinition"];
+                    /**
+                     * @example {
+                     *       "key": "limitedEdition",
+                     *       "label": "Limited edition",
+                     *       "description": "ERP sync",
+                     *       "type": "boolean",
+                     *       "values": [
+                     *         "string"
+                     *       ],
+                     *       "appliesTo": [
+                     *         "product"
+                     *       ],
+                     *       "partnerReadable": true,
+                     *       "validFrom": "2026-11-01",
+                     *       "validTo": "2026-11-01",
+                     *       "deprecated": true,
+                     *       "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["AttributeDefinition"];
                 };
             };
@@ -5322,9 +5515,7 @@ export interface operations {
     };
     getAttributeDefinitionDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 key: string;
@@ -5340,7 +5531,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "key": "limitedEdition",
+                     *       "label": "Limited edition",
+                     *       "description": "ERP sync",
+                     *       "type": "boolean",
+                     *       "values": [
+                     *         "string"
+                     *       ],
+                     *       "appliesTo": [
+                     *         "product"
+                     *       ],
+                     *       "partnerReadable": true,
+                     *       "validFrom": "2026-11-01",
+                     *       "validTo": "2026-11-01",
+                     *       "deprecated": true,
+                     *       "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AttributeDefinition"];
+                    /**
+                     * @example {
+                     *       "key": "limitedEdition",
+                     *       "label": "Limited edition",
+                     *       "description": "ERP sync",
+                     *       "type": "boolean",
+                     *       "values": [
+                     *         "string"
+                     *       ],
+                     *       "appliesTo": [
+                     *         "product"
+                     *       ],
+                     *       "partnerReadable": true,
+                     *       "validFrom": "2026-11-01",
+                     *       "validTo": "2026-11-01",
+                     *       "deprecated": true,
+                     *       "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["AttributeDefinition"];
                 };
             };
@@ -5436,9 +5669,7 @@ export interface operations {
     };
     patchAttributeDefinitionDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -5451,6 +5682,24 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedAttributeDefinitionPatchRequest"];
+                /**
+                 * @example {
+                 *       "key": "limitedEdition",
+                 *       "label": "Limited edition",
+                 *       "description": "ERP sync",
+                 *       "type": "boolean",
+                 *       "values": [
+                 *         "string"
+                 *       ],
+                 *       "appliesTo": [
+                 *         "product"
+                 *       ],
+                 *       "partnerReadable": true,
+                 *       "validFrom": "2026-11-01",
+                 *       "validTo": "2026-11-01",
+                 *       "deprecated": true
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PatchedAttributeDefinitionPatchRequest"];
             };
         };
@@ -5462,7 +5711,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "key": "limitedEdition",
+                     *       "label": "Limited edition",
+                     *       "description": "ERP sync",
+                     *       "type": "boolean",
+                     *       "values": [
+                     *         "string"
+                     *       ],
+                     *       "appliesTo": [
+                     *         "product"
+                     *       ],
+                     *       "partnerReadable": true,
+                     *       "validFrom": "2026-11-01",
+                     *       "validTo": "2026-11-01",
+                     *       "deprecated": true,
+                     *       "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AttributeDefinition"];
+                    /**
+                     * @example {
+                     *       "key": "limitedEdition",
+                     *       "label": "Limited edition",
+                     *       "description": "ERP sync",
+                     *       "type": "boolean",
+                     *       "values": [
+                     *         "string"
+                     *       ],
+                     *       "appliesTo": [
+                     *         "product"
+                     *       ],
+                     *       "partnerReadable": true,
+                     *       "validFrom": "2026-11-01",
+                     *       "validTo": "2026-11-01",
+                     *       "deprecated": true,
+                     *       "deprecatedAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["AttributeDefinition"];
                 };
             };
@@ -5613,9 +5904,7 @@ export interface operations {
     };
     postDemandHistory: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -5626,6 +5915,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DemandHistoryRequest"];
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "productId": "HOTSAUCE789",
+                 *       "days": [
+                 *         {
+                 *           "date": "2026-11-01",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "source": "string"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["DemandHistoryRequest"];
             };
         };
@@ -5637,7 +5939,69 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "importedDays": 1,
+                     *       "firstDate": "2026-11-01",
+                     *       "lastDate": "2026-11-01",
+                     *       "forecast": {
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "averageDailyDemand": 1,
+                     *         "demandStdDev": 1,
+                     *         "leadTimeDays": 1,
+                     *         "leadTimeStdDevDays": 1,
+                     *         "serviceLevel": 1,
+                     *         "safetyStock": 1,
+                     *         "reorderPoint": 1,
+                     *         "availableQuantity": 1,
+                     *         "belowReorderPoint": true,
+                     *         "daysOfCover": 1,
+                     *         "predictedStockoutDate": "2026-11-01",
+                     *         "suggestedOrderQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "minimumOrderQuantity": 1,
+                     *         "casePack": 1,
+                     *         "reviewPeriodDays": 1,
+                     *         "observedDays": 1,
+                     *         "computedAt": "2026-11-20T10:15:30Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["DemandHistoryResult"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "importedDays": 1,
+                     *       "firstDate": "2026-11-01",
+                     *       "lastDate": "2026-11-01",
+                     *       "forecast": {
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "averageDailyDemand": 1,
+                     *         "demandStdDev": 1,
+                     *         "leadTimeDays": 1,
+                     *         "leadTimeStdDevDays": 1,
+                     *         "serviceLevel": 1,
+                     *         "safetyStock": 1,
+                     *         "reorderPoint": 1,
+                     *         "availableQuantity": 1,
+                     *         "belowReorderPoint": true,
+                     *         "daysOfCover": 1,
+                     *         "predictedStockoutDate": "2026-11-01",
+                     *         "suggestedOrderQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "minimumOrderQuantity": 1,
+                     *         "casePack": 1,
+                     *         "reviewPeriodDays": 1,
+                     *         "observedDays": 1,
+                     *         "computedAt": "2026-11-20T10:15:30Z"
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["DemandHistoryResult"];
                 };
             };
@@ -5793,7 +6157,6 @@ export interface operations {
                 /** @description The pagination cursor value. */
                 cursor?: string;
                 discrepancyId?: string;
-                format?: "json" | "problem+json";
                 /**
                  * @description * `shortage` - Shortage
                  *     * `overage` - Overage
@@ -5805,7 +6168,7 @@ export interface operations {
                  *     * `other` - Other
                  */
                 kind?: "damage" | "delay" | "other" | "overage" | "quality" | "shortage" | "stockMismatch" | "wrongItem";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 openedAfter?: string;
                 openedBefore?: string;
@@ -5844,7 +6207,109 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "discrepancyId": "DSC-000005",
+                     *           "kind": "shortage",
+                     *           "status": "open",
+                     *           "cause": "shortReceived",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "reportDate": "2026-11-01",
+                     *           "expectedQuantity": 1,
+                     *           "actualQuantity": 1,
+                     *           "quantity": 1,
+                     *           "description": "ERP sync",
+                     *           "openedBy": "retailer",
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "dueAt": "2026-11-20T10:15:30Z",
+                     *           "overdue": true,
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "resolution": "credit",
+                     *           "resolutionNote": "string",
+                     *           "resolutionQuantity": 1,
+                     *           "creditAmount": "string",
+                     *           "creditCurrency": "USD",
+                     *           "replacementOrderId": "string",
+                     *           "adjustmentMovementId": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "messageId": "string",
+                     *               "author": {
+                     *                 "kind": "retailer",
+                     *                 "partnerId": "string"
+                     *               },
+                     *               "body": "Two cases arrived crushed.",
+                     *               "createdAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedDiscrepancyList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "discrepancyId": "DSC-000005",
+                     *           "kind": "shortage",
+                     *           "status": "open",
+                     *           "cause": "shortReceived",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "reportDate": "2026-11-01",
+                     *           "expectedQuantity": 1,
+                     *           "actualQuantity": 1,
+                     *           "quantity": 1,
+                     *           "description": "ERP sync",
+                     *           "openedBy": "retailer",
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "dueAt": "2026-11-20T10:15:30Z",
+                     *           "overdue": true,
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "resolution": "credit",
+                     *           "resolutionNote": "string",
+                     *           "resolutionQuantity": 1,
+                     *           "creditAmount": "string",
+                     *           "creditCurrency": "USD",
+                     *           "replacementOrderId": "string",
+                     *           "adjustmentMovementId": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "messageId": "string",
+                     *               "author": {
+                     *                 "kind": "retailer",
+                     *                 "partnerId": "string"
+                     *               },
+                     *               "body": "Two cases arrived crushed.",
+                     *               "createdAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedDiscrepancyList"];
                 };
             };
@@ -5940,9 +6405,7 @@ export interface operations {
     };
     postDiscrepancyList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -5953,6 +6416,21 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DiscrepancyInRequest"];
+                /**
+                 * @example {
+                 *       "kind": "shortage",
+                 *       "description": "ERP sync",
+                 *       "orderId": "ORD-000042",
+                 *       "shipmentId": "SHP-000007",
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "productId": "HOTSAUCE789",
+                 *       "batchNumber": "BATCH202406",
+                 *       "expectedQuantity": 1,
+                 *       "actualQuantity": 1,
+                 *       "quantity": 1
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["DiscrepancyInRequest"];
             };
         };
@@ -5964,7 +6442,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discrepancy"];
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Discrepancy"];
                 };
             };
@@ -6115,9 +6683,7 @@ export interface operations {
     };
     getDiscrepancyDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 discrepancyId: string;
@@ -6133,7 +6699,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discrepancy"];
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Discrepancy"];
                 };
             };
@@ -6229,9 +6885,7 @@ export interface operations {
     };
     postDiscrepancyAcknowledge: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -6250,7 +6904,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discrepancy"];
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Discrepancy"];
                 };
             };
@@ -6401,9 +7145,7 @@ export interface operations {
     };
     postDiscrepancyMessages: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -6415,7 +7157,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "Two cases arrived crushed."
+                 *     }
+                 */
                 "application/json": components["schemas"]["MessageInRequest"];
+                /**
+                 * @example {
+                 *       "body": "Two cases arrived crushed."
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["MessageInRequest"];
             };
         };
@@ -6427,7 +7179,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discrepancy"];
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Discrepancy"];
                 };
             };
@@ -6578,9 +7420,7 @@ export interface operations {
     };
     postDiscrepancyReject: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -6592,7 +7432,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "checked on arrival"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NoteInRequest"];
+                /**
+                 * @example {
+                 *       "note": "checked on arrival"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["NoteInRequest"];
             };
         };
@@ -6604,7 +7454,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discrepancy"];
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Discrepancy"];
                 };
             };
@@ -6755,9 +7695,7 @@ export interface operations {
     };
     postDiscrepancyReopen: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -6769,7 +7707,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "checked on arrival"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NoteInRequest"];
+                /**
+                 * @example {
+                 *       "note": "checked on arrival"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["NoteInRequest"];
             };
         };
@@ -6781,7 +7729,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discrepancy"];
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Discrepancy"];
                 };
             };
@@ -6932,9 +7970,7 @@ export interface operations {
     };
     postDiscrepancyResolve: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -6947,6 +7983,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ResolveInRequest"];
+                /**
+                 * @example {
+                 *       "resolution": "credit",
+                 *       "note": "checked on arrival",
+                 *       "quantity": 1,
+                 *       "creditAmount": 1,
+                 *       "creditCurrency": "USD",
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "batchNumber": "BATCH202406"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ResolveInRequest"];
             };
         };
@@ -6958,7 +8005,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discrepancy"];
+                    /**
+                     * @example {
+                     *       "discrepancyId": "DSC-000005",
+                     *       "kind": "shortage",
+                     *       "status": "open",
+                     *       "cause": "shortReceived",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "productId": "HOTSAUCE789",
+                     *       "batchNumber": "BATCH202406",
+                     *       "reportDate": "2026-11-01",
+                     *       "expectedQuantity": 1,
+                     *       "actualQuantity": 1,
+                     *       "quantity": 1,
+                     *       "description": "ERP sync",
+                     *       "openedBy": "retailer",
+                     *       "openedAt": "2026-11-20T10:15:30Z",
+                     *       "dueAt": "2026-11-20T10:15:30Z",
+                     *       "overdue": true,
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "resolution": "credit",
+                     *       "resolutionNote": "string",
+                     *       "resolutionQuantity": 1,
+                     *       "creditAmount": "string",
+                     *       "creditCurrency": "USD",
+                     *       "replacementOrderId": "string",
+                     *       "adjustmentMovementId": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "string",
+                     *           "author": {
+                     *             "kind": "retailer",
+                     *             "partnerId": "string"
+                     *           },
+                     *           "body": "Two cases arrived crushed.",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Discrepancy"];
                 };
             };
@@ -7119,8 +8256,7 @@ export interface operations {
                  *     * `outbound` - Outbound
                  */
                 direction?: "inbound" | "outbound";
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 orderId?: string;
                 retailPartnerId?: string;
@@ -7158,7 +8294,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "documentId": "EDI-000009",
+                     *           "direction": "inbound",
+                     *           "transactionSet": "string",
+                     *           "status": "accepted",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "supplierId": "SUP123",
+                     *           "senderId": "string",
+                     *           "receiverId": "string",
+                     *           "version": "string",
+                     *           "interchangeControlNumber": "string",
+                     *           "groupControlNumber": "string",
+                     *           "transactionControlNumber": "string",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "acknowledgesDocumentId": "string",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedDocumentList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "documentId": "EDI-000009",
+                     *           "direction": "inbound",
+                     *           "transactionSet": "string",
+                     *           "status": "accepted",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "supplierId": "SUP123",
+                     *           "senderId": "string",
+                     *           "receiverId": "string",
+                     *           "version": "string",
+                     *           "interchangeControlNumber": "string",
+                     *           "groupControlNumber": "string",
+                     *           "transactionControlNumber": "string",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "acknowledgesDocumentId": "string",
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedDocumentList"];
                 };
             };
@@ -7254,9 +8442,7 @@ export interface operations {
     };
     postDocumentList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -7266,7 +8452,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "transactionSet": "846",
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DocumentCreateRequest"];
+                /**
+                 * @example {
+                 *       "transactionSet": "846",
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["DocumentCreateRequest"];
             };
         };
@@ -7278,7 +8478,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "documentId": "EDI-000009",
+                     *       "direction": "inbound",
+                     *       "transactionSet": "string",
+                     *       "status": "accepted",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "supplierId": "SUP123",
+                     *       "senderId": "string",
+                     *       "receiverId": "string",
+                     *       "version": "string",
+                     *       "interchangeControlNumber": "string",
+                     *       "groupControlNumber": "string",
+                     *       "transactionControlNumber": "string",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "acknowledgesDocumentId": "string",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "content": "string"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DocumentDetail"];
+                    /**
+                     * @example {
+                     *       "documentId": "EDI-000009",
+                     *       "direction": "inbound",
+                     *       "transactionSet": "string",
+                     *       "status": "accepted",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "supplierId": "SUP123",
+                     *       "senderId": "string",
+                     *       "receiverId": "string",
+                     *       "version": "string",
+                     *       "interchangeControlNumber": "string",
+                     *       "groupControlNumber": "string",
+                     *       "transactionControlNumber": "string",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "acknowledgesDocumentId": "string",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "content": "string"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["DocumentDetail"];
                 };
             };
@@ -7429,9 +8671,7 @@ export interface operations {
     };
     getDocumentDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json" | "x12";
-            };
+            query?: never;
             header?: never;
             path: {
                 documentId: string;
@@ -7447,7 +8687,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "documentId": "EDI-000009",
+                     *       "direction": "inbound",
+                     *       "transactionSet": "string",
+                     *       "status": "accepted",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "supplierId": "SUP123",
+                     *       "senderId": "string",
+                     *       "receiverId": "string",
+                     *       "version": "string",
+                     *       "interchangeControlNumber": "string",
+                     *       "groupControlNumber": "string",
+                     *       "transactionControlNumber": "string",
+                     *       "orderId": "ORD-000042",
+                     *       "shipmentId": "SHP-000007",
+                     *       "acknowledgesDocumentId": "string",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "content": "string"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DocumentDetail"];
+                    /** @example string */
                     "application/edi-x12": string;
                 };
             };
@@ -7543,9 +8805,7 @@ export interface operations {
     };
     postInbound: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -7566,7 +8826,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "documentId": "EDI-000009",
+                     *       "status": "accepted",
+                     *       "acknowledgement": "string",
+                     *       "acknowledgementDocumentId": "string",
+                     *       "createdOrderIds": [
+                     *         "string"
+                     *       ],
+                     *       "replayed": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["InboundResult"];
+                    /**
+                     * @example {
+                     *       "documentId": "EDI-000009",
+                     *       "status": "accepted",
+                     *       "acknowledgement": "string",
+                     *       "acknowledgementDocumentId": "string",
+                     *       "createdOrderIds": [
+                     *         "string"
+                     *       ],
+                     *       "replayed": true
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["InboundResult"];
                 };
             };
@@ -7720,7 +9004,6 @@ export interface operations {
             query?: {
                 /** @description Return events with a greater sequence; 0 = oldest kept. */
                 after?: number;
-                format?: "json" | "problem+json";
                 /** @description Page size, 1–500 (default 100). */
                 limit?: number;
                 /** @description Comma-separated event types to include. */
@@ -7739,7 +9022,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "evt_01JD8Z5K3Q",
+                     *           "type": "inventory.updated",
+                     *           "sequence": 1,
+                     *           "timestamp": "2026-11-20T10:15:30.123Z",
+                     *           "data": {}
+                     *         }
+                     *       ],
+                     *       "nextAfter": 1,
+                     *       "hasMore": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["EventFeed"];
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "evt_01JD8Z5K3Q",
+                     *           "type": "inventory.updated",
+                     *           "sequence": 1,
+                     *           "timestamp": "2026-11-20T10:15:30.123Z",
+                     *           "data": {}
+                     *         }
+                     *       ],
+                     *       "nextAfter": 1,
+                     *       "hasMore": true
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["EventFeed"];
                 };
             };
@@ -7809,14 +9122,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description cursor_expired */
+            /** @description Events cursor older than retention (`cursor_expired`). */
             410: {
                 headers: {
                     /** @description Echoed or generated id. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Rate limit exceeded (`rate_limited`); see Retry-After. */
             429: {
@@ -7848,8 +9163,7 @@ export interface operations {
                 belowReorderPoint?: boolean;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 productId?: string;
                 stockoutBefore?: string;
@@ -7868,7 +9182,67 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "averageDailyDemand": 1,
+                     *           "demandStdDev": 1,
+                     *           "leadTimeDays": 1,
+                     *           "leadTimeStdDevDays": 1,
+                     *           "serviceLevel": 1,
+                     *           "safetyStock": 1,
+                     *           "reorderPoint": 1,
+                     *           "availableQuantity": 1,
+                     *           "belowReorderPoint": true,
+                     *           "daysOfCover": 1,
+                     *           "predictedStockoutDate": "2026-11-01",
+                     *           "suggestedOrderQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "minimumOrderQuantity": 1,
+                     *           "casePack": 1,
+                     *           "reviewPeriodDays": 1,
+                     *           "observedDays": 1,
+                     *           "computedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedForecastList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "averageDailyDemand": 1,
+                     *           "demandStdDev": 1,
+                     *           "leadTimeDays": 1,
+                     *           "leadTimeStdDevDays": 1,
+                     *           "serviceLevel": 1,
+                     *           "safetyStock": 1,
+                     *           "reorderPoint": 1,
+                     *           "availableQuantity": 1,
+                     *           "belowReorderPoint": true,
+                     *           "daysOfCover": 1,
+                     *           "predictedStockoutDate": "2026-11-01",
+                     *           "suggestedOrderQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "minimumOrderQuantity": 1,
+                     *           "casePack": 1,
+                     *           "reviewPeriodDays": 1,
+                     *           "observedDays": 1,
+                     *           "computedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedForecastList"];
                 };
             };
@@ -7964,9 +9338,7 @@ export interface operations {
     };
     getForecastDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 productId: string;
@@ -7983,7 +9355,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "averageDailyDemand": 1,
+                     *       "demandStdDev": 1,
+                     *       "leadTimeDays": 1,
+                     *       "leadTimeStdDevDays": 1,
+                     *       "serviceLevel": 1,
+                     *       "safetyStock": 1,
+                     *       "reorderPoint": 1,
+                     *       "availableQuantity": 1,
+                     *       "belowReorderPoint": true,
+                     *       "daysOfCover": 1,
+                     *       "predictedStockoutDate": "2026-11-01",
+                     *       "suggestedOrderQuantity": 1,
+                     *       "backorderedQuantity": 1,
+                     *       "minimumOrderQuantity": 1,
+                     *       "casePack": 1,
+                     *       "reviewPeriodDays": 1,
+                     *       "observedDays": 1,
+                     *       "computedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Forecast"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "averageDailyDemand": 1,
+                     *       "demandStdDev": 1,
+                     *       "leadTimeDays": 1,
+                     *       "leadTimeStdDevDays": 1,
+                     *       "serviceLevel": 1,
+                     *       "safetyStock": 1,
+                     *       "reorderPoint": 1,
+                     *       "availableQuantity": 1,
+                     *       "belowReorderPoint": true,
+                     *       "daysOfCover": 1,
+                     *       "predictedStockoutDate": "2026-11-01",
+                     *       "suggestedOrderQuantity": 1,
+                     *       "backorderedQuantity": 1,
+                     *       "minimumOrderQuantity": 1,
+                     *       "casePack": 1,
+                     *       "reviewPeriodDays": 1,
+                     *       "observedDays": 1,
+                     *       "computedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Forecast"];
                 };
             };
@@ -8083,8 +9503,7 @@ export interface operations {
                 /** @description The pagination cursor value. */
                 cursor?: string;
                 expiringBefore?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 onlyAvailable?: boolean;
                 productId?: string;
@@ -8105,7 +9524,79 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "productId": "HOTSAUCE789",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "availableQuantity": 1,
+                     *           "onHoldQuantity": 1,
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "lastUpdated": "string",
+                     *           "version": 1,
+                     *           "lots": [
+                     *             {
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "status": "released",
+                     *               "inventoryLevel": 1,
+                     *               "reservedQuantity": 1,
+                     *               "availableQuantity": 1,
+                     *               "onHoldQuantity": 1
+                     *             }
+                     *           ],
+                     *           "asOf": "2026-11-01",
+                     *           "inboundQuantity": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedInventoryItemList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "productId": "HOTSAUCE789",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "availableQuantity": 1,
+                     *           "onHoldQuantity": 1,
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "lastUpdated": "string",
+                     *           "version": 1,
+                     *           "lots": [
+                     *             {
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "status": "released",
+                     *               "inventoryLevel": 1,
+                     *               "reservedQuantity": 1,
+                     *               "availableQuantity": 1,
+                     *               "onHoldQuantity": 1
+                     *             }
+                     *           ],
+                     *           "asOf": "2026-11-01",
+                     *           "inboundQuantity": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedInventoryItemList"];
                 };
             };
@@ -8204,7 +9695,6 @@ export interface operations {
             query?: {
                 /** @description Available to promise by a date: adds `asOf` and `inboundQuantity`, the units purchase orders promise to deliver to this supplier by then and not received yet (acknowledged lines, by promised date), kept apart from the units on hand. An order line backordered now is served from them, oldest order first, as they are received. */
                 asOf?: string;
-                format?: "json" | "problem+json";
             };
             header?: never;
             path: {
@@ -8222,7 +9712,67 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "availableQuantity": 1,
+                     *       "onHoldQuantity": 1,
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "lastUpdated": "string",
+                     *       "version": 1,
+                     *       "lots": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "status": "released",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "availableQuantity": 1,
+                     *           "onHoldQuantity": 1
+                     *         }
+                     *       ],
+                     *       "asOf": "2026-11-01",
+                     *       "inboundQuantity": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["InventoryItem"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "availableQuantity": 1,
+                     *       "onHoldQuantity": 1,
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "lastUpdated": "string",
+                     *       "version": 1,
+                     *       "lots": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "status": "released",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "availableQuantity": 1,
+                     *           "onHoldQuantity": 1
+                     *         }
+                     *       ],
+                     *       "asOf": "2026-11-01",
+                     *       "inboundQuantity": 1
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["InventoryItem"];
                 };
             };
@@ -8318,9 +9868,7 @@ export interface operations {
     };
     postInventoryItem: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. Required. */
                 "Idempotency-Key": string;
@@ -8334,6 +9882,23 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["MovementRequestRequest"];
+                /**
+                 * @example {
+                 *       "type": "receipt",
+                 *       "quantity": 1,
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "batchNumber": "BATCH202406",
+                 *       "expirationDate": "2026-11-20T10:15:30Z",
+                 *       "productionDate": "2026-11-01",
+                 *       "toWarehouseLocation": "Warehouse_B",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "reservationId": "RSV-000001",
+                 *       "orderId": "ORD-000042",
+                 *       "expiresAt": "2026-11-20T10:15:30Z",
+                 *       "reason": "inbound PO-881",
+                 *       "reference": "PO-881"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["MovementRequestRequest"];
             };
         };
@@ -8345,7 +9910,171 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "transaction": {
+                     *         "id": 1,
+                     *         "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *         "type": "receipt",
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "toWarehouseLocation": "Warehouse_B",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "onHandDelta": 1,
+                     *         "reservedDelta": 1,
+                     *         "onHoldDelta": 1,
+                     *         "onHandAfter": 1,
+                     *         "reservedAfter": 1,
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "reservationId": "RSV-000001",
+                     *         "reason": "inbound PO-881",
+                     *         "reference": "PO-881",
+                     *         "actor": "SUP123 ERP client",
+                     *         "version": 1,
+                     *         "createdAt": "2026-11-20T10:15:30Z"
+                     *       },
+                     *       "transactions": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "inventory": {
+                     *         "supplierId": "SUP123",
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "productId": "HOTSAUCE789",
+                     *         "inventoryLevel": 1,
+                     *         "reservedQuantity": 1,
+                     *         "availableQuantity": 1,
+                     *         "onHoldQuantity": 1,
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "lastUpdated": "string",
+                     *         "version": 1,
+                     *         "lots": [
+                     *           {
+                     *             "warehouseLocation": "Warehouse_A",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "status": "released",
+                     *             "inventoryLevel": 1,
+                     *             "reservedQuantity": 1,
+                     *             "availableQuantity": 1,
+                     *             "onHoldQuantity": 1
+                     *           }
+                     *         ],
+                     *         "asOf": "2026-11-01",
+                     *         "inboundQuantity": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["MovementResult"];
+                    /**
+                     * @example {
+                     *       "transaction": {
+                     *         "id": 1,
+                     *         "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *         "type": "receipt",
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "toWarehouseLocation": "Warehouse_B",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "onHandDelta": 1,
+                     *         "reservedDelta": 1,
+                     *         "onHoldDelta": 1,
+                     *         "onHandAfter": 1,
+                     *         "reservedAfter": 1,
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "reservationId": "RSV-000001",
+                     *         "reason": "inbound PO-881",
+                     *         "reference": "PO-881",
+                     *         "actor": "SUP123 ERP client",
+                     *         "version": 1,
+                     *         "createdAt": "2026-11-20T10:15:30Z"
+                     *       },
+                     *       "transactions": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "inventory": {
+                     *         "supplierId": "SUP123",
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "productId": "HOTSAUCE789",
+                     *         "inventoryLevel": 1,
+                     *         "reservedQuantity": 1,
+                     *         "availableQuantity": 1,
+                     *         "onHoldQuantity": 1,
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "lastUpdated": "string",
+                     *         "version": 1,
+                     *         "lots": [
+                     *           {
+                     *             "warehouseLocation": "Warehouse_A",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "status": "released",
+                     *             "inventoryLevel": 1,
+                     *             "reservedQuantity": 1,
+                     *             "availableQuantity": 1,
+                     *             "onHoldQuantity": 1
+                     *           }
+                     *         ],
+                     *         "asOf": "2026-11-01",
+                     *         "inboundQuantity": 1
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["MovementResult"];
                 };
             };
@@ -8496,9 +10225,7 @@ export interface operations {
     };
     patchInventoryItem: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -8512,7 +10239,33 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "version": 1,
+                 *       "reason": "inbound PO-881",
+                 *       "lots": [
+                 *         {
+                 *           "warehouseLocation": "Warehouse_A",
+                 *           "batchNumber": "BATCH202406",
+                 *           "inventoryLevel": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["PatchedCountRequest"];
+                /**
+                 * @example {
+                 *       "version": 1,
+                 *       "reason": "inbound PO-881",
+                 *       "lots": [
+                 *         {
+                 *           "warehouseLocation": "Warehouse_A",
+                 *           "batchNumber": "BATCH202406",
+                 *           "inventoryLevel": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PatchedCountRequest"];
             };
         };
@@ -8524,7 +10277,67 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "availableQuantity": 1,
+                     *       "onHoldQuantity": 1,
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "lastUpdated": "string",
+                     *       "version": 1,
+                     *       "lots": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "status": "released",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "availableQuantity": 1,
+                     *           "onHoldQuantity": 1
+                     *         }
+                     *       ],
+                     *       "asOf": "2026-11-01",
+                     *       "inboundQuantity": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["InventoryItem"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "availableQuantity": 1,
+                     *       "onHoldQuantity": 1,
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "lastUpdated": "string",
+                     *       "version": 1,
+                     *       "lots": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "status": "released",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "availableQuantity": 1,
+                     *           "onHoldQuantity": 1
+                     *         }
+                     *       ],
+                     *       "asOf": "2026-11-01",
+                     *       "inboundQuantity": 1
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["InventoryItem"];
                 };
             };
@@ -8675,9 +10488,7 @@ export interface operations {
     };
     postScan: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. Required. */
                 "Idempotency-Key": string;
@@ -8690,6 +10501,16 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ScanRequest"];
+                /**
+                 * @example {
+                 *       "scan": "(01)00012345678905(10)BATCH202406",
+                 *       "type": "receipt",
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "quantity": 1,
+                 *       "reason": "inbound PO-881",
+                 *       "reference": "PO-881"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ScanRequest"];
             };
         };
@@ -8701,7 +10522,191 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "scan": {
+                     *         "elementStrings": "string",
+                     *         "gtin": "00012345678905",
+                     *         "productId": "HOTSAUCE789",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "count": 1,
+                     *         "sscc": "003456789012345675",
+                     *         "quantity": 1
+                     *       },
+                     *       "transaction": {
+                     *         "id": 1,
+                     *         "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *         "type": "receipt",
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "toWarehouseLocation": "Warehouse_B",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "onHandDelta": 1,
+                     *         "reservedDelta": 1,
+                     *         "onHoldDelta": 1,
+                     *         "onHandAfter": 1,
+                     *         "reservedAfter": 1,
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "reservationId": "RSV-000001",
+                     *         "reason": "inbound PO-881",
+                     *         "reference": "PO-881",
+                     *         "actor": "SUP123 ERP client",
+                     *         "version": 1,
+                     *         "createdAt": "2026-11-20T10:15:30Z"
+                     *       },
+                     *       "transactions": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "inventory": {
+                     *         "supplierId": "SUP123",
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "productId": "HOTSAUCE789",
+                     *         "inventoryLevel": 1,
+                     *         "reservedQuantity": 1,
+                     *         "availableQuantity": 1,
+                     *         "onHoldQuantity": 1,
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "lastUpdated": "string",
+                     *         "version": 1,
+                     *         "lots": [
+                     *           {
+                     *             "warehouseLocation": "Warehouse_A",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "status": "released",
+                     *             "inventoryLevel": 1,
+                     *             "reservedQuantity": 1,
+                     *             "availableQuantity": 1,
+                     *             "onHoldQuantity": 1
+                     *           }
+                     *         ],
+                     *         "asOf": "2026-11-01",
+                     *         "inboundQuantity": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScanResult"];
+                    /**
+                     * @example {
+                     *       "scan": {
+                     *         "elementStrings": "string",
+                     *         "gtin": "00012345678905",
+                     *         "productId": "HOTSAUCE789",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "count": 1,
+                     *         "sscc": "003456789012345675",
+                     *         "quantity": 1
+                     *       },
+                     *       "transaction": {
+                     *         "id": 1,
+                     *         "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *         "type": "receipt",
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "toWarehouseLocation": "Warehouse_B",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "onHandDelta": 1,
+                     *         "reservedDelta": 1,
+                     *         "onHoldDelta": 1,
+                     *         "onHandAfter": 1,
+                     *         "reservedAfter": 1,
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "reservationId": "RSV-000001",
+                     *         "reason": "inbound PO-881",
+                     *         "reference": "PO-881",
+                     *         "actor": "SUP123 ERP client",
+                     *         "version": 1,
+                     *         "createdAt": "2026-11-20T10:15:30Z"
+                     *       },
+                     *       "transactions": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "inventory": {
+                     *         "supplierId": "SUP123",
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "productId": "HOTSAUCE789",
+                     *         "inventoryLevel": 1,
+                     *         "reservedQuantity": 1,
+                     *         "availableQuantity": 1,
+                     *         "onHoldQuantity": 1,
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "lastUpdated": "string",
+                     *         "version": 1,
+                     *         "lots": [
+                     *           {
+                     *             "warehouseLocation": "Warehouse_A",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "status": "released",
+                     *             "inventoryLevel": 1,
+                     *             "reservedQuantity": 1,
+                     *             "availableQuantity": 1,
+                     *             "onHoldQuantity": 1
+                     *           }
+                     *         ],
+                     *         "asOf": "2026-11-01",
+                     *         "inboundQuantity": 1
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ScanResult"];
                 };
             };
@@ -8858,8 +10863,7 @@ export interface operations {
                 createdBefore?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 movementId?: string;
                 productId?: string;
@@ -8897,7 +10901,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedTransactionList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedTransactionList"];
                 };
             };
@@ -8993,9 +11061,7 @@ export interface operations {
     };
     postTransactionList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. Required. */
                 "Idempotency-Key": string;
@@ -9005,7 +11071,45 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "receipt",
+                 *       "quantity": 1,
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "batchNumber": "BATCH202406",
+                 *       "expirationDate": "2026-11-20T10:15:30Z",
+                 *       "productionDate": "2026-11-01",
+                 *       "toWarehouseLocation": "Warehouse_B",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "reservationId": "RSV-000001",
+                 *       "orderId": "ORD-000042",
+                 *       "expiresAt": "2026-11-20T10:15:30Z",
+                 *       "reason": "inbound PO-881",
+                 *       "reference": "PO-881",
+                 *       "supplierId": "SUP123",
+                 *       "productId": "HOTSAUCE789"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LedgerMovementRequestRequest"];
+                /**
+                 * @example {
+                 *       "type": "receipt",
+                 *       "quantity": 1,
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "batchNumber": "BATCH202406",
+                 *       "expirationDate": "2026-11-20T10:15:30Z",
+                 *       "productionDate": "2026-11-01",
+                 *       "toWarehouseLocation": "Warehouse_B",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "reservationId": "RSV-000001",
+                 *       "orderId": "ORD-000042",
+                 *       "expiresAt": "2026-11-20T10:15:30Z",
+                 *       "reason": "inbound PO-881",
+                 *       "reference": "PO-881",
+                 *       "supplierId": "SUP123",
+                 *       "productId": "HOTSAUCE789"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["LedgerMovementRequestRequest"];
             };
         };
@@ -9017,7 +11121,171 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "transaction": {
+                     *         "id": 1,
+                     *         "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *         "type": "receipt",
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "toWarehouseLocation": "Warehouse_B",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "onHandDelta": 1,
+                     *         "reservedDelta": 1,
+                     *         "onHoldDelta": 1,
+                     *         "onHandAfter": 1,
+                     *         "reservedAfter": 1,
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "reservationId": "RSV-000001",
+                     *         "reason": "inbound PO-881",
+                     *         "reference": "PO-881",
+                     *         "actor": "SUP123 ERP client",
+                     *         "version": 1,
+                     *         "createdAt": "2026-11-20T10:15:30Z"
+                     *       },
+                     *       "transactions": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "inventory": {
+                     *         "supplierId": "SUP123",
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "productId": "HOTSAUCE789",
+                     *         "inventoryLevel": 1,
+                     *         "reservedQuantity": 1,
+                     *         "availableQuantity": 1,
+                     *         "onHoldQuantity": 1,
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "lastUpdated": "string",
+                     *         "version": 1,
+                     *         "lots": [
+                     *           {
+                     *             "warehouseLocation": "Warehouse_A",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "status": "released",
+                     *             "inventoryLevel": 1,
+                     *             "reservedQuantity": 1,
+                     *             "availableQuantity": 1,
+                     *             "onHoldQuantity": 1
+                     *           }
+                     *         ],
+                     *         "asOf": "2026-11-01",
+                     *         "inboundQuantity": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["MovementResult"];
+                    /**
+                     * @example {
+                     *       "transaction": {
+                     *         "id": 1,
+                     *         "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *         "type": "receipt",
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "toWarehouseLocation": "Warehouse_B",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "onHandDelta": 1,
+                     *         "reservedDelta": 1,
+                     *         "onHoldDelta": 1,
+                     *         "onHandAfter": 1,
+                     *         "reservedAfter": 1,
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "reservationId": "RSV-000001",
+                     *         "reason": "inbound PO-881",
+                     *         "reference": "PO-881",
+                     *         "actor": "SUP123 ERP client",
+                     *         "version": 1,
+                     *         "createdAt": "2026-11-20T10:15:30Z"
+                     *       },
+                     *       "transactions": [
+                     *         {
+                     *           "id": 1,
+                     *           "movementId": "13de8732-df94-4c40-a446-89236b1f6827",
+                     *           "type": "receipt",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "toWarehouseLocation": "Warehouse_B",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "onHandDelta": 1,
+                     *           "reservedDelta": 1,
+                     *           "onHoldDelta": 1,
+                     *           "onHandAfter": 1,
+                     *           "reservedAfter": 1,
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "reservationId": "RSV-000001",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "actor": "SUP123 ERP client",
+                     *           "version": 1,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "inventory": {
+                     *         "supplierId": "SUP123",
+                     *         "retailPartnerId": "RETAIL456",
+                     *         "productId": "HOTSAUCE789",
+                     *         "inventoryLevel": 1,
+                     *         "reservedQuantity": 1,
+                     *         "availableQuantity": 1,
+                     *         "onHoldQuantity": 1,
+                     *         "warehouseLocation": "Warehouse_A",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "lastUpdated": "string",
+                     *         "version": 1,
+                     *         "lots": [
+                     *           {
+                     *             "warehouseLocation": "Warehouse_A",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "status": "released",
+                     *             "inventoryLevel": 1,
+                     *             "reservedQuantity": 1,
+                     *             "availableQuantity": 1,
+                     *             "onHoldQuantity": 1
+                     *           }
+                     *         ],
+                     *         "asOf": "2026-11-01",
+                     *         "inboundQuantity": 1
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["MovementResult"];
                 };
             };
@@ -9173,8 +11441,7 @@ export interface operations {
                 createdBefore?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 orderId?: string;
                 productId?: string;
@@ -9206,7 +11473,201 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "orderId": "ORD-000042",
+                     *           "status": "allocated",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "requestedDeliveryDate": "2026-11-01",
+                     *           "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *           "reference": "PO-881",
+                     *           "attributes": {
+                     *             "limitedEdition": true,
+                     *             "promoCode": "SPRING24"
+                     *           },
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "quantity": 1,
+                     *               "allocatedQuantity": 1,
+                     *               "backorderedQuantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "deliveredQuantity": 1,
+                     *               "reservationId": "RSV-000001",
+                     *               "allocations": [
+                     *                 {
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "warehouseLocation": "Warehouse_A",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ],
+                     *               "inbound": {
+                     *                 "quantity": 1,
+                     *                 "expectedDate": "2026-11-01"
+                     *               }
+                     *             }
+                     *           ],
+                     *           "shipments": [
+                     *             {
+                     *               "shipmentId": "SHP-000007",
+                     *               "orderId": "ORD-000042",
+                     *               "supplierId": "SUP123",
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "status": "in_transit",
+                     *               "carrier": "UPS",
+                     *               "trackingNumber": "1Z999AA10123456784",
+                     *               "shippedAt": "2026-11-20T10:15:30Z",
+                     *               "deliveredAt": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1,
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "warehouseLocation": "Warehouse_A",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ],
+                     *               "packages": [
+                     *                 {
+                     *                   "sscc": "003456789012345675",
+                     *                   "number": 1,
+                     *                   "elementStrings": [
+                     *                     "string"
+                     *                   ],
+                     *                   "lines": [
+                     *                     {
+                     *                       "productId": "HOTSAUCE789",
+                     *                       "batchNumber": "BATCH202406",
+                     *                       "expirationDate": "2026-11-20T10:15:30Z",
+                     *                       "quantity": 1
+                     *                     }
+                     *                   ]
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "progress": {
+                     *             "orderedQuantity": 1,
+                     *             "allocatedQuantity": 1,
+                     *             "backorderedQuantity": 1,
+                     *             "shippedQuantity": 1,
+                     *             "inTransitQuantity": 1,
+                     *             "deliveredQuantity": 1,
+                     *             "shipmentsInTransit": 1,
+                     *             "shipmentsDelivered": 1
+                     *           },
+                     *           "cancelledAt": "2026-11-20T10:15:30Z",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedOrderList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "orderId": "ORD-000042",
+                     *           "status": "allocated",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "requestedDeliveryDate": "2026-11-01",
+                     *           "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *           "reference": "PO-881",
+                     *           "attributes": {
+                     *             "limitedEdition": true,
+                     *             "promoCode": "SPRING24"
+                     *           },
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "quantity": 1,
+                     *               "allocatedQuantity": 1,
+                     *               "backorderedQuantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "deliveredQuantity": 1,
+                     *               "reservationId": "RSV-000001",
+                     *               "allocations": [
+                     *                 {
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "warehouseLocation": "Warehouse_A",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ],
+                     *               "inbound": {
+                     *                 "quantity": 1,
+                     *                 "expectedDate": "2026-11-01"
+                     *               }
+                     *             }
+                     *           ],
+                     *           "shipments": [
+                     *             {
+                     *               "shipmentId": "SHP-000007",
+                     *               "orderId": "ORD-000042",
+                     *               "supplierId": "SUP123",
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "status": "in_transit",
+                     *               "carrier": "UPS",
+                     *               "trackingNumber": "1Z999AA10123456784",
+                     *               "shippedAt": "2026-11-20T10:15:30Z",
+                     *               "deliveredAt": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1,
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "warehouseLocation": "Warehouse_A",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ],
+                     *               "packages": [
+                     *                 {
+                     *                   "sscc": "003456789012345675",
+                     *                   "number": 1,
+                     *                   "elementStrings": [
+                     *                     "string"
+                     *                   ],
+                     *                   "lines": [
+                     *                     {
+                     *                       "productId": "HOTSAUCE789",
+                     *                       "batchNumber": "BATCH202406",
+                     *                       "expirationDate": "2026-11-20T10:15:30Z",
+                     *                       "quantity": 1
+                     *                     }
+                     *                   ]
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "progress": {
+                     *             "orderedQuantity": 1,
+                     *             "allocatedQuantity": 1,
+                     *             "backorderedQuantity": 1,
+                     *             "shippedQuantity": 1,
+                     *             "inTransitQuantity": 1,
+                     *             "deliveredQuantity": 1,
+                     *             "shipmentsInTransit": 1,
+                     *             "shipmentsDelivered": 1
+                     *           },
+                     *           "cancelledAt": "2026-11-20T10:15:30Z",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedOrderList"];
                 };
             };
@@ -9302,9 +11763,7 @@ export interface operations {
     };
     postOrderList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. Required. */
                 "Idempotency-Key": string;
@@ -9314,7 +11773,45 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "requestedDeliveryDate": "2026-11-01",
+                 *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                 *       "reference": "PO-881",
+                 *       "attributes": {
+                 *         "limitedEdition": true,
+                 *         "promoCode": "SPRING24"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrderCreateRequest"];
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "requestedDeliveryDate": "2026-11-01",
+                 *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                 *       "reference": "PO-881",
+                 *       "attributes": {
+                 *         "limitedEdition": true,
+                 *         "promoCode": "SPRING24"
+                 *       }
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["OrderCreateRequest"];
             };
         };
@@ -9326,7 +11823,189 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "status": "allocated",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "requestedDeliveryDate": "2026-11-01",
+                     *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *       "reference": "PO-881",
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "allocatedQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "deliveredQuantity": 1,
+                     *           "reservationId": "RSV-000001",
+                     *           "allocations": [
+                     *             {
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "inbound": {
+                     *             "quantity": 1,
+                     *             "expectedDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "shipments": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "progress": {
+                     *         "orderedQuantity": 1,
+                     *         "allocatedQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "shippedQuantity": 1,
+                     *         "inTransitQuantity": 1,
+                     *         "deliveredQuantity": 1,
+                     *         "shipmentsInTransit": 1,
+                     *         "shipmentsDelivered": 1
+                     *       },
+                     *       "cancelledAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Order"];
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "status": "allocated",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "requestedDeliveryDate": "2026-11-01",
+                     *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *       "reference": "PO-881",
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "allocatedQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "deliveredQuantity": 1,
+                     *           "reservationId": "RSV-000001",
+                     *           "allocations": [
+                     *             {
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "inbound": {
+                     *             "quantity": 1,
+                     *             "expectedDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "shipments": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "progress": {
+                     *         "orderedQuantity": 1,
+                     *         "allocatedQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "shippedQuantity": 1,
+                     *         "inTransitQuantity": 1,
+                     *         "deliveredQuantity": 1,
+                     *         "shipmentsInTransit": 1,
+                     *         "shipmentsDelivered": 1
+                     *       },
+                     *       "cancelledAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Order"];
                 };
             };
@@ -9477,9 +12156,7 @@ export interface operations {
     };
     getOrderDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 orderId: string;
@@ -9495,7 +12172,189 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "status": "allocated",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "requestedDeliveryDate": "2026-11-01",
+                     *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *       "reference": "PO-881",
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "allocatedQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "deliveredQuantity": 1,
+                     *           "reservationId": "RSV-000001",
+                     *           "allocations": [
+                     *             {
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "inbound": {
+                     *             "quantity": 1,
+                     *             "expectedDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "shipments": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "progress": {
+                     *         "orderedQuantity": 1,
+                     *         "allocatedQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "shippedQuantity": 1,
+                     *         "inTransitQuantity": 1,
+                     *         "deliveredQuantity": 1,
+                     *         "shipmentsInTransit": 1,
+                     *         "shipmentsDelivered": 1
+                     *       },
+                     *       "cancelledAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Order"];
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "status": "allocated",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "requestedDeliveryDate": "2026-11-01",
+                     *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *       "reference": "PO-881",
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "allocatedQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "deliveredQuantity": 1,
+                     *           "reservationId": "RSV-000001",
+                     *           "allocations": [
+                     *             {
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "inbound": {
+                     *             "quantity": 1,
+                     *             "expectedDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "shipments": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "progress": {
+                     *         "orderedQuantity": 1,
+                     *         "allocatedQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "shippedQuantity": 1,
+                     *         "inTransitQuantity": 1,
+                     *         "deliveredQuantity": 1,
+                     *         "shipmentsInTransit": 1,
+                     *         "shipmentsDelivered": 1
+                     *       },
+                     *       "cancelledAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Order"];
                 };
             };
@@ -9591,9 +12450,7 @@ export interface operations {
     };
     postOrderAcknowledge: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -9605,7 +12462,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "decision": "accept",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "reason": "inbound PO-881"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AcknowledgeRequest"];
+                /**
+                 * @example {
+                 *       "decision": "accept",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "reason": "inbound PO-881"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["AcknowledgeRequest"];
             };
         };
@@ -9617,7 +12498,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "decision": "accept",
+                     *       "reason": "inbound PO-881",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "orderedQuantity": 1,
+                     *           "acceptedQuantity": 1
+                     *         }
+                     *       ],
+                     *       "orderStatus": "string",
+                     *       "documentId": "EDI-000009"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Acknowledgement"];
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "decision": "accept",
+                     *       "reason": "inbound PO-881",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "orderedQuantity": 1,
+                     *           "acceptedQuantity": 1
+                     *         }
+                     *       ],
+                     *       "orderStatus": "string",
+                     *       "documentId": "EDI-000009"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Acknowledgement"];
                 };
             };
@@ -9768,9 +12683,7 @@ export interface operations {
     };
     postOrderCancel: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -9782,7 +12695,17 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "inbound PO-881"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CancelRequest"];
+                /**
+                 * @example {
+                 *       "reason": "inbound PO-881"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["CancelRequest"];
             };
         };
@@ -9794,7 +12717,189 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "status": "allocated",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "requestedDeliveryDate": "2026-11-01",
+                     *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *       "reference": "PO-881",
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "allocatedQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "deliveredQuantity": 1,
+                     *           "reservationId": "RSV-000001",
+                     *           "allocations": [
+                     *             {
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "inbound": {
+                     *             "quantity": 1,
+                     *             "expectedDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "shipments": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "progress": {
+                     *         "orderedQuantity": 1,
+                     *         "allocatedQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "shippedQuantity": 1,
+                     *         "inTransitQuantity": 1,
+                     *         "deliveredQuantity": 1,
+                     *         "shipmentsInTransit": 1,
+                     *         "shipmentsDelivered": 1
+                     *       },
+                     *       "cancelledAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Order"];
+                    /**
+                     * @example {
+                     *       "orderId": "ORD-000042",
+                     *       "status": "allocated",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "requestedDeliveryDate": "2026-11-01",
+                     *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
+                     *       "reference": "PO-881",
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "allocatedQuantity": 1,
+                     *           "backorderedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "deliveredQuantity": 1,
+                     *           "reservationId": "RSV-000001",
+                     *           "allocations": [
+                     *             {
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "inbound": {
+                     *             "quantity": 1,
+                     *             "expectedDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "shipments": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "progress": {
+                     *         "orderedQuantity": 1,
+                     *         "allocatedQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "shippedQuantity": 1,
+                     *         "inTransitQuantity": 1,
+                     *         "deliveredQuantity": 1,
+                     *         "shipmentsInTransit": 1,
+                     *         "shipmentsDelivered": 1
+                     *       },
+                     *       "cancelledAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Order"];
                 };
             };
@@ -9950,10 +13055,9 @@ export interface operations {
                 batchNumber?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
                 /** @description Runs that consumed this lot */
                 inputBatchNumber?: string;
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 producedAfter?: string;
                 producedBefore?: string;
@@ -9975,7 +13079,67 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "productionRunId": "RUN-000004",
+                     *           "supplierId": "SUP123",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "producedAt": "2026-11-20T10:15:30Z",
+                     *           "reference": "PO-881",
+                     *           "inputs": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "output": {
+                     *             "productId": "HOTSAUCE789",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "quantity": 1,
+                     *             "productionDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedProductionRunList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "productionRunId": "RUN-000004",
+                     *           "supplierId": "SUP123",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "producedAt": "2026-11-20T10:15:30Z",
+                     *           "reference": "PO-881",
+                     *           "inputs": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "output": {
+                     *             "productId": "HOTSAUCE789",
+                     *             "batchNumber": "BATCH202406",
+                     *             "expirationDate": "2026-11-20T10:15:30Z",
+                     *             "quantity": 1,
+                     *             "productionDate": "2026-11-01"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedProductionRunList"];
                 };
             };
@@ -10071,9 +13235,7 @@ export interface operations {
     };
     postProductionRunList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -10084,6 +13246,27 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProductionRunCreateRequest"];
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "inputs": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "batchNumber": "BATCH202406",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "output": {
+                 *         "productId": "HOTSAUCE789",
+                 *         "batchNumber": "BATCH202406",
+                 *         "quantity": 1,
+                 *         "expirationDate": "2026-11-20T10:15:30Z",
+                 *         "productionDate": "2026-11-01"
+                 *       },
+                 *       "reference": "PO-881"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ProductionRunCreateRequest"];
             };
         };
@@ -10095,7 +13278,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productionRunId": "RUN-000004",
+                     *       "supplierId": "SUP123",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "producedAt": "2026-11-20T10:15:30Z",
+                     *       "reference": "PO-881",
+                     *       "inputs": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "output": {
+                     *         "productId": "HOTSAUCE789",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "productionDate": "2026-11-01"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductionRun"];
+                    /**
+                     * @example {
+                     *       "productionRunId": "RUN-000004",
+                     *       "supplierId": "SUP123",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "producedAt": "2026-11-20T10:15:30Z",
+                     *       "reference": "PO-881",
+                     *       "inputs": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "output": {
+                     *         "productId": "HOTSAUCE789",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "productionDate": "2026-11-01"
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProductionRun"];
                 };
             };
@@ -10246,9 +13477,7 @@ export interface operations {
     };
     getProductionRunDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 productionRunId: string;
@@ -10264,7 +13493,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productionRunId": "RUN-000004",
+                     *       "supplierId": "SUP123",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "producedAt": "2026-11-20T10:15:30Z",
+                     *       "reference": "PO-881",
+                     *       "inputs": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "output": {
+                     *         "productId": "HOTSAUCE789",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "productionDate": "2026-11-01"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductionRun"];
+                    /**
+                     * @example {
+                     *       "productionRunId": "RUN-000004",
+                     *       "supplierId": "SUP123",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "producedAt": "2026-11-20T10:15:30Z",
+                     *       "reference": "PO-881",
+                     *       "inputs": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "output": {
+                     *         "productId": "HOTSAUCE789",
+                     *         "batchNumber": "BATCH202406",
+                     *         "expirationDate": "2026-11-20T10:15:30Z",
+                     *         "quantity": 1,
+                     *         "productionDate": "2026-11-01"
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProductionRun"];
                 };
             };
@@ -10363,9 +13640,8 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
                 kind?: "finished_sauce" | "ingredient" | "packaging";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
             };
             header?: never;
@@ -10381,7 +13657,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "gtin": "00012345678905",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "flavor": "habanero",
+                     *           "heatLevelShu": 1,
+                     *           "bottleSizeMl": 1,
+                     *           "ingredients": [
+                     *             "string"
+                     *           ],
+                     *           "kind": "finished_sauce",
+                     *           "expiryWarningDays": 1,
+                     *           "attributes": {
+                     *             "limitedEdition": true,
+                     *             "promoCode": "SPRING24"
+                     *           },
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedProductList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "gtin": "00012345678905",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "flavor": "habanero",
+                     *           "heatLevelShu": 1,
+                     *           "bottleSizeMl": 1,
+                     *           "ingredients": [
+                     *             "string"
+                     *           ],
+                     *           "kind": "finished_sauce",
+                     *           "expiryWarningDays": 1,
+                     *           "attributes": {
+                     *             "limitedEdition": true,
+                     *             "promoCode": "SPRING24"
+                     *           },
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedProductList"];
                 };
             };
@@ -10477,9 +13807,7 @@ export interface operations {
     };
     postProductList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -10489,7 +13817,45 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "productId": "HOTSAUCE789",
+                 *       "gtin": "00012345678905",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "flavor": "habanero",
+                 *       "heatLevelShu": 1,
+                 *       "bottleSizeMl": 1,
+                 *       "ingredients": [
+                 *         "string"
+                 *       ],
+                 *       "kind": "finished_sauce",
+                 *       "expiryWarningDays": 1,
+                 *       "attributes": {
+                 *         "limitedEdition": true,
+                 *         "promoCode": "SPRING24"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProductRequest"];
+                /**
+                 * @example {
+                 *       "productId": "HOTSAUCE789",
+                 *       "gtin": "00012345678905",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "flavor": "habanero",
+                 *       "heatLevelShu": 1,
+                 *       "bottleSizeMl": 1,
+                 *       "ingredients": [
+                 *         "string"
+                 *       ],
+                 *       "kind": "finished_sauce",
+                 *       "expiryWarningDays": 1,
+                 *       "attributes": {
+                 *         "limitedEdition": true,
+                 *         "promoCode": "SPRING24"
+                 *       }
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ProductRequest"];
             };
         };
@@ -10501,7 +13867,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "gtin": "00012345678905",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "flavor": "habanero",
+                     *       "heatLevelShu": 1,
+                     *       "bottleSizeMl": 1,
+                     *       "ingredients": [
+                     *         "string"
+                     *       ],
+                     *       "kind": "finished_sauce",
+                     *       "expiryWarningDays": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "gtin": "00012345678905",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "flavor": "habanero",
+                     *       "heatLevelShu": 1,
+                     *       "bottleSizeMl": 1,
+                     *       "ingredients": [
+                     *         "string"
+                     *       ],
+                     *       "kind": "finished_sauce",
+                     *       "expiryWarningDays": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Product"];
                 };
             };
@@ -10652,9 +14060,7 @@ export interface operations {
     };
     getProductDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 productId: string;
@@ -10670,7 +14076,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "gtin": "00012345678905",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "flavor": "habanero",
+                     *       "heatLevelShu": 1,
+                     *       "bottleSizeMl": 1,
+                     *       "ingredients": [
+                     *         "string"
+                     *       ],
+                     *       "kind": "finished_sauce",
+                     *       "expiryWarningDays": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "gtin": "00012345678905",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "flavor": "habanero",
+                     *       "heatLevelShu": 1,
+                     *       "bottleSizeMl": 1,
+                     *       "ingredients": [
+                     *         "string"
+                     *       ],
+                     *       "kind": "finished_sauce",
+                     *       "expiryWarningDays": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Product"];
                 };
             };
@@ -10766,9 +14214,7 @@ export interface operations {
     };
     putProductDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 productId: string;
@@ -10777,7 +14223,45 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "productId": "HOTSAUCE789",
+                 *       "gtin": "00012345678905",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "flavor": "habanero",
+                 *       "heatLevelShu": 1,
+                 *       "bottleSizeMl": 1,
+                 *       "ingredients": [
+                 *         "string"
+                 *       ],
+                 *       "kind": "finished_sauce",
+                 *       "expiryWarningDays": 1,
+                 *       "attributes": {
+                 *         "limitedEdition": true,
+                 *         "promoCode": "SPRING24"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProductPutRequest"];
+                /**
+                 * @example {
+                 *       "productId": "HOTSAUCE789",
+                 *       "gtin": "00012345678905",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "flavor": "habanero",
+                 *       "heatLevelShu": 1,
+                 *       "bottleSizeMl": 1,
+                 *       "ingredients": [
+                 *         "string"
+                 *       ],
+                 *       "kind": "finished_sauce",
+                 *       "expiryWarningDays": 1,
+                 *       "attributes": {
+                 *         "limitedEdition": true,
+                 *         "promoCode": "SPRING24"
+                 *       }
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ProductPutRequest"];
             };
         };
@@ -10789,7 +14273,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "gtin": "00012345678905",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "flavor": "habanero",
+                     *       "heatLevelShu": 1,
+                     *       "bottleSizeMl": 1,
+                     *       "ingredients": [
+                     *         "string"
+                     *       ],
+                     *       "kind": "finished_sauce",
+                     *       "expiryWarningDays": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Product"];
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "gtin": "00012345678905",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "flavor": "habanero",
+                     *       "heatLevelShu": 1,
+                     *       "bottleSizeMl": 1,
+                     *       "ingredients": [
+                     *         "string"
+                     *       ],
+                     *       "kind": "finished_sauce",
+                     *       "expiryWarningDays": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true,
+                     *         "promoCode": "SPRING24"
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Product"];
                 };
             };
@@ -10944,8 +14470,7 @@ export interface operations {
                 /** @description The pagination cursor value. */
                 cursor?: string;
                 expiringBefore?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 /**
                  * @description * `released` - Released
@@ -10970,7 +14495,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "productionDate": "2026-11-01",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "status": "released",
+                     *           "statusReason": "string",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "attributes": {
+                     *             "limitedEdition": true
+                     *           },
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedBatchList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "productionDate": "2026-11-01",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "status": "released",
+                     *           "statusReason": "string",
+                     *           "inventoryLevel": 1,
+                     *           "reservedQuantity": 1,
+                     *           "attributes": {
+                     *             "limitedEdition": true
+                     *           },
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedBatchList"];
                 };
             };
@@ -11066,9 +14637,7 @@ export interface operations {
     };
     getBatchDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 batchNumber: string;
@@ -11085,7 +14654,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "productionDate": "2026-11-01",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "status": "released",
+                     *       "statusReason": "string",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Batch"];
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "productionDate": "2026-11-01",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "status": "released",
+                     *       "statusReason": "string",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Batch"];
                 };
             };
@@ -11181,9 +14784,7 @@ export interface operations {
     };
     patchBatchDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -11197,6 +14798,13 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedBatchPatchRequest"];
+                /**
+                 * @example {
+                 *       "attributes": {
+                 *         "limitedEdition": true
+                 *       }
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PatchedBatchPatchRequest"];
             };
         };
@@ -11208,7 +14816,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "productionDate": "2026-11-01",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "status": "released",
+                     *       "statusReason": "string",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Batch"];
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "productionDate": "2026-11-01",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "status": "released",
+                     *       "statusReason": "string",
+                     *       "inventoryLevel": 1,
+                     *       "reservedQuantity": 1,
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Batch"];
                 };
             };
@@ -11359,9 +15001,7 @@ export interface operations {
     };
     getBatchRecall: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 batchNumber: string;
@@ -11378,7 +15018,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "recallId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "recalledAt": "2026-11-20T10:15:30Z",
+                     *           "unitsOnHold": 1,
+                     *           "reservedUnitsReleased": 1,
+                     *           "retailPartners": [
+                     *             {
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "quantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "returnedQuantity": 1,
+                     *               "outstandingQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RecallList"];
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "recallId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "recalledAt": "2026-11-20T10:15:30Z",
+                     *           "unitsOnHold": 1,
+                     *           "reservedUnitsReleased": 1,
+                     *           "retailPartners": [
+                     *             {
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "quantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "returnedQuantity": 1,
+                     *               "outstandingQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["RecallList"];
                 };
             };
@@ -11474,9 +15166,7 @@ export interface operations {
     };
     postBatchRecall: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -11489,7 +15179,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "inbound PO-881"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RecallRequest"];
+                /**
+                 * @example {
+                 *       "reason": "inbound PO-881"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["RecallRequest"];
             };
         };
@@ -11501,7 +15201,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "recallId": "string",
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "reason": "inbound PO-881",
+                     *       "recalledAt": "2026-11-20T10:15:30Z",
+                     *       "unitsOnHold": 1,
+                     *       "reservedUnitsReleased": 1,
+                     *       "retailPartners": [
+                     *         {
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "quantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "returnedQuantity": 1,
+                     *           "outstandingQuantity": 1
+                     *         }
+                     *       ],
+                     *       "derivedRecalls": [
+                     *         {
+                     *           "recallId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "recalledAt": "2026-11-20T10:15:30Z",
+                     *           "unitsOnHold": 1,
+                     *           "reservedUnitsReleased": 1,
+                     *           "retailPartners": [
+                     *             {
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "quantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "returnedQuantity": 1,
+                     *               "outstandingQuantity": 1
+                     *             }
+                     *           ],
+                     *           "recalledBecauseOf": {}
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RecallResult"];
+                    /**
+                     * @example {
+                     *       "recallId": "string",
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "reason": "inbound PO-881",
+                     *       "recalledAt": "2026-11-20T10:15:30Z",
+                     *       "unitsOnHold": 1,
+                     *       "reservedUnitsReleased": 1,
+                     *       "retailPartners": [
+                     *         {
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "quantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "returnedQuantity": 1,
+                     *           "outstandingQuantity": 1
+                     *         }
+                     *       ],
+                     *       "derivedRecalls": [
+                     *         {
+                     *           "recallId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "recalledAt": "2026-11-20T10:15:30Z",
+                     *           "unitsOnHold": 1,
+                     *           "reservedUnitsReleased": 1,
+                     *           "retailPartners": [
+                     *             {
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "quantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "returnedQuantity": 1,
+                     *               "outstandingQuantity": 1
+                     *             }
+                     *           ],
+                     *           "recalledBecauseOf": {}
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["RecallResult"];
                 };
             };
@@ -11652,9 +15442,7 @@ export interface operations {
     };
     getBatchTrace: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 batchNumber: string;
@@ -11671,7 +15459,99 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "status": "string",
+                     *       "totals": {},
+                     *       "lots": [
+                     *         {}
+                     *       ],
+                     *       "retailPartners": [
+                     *         {}
+                     *       ],
+                     *       "shipments": [
+                     *         {}
+                     *       ],
+                     *       "returns": [
+                     *         {}
+                     *       ],
+                     *       "recalls": [
+                     *         {
+                     *           "recallId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "recalledAt": "2026-11-20T10:15:30Z",
+                     *           "unitsOnHold": 1,
+                     *           "reservedUnitsReleased": 1,
+                     *           "retailPartners": [
+                     *             {
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "quantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "returnedQuantity": 1,
+                     *               "outstandingQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "forward": {},
+                     *       "backward": {}
+                     *     }
+                     */
                     "application/json": components["schemas"]["Trace"];
+                    /**
+                     * @example {
+                     *       "productId": "HOTSAUCE789",
+                     *       "supplierId": "SUP123",
+                     *       "batchNumber": "BATCH202406",
+                     *       "expirationDate": "2026-11-20T10:15:30Z",
+                     *       "status": "string",
+                     *       "totals": {},
+                     *       "lots": [
+                     *         {}
+                     *       ],
+                     *       "retailPartners": [
+                     *         {}
+                     *       ],
+                     *       "shipments": [
+                     *         {}
+                     *       ],
+                     *       "returns": [
+                     *         {}
+                     *       ],
+                     *       "recalls": [
+                     *         {
+                     *           "recallId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "supplierId": "SUP123",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "recalledAt": "2026-11-20T10:15:30Z",
+                     *           "unitsOnHold": 1,
+                     *           "reservedUnitsReleased": 1,
+                     *           "retailPartners": [
+                     *             {
+                     *               "retailPartnerId": "RETAIL456",
+                     *               "quantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "returnedQuantity": 1,
+                     *               "outstandingQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "forward": {},
+                     *       "backward": {}
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Trace"];
                 };
             };
@@ -11773,8 +15653,7 @@ export interface operations {
                 /** @description The pagination cursor value. */
                 cursor?: string;
                 endsAfter?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 productId?: string;
                 retailPartnerId?: string;
@@ -11793,7 +15672,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "promotionId": "PRM-000002",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "productId": "HOTSAUCE789",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "startDate": "2026-11-01",
+                     *           "endDate": "2026-11-01",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedPromotionList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "promotionId": "PRM-000002",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "productId": "HOTSAUCE789",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "startDate": "2026-11-01",
+                     *           "endDate": "2026-11-01",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedPromotionList"];
                 };
             };
@@ -11889,9 +15804,7 @@ export interface operations {
     };
     postPromotionList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -11902,6 +15815,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PromotionCreateRequest"];
+                /**
+                 * @example {
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "productId": "HOTSAUCE789",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "startDate": "2026-11-01",
+                 *       "endDate": "2026-11-01"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PromotionCreateRequest"];
             };
         };
@@ -11913,7 +15835,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "promotionId": "PRM-000002",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "startDate": "2026-11-01",
+                     *       "endDate": "2026-11-01",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Promotion"];
+                    /**
+                     * @example {
+                     *       "promotionId": "PRM-000002",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "startDate": "2026-11-01",
+                     *       "endDate": "2026-11-01",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Promotion"];
                 };
             };
@@ -12064,9 +16010,7 @@ export interface operations {
     };
     getPromotionDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 promotionId: string;
@@ -12082,7 +16026,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "promotionId": "PRM-000002",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "startDate": "2026-11-01",
+                     *       "endDate": "2026-11-01",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Promotion"];
+                    /**
+                     * @example {
+                     *       "promotionId": "PRM-000002",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "startDate": "2026-11-01",
+                     *       "endDate": "2026-11-01",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Promotion"];
                 };
             };
@@ -12178,9 +16146,7 @@ export interface operations {
     };
     deletePromotionDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 promotionId: string;
@@ -12345,9 +16311,7 @@ export interface operations {
     };
     patchPromotionDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -12359,7 +16323,21 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "startDate": "2026-11-01",
+                 *       "endDate": "2026-11-01"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PatchedPromotionPatchRequest"];
+                /**
+                 * @example {
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "startDate": "2026-11-01",
+                 *       "endDate": "2026-11-01"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PatchedPromotionPatchRequest"];
             };
         };
@@ -12371,7 +16349,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "promotionId": "PRM-000002",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "startDate": "2026-11-01",
+                     *       "endDate": "2026-11-01",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Promotion"];
+                    /**
+                     * @example {
+                     *       "promotionId": "PRM-000002",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "productId": "HOTSAUCE789",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "startDate": "2026-11-01",
+                     *       "endDate": "2026-11-01",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Promotion"];
                 };
             };
@@ -12528,8 +16530,7 @@ export interface operations {
                 createdBefore?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 productId?: string;
                 shipToSupplierId?: string;
@@ -12559,7 +16560,173 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "purchaseOrderId": "PO-000012",
+                     *           "status": "draft",
+                     *           "supplierId": "SUP123",
+                     *           "shipToSupplierId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "alertId": 17,
+                     *           "reference": "PO-881",
+                     *           "note": "checked on arrival",
+                     *           "lines": [
+                     *             {
+                     *               "lineNumber": 1,
+                     *               "productId": "HOTSAUCE789",
+                     *               "quantity": 1,
+                     *               "unitOfMeasure": "bottle",
+                     *               "casePack": 1,
+                     *               "cases": 1,
+                     *               "requestedDate": "2026-11-01",
+                     *               "promisedDate": "2026-11-01",
+                     *               "promisedQuantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "outstandingQuantity": 1,
+                     *               "overQuantity": 1,
+                     *               "shortQuantity": 1
+                     *             }
+                     *           ],
+                     *           "totals": {},
+                     *           "inboundShipments": [
+                     *             {
+                     *               "inboundShipmentId": "string",
+                     *               "status": "in_transit",
+                     *               "carrier": "UPS",
+                     *               "trackingNumber": "1Z999AA10123456784",
+                     *               "expectedDate": "2026-11-01",
+                     *               "shipFromWarehouseLocation": "Warehouse_A",
+                     *               "shippedAt": "2026-11-20T10:15:30Z",
+                     *               "receivedAt": "2026-11-20T10:15:30Z",
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "productionDate": "2026-11-01",
+                     *                   "quantity": 1,
+                     *                   "receivedQuantity": 1,
+                     *                   "varianceQuantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "receipts": [
+                     *             {
+                     *               "receiptId": "string",
+                     *               "inboundShipmentId": "string",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "receivedAt": "2026-11-20T10:15:30Z",
+                     *               "closedShort": true,
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expectedQuantity": 1,
+                     *                   "receivedQuantity": 1,
+                     *                   "varianceQuantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "submittedAt": "2026-11-20T10:15:30Z",
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedPurchaseOrderList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "purchaseOrderId": "PO-000012",
+                     *           "status": "draft",
+                     *           "supplierId": "SUP123",
+                     *           "shipToSupplierId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "alertId": 17,
+                     *           "reference": "PO-881",
+                     *           "note": "checked on arrival",
+                     *           "lines": [
+                     *             {
+                     *               "lineNumber": 1,
+                     *               "productId": "HOTSAUCE789",
+                     *               "quantity": 1,
+                     *               "unitOfMeasure": "bottle",
+                     *               "casePack": 1,
+                     *               "cases": 1,
+                     *               "requestedDate": "2026-11-01",
+                     *               "promisedDate": "2026-11-01",
+                     *               "promisedQuantity": 1,
+                     *               "shippedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "outstandingQuantity": 1,
+                     *               "overQuantity": 1,
+                     *               "shortQuantity": 1
+                     *             }
+                     *           ],
+                     *           "totals": {},
+                     *           "inboundShipments": [
+                     *             {
+                     *               "inboundShipmentId": "string",
+                     *               "status": "in_transit",
+                     *               "carrier": "UPS",
+                     *               "trackingNumber": "1Z999AA10123456784",
+                     *               "expectedDate": "2026-11-01",
+                     *               "shipFromWarehouseLocation": "Warehouse_A",
+                     *               "shippedAt": "2026-11-20T10:15:30Z",
+                     *               "receivedAt": "2026-11-20T10:15:30Z",
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "productionDate": "2026-11-01",
+                     *                   "quantity": 1,
+                     *                   "receivedQuantity": 1,
+                     *                   "varianceQuantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "receipts": [
+                     *             {
+                     *               "receiptId": "string",
+                     *               "inboundShipmentId": "string",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "receivedAt": "2026-11-20T10:15:30Z",
+                     *               "closedShort": true,
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expectedQuantity": 1,
+                     *                   "receivedQuantity": 1,
+                     *                   "varianceQuantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "submittedAt": "2026-11-20T10:15:30Z",
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedPurchaseOrderList"];
                 };
             };
@@ -12655,9 +16822,7 @@ export interface operations {
     };
     postPurchaseOrderList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -12668,6 +16833,25 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderCreateRequest"];
+                /**
+                 * @example {
+                 *       "alertId": 17,
+                 *       "supplierId": "SUP123",
+                 *       "shipToSupplierId": "string",
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "reference": "PO-881",
+                 *       "draft": true,
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "quantity": 1,
+                 *           "unitOfMeasure": "each",
+                 *           "casePack": 1,
+                 *           "requestedDate": "2026-11-01"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderCreateRequest"];
             };
         };
@@ -12679,7 +16863,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PurchaseOrder"];
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PurchaseOrder"];
                 };
             };
@@ -12830,9 +17168,7 @@ export interface operations {
     };
     getPurchaseOrderDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 purchaseOrderId: string;
@@ -12848,7 +17184,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PurchaseOrder"];
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PurchaseOrder"];
                 };
             };
@@ -12944,9 +17434,7 @@ export interface operations {
     };
     postPurchaseOrderAcknowledge: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -12959,6 +17447,18 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderAcknowledgeRequest"];
+                /**
+                 * @example {
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "promisedDate": "2026-11-01",
+                 *           "promisedQuantity": 1
+                 *         }
+                 *       ],
+                 *       "note": "checked on arrival"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderAcknowledgeRequest"];
             };
         };
@@ -12970,7 +17470,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PurchaseOrder"];
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PurchaseOrder"];
                 };
             };
@@ -13121,9 +17775,7 @@ export interface operations {
     };
     postPurchaseOrderCancel: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -13142,7 +17794,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PurchaseOrder"];
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PurchaseOrder"];
                 };
             };
@@ -13293,9 +18099,7 @@ export interface operations {
     };
     postPurchaseOrderReceive: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -13308,6 +18112,22 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderReceiveRequest"];
+                /**
+                 * @example {
+                 *       "inboundShipmentId": "string",
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "closeShort": true,
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "batchNumber": "BATCH202406",
+                 *           "receivedQuantity": 1,
+                 *           "expirationDate": "2026-11-20T10:15:30Z",
+                 *           "productionDate": "2026-11-01"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderReceiveRequest"];
             };
         };
@@ -13319,7 +18139,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PurchaseOrder"];
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PurchaseOrder"];
                 };
             };
@@ -13470,9 +18444,7 @@ export interface operations {
     };
     postPurchaseOrderShip: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -13485,6 +18457,23 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderShipRequest"];
+                /**
+                 * @example {
+                 *       "carrier": "UPS",
+                 *       "trackingNumber": "1Z999AA10123456784",
+                 *       "expectedDate": "2026-11-01",
+                 *       "shipFromWarehouseLocation": "Warehouse_A",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "batchNumber": "BATCH202406",
+                 *           "quantity": 1,
+                 *           "expirationDate": "2026-11-20T10:15:30Z",
+                 *           "productionDate": "2026-11-01"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderShipRequest"];
             };
         };
@@ -13496,7 +18485,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PurchaseOrder"];
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PurchaseOrder"];
                 };
             };
@@ -13647,9 +18790,7 @@ export interface operations {
     };
     postPurchaseOrderSubmit: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -13668,7 +18809,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PurchaseOrder"];
+                    /**
+                     * @example {
+                     *       "purchaseOrderId": "PO-000012",
+                     *       "status": "draft",
+                     *       "supplierId": "SUP123",
+                     *       "shipToSupplierId": "string",
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "alertId": 17,
+                     *       "reference": "PO-881",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "lineNumber": 1,
+                     *           "productId": "HOTSAUCE789",
+                     *           "quantity": 1,
+                     *           "unitOfMeasure": "bottle",
+                     *           "casePack": 1,
+                     *           "cases": 1,
+                     *           "requestedDate": "2026-11-01",
+                     *           "promisedDate": "2026-11-01",
+                     *           "promisedQuantity": 1,
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "outstandingQuantity": 1,
+                     *           "overQuantity": 1,
+                     *           "shortQuantity": 1
+                     *         }
+                     *       ],
+                     *       "totals": {},
+                     *       "inboundShipments": [
+                     *         {
+                     *           "inboundShipmentId": "string",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "expectedDate": "2026-11-01",
+                     *           "shipFromWarehouseLocation": "Warehouse_A",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "productionDate": "2026-11-01",
+                     *               "quantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "receipts": [
+                     *         {
+                     *           "receiptId": "string",
+                     *           "inboundShipmentId": "string",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z",
+                     *           "closedShort": true,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expectedQuantity": 1,
+                     *               "receivedQuantity": 1,
+                     *               "varianceQuantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "submittedAt": "2026-11-20T10:15:30Z",
+                     *       "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PurchaseOrder"];
                 };
             };
@@ -13819,9 +19114,7 @@ export interface operations {
     };
     getReplenishmentPolicy: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 productId: string;
@@ -13838,7 +19131,81 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "leadTimeDays": 1,
+                     *       "leadTimeStdDevDays": 1,
+                     *       "serviceLevel": 1,
+                     *       "minimumOrderQuantity": 1,
+                     *       "casePack": 1,
+                     *       "reviewPeriodDays": 1,
+                     *       "purchaseFromSupplierId": "string",
+                     *       "isDefault": true,
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "forecast": {
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "averageDailyDemand": 1,
+                     *         "demandStdDev": 1,
+                     *         "leadTimeDays": 1,
+                     *         "leadTimeStdDevDays": 1,
+                     *         "serviceLevel": 1,
+                     *         "safetyStock": 1,
+                     *         "reorderPoint": 1,
+                     *         "availableQuantity": 1,
+                     *         "belowReorderPoint": true,
+                     *         "daysOfCover": 1,
+                     *         "predictedStockoutDate": "2026-11-01",
+                     *         "suggestedOrderQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "minimumOrderQuantity": 1,
+                     *         "casePack": 1,
+                     *         "reviewPeriodDays": 1,
+                     *         "observedDays": 1,
+                     *         "computedAt": "2026-11-20T10:15:30Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReplenishmentPolicy"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "leadTimeDays": 1,
+                     *       "leadTimeStdDevDays": 1,
+                     *       "serviceLevel": 1,
+                     *       "minimumOrderQuantity": 1,
+                     *       "casePack": 1,
+                     *       "reviewPeriodDays": 1,
+                     *       "purchaseFromSupplierId": "string",
+                     *       "isDefault": true,
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "forecast": {
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "averageDailyDemand": 1,
+                     *         "demandStdDev": 1,
+                     *         "leadTimeDays": 1,
+                     *         "leadTimeStdDevDays": 1,
+                     *         "serviceLevel": 1,
+                     *         "safetyStock": 1,
+                     *         "reorderPoint": 1,
+                     *         "availableQuantity": 1,
+                     *         "belowReorderPoint": true,
+                     *         "daysOfCover": 1,
+                     *         "predictedStockoutDate": "2026-11-01",
+                     *         "suggestedOrderQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "minimumOrderQuantity": 1,
+                     *         "casePack": 1,
+                     *         "reviewPeriodDays": 1,
+                     *         "observedDays": 1,
+                     *         "computedAt": "2026-11-20T10:15:30Z"
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ReplenishmentPolicy"];
                 };
             };
@@ -13934,9 +19301,7 @@ export interface operations {
     };
     putReplenishmentPolicy: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 productId: string;
@@ -13947,6 +19312,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReplenishmentPolicyInRequest"];
+                /**
+                 * @example {
+                 *       "leadTimeDays": 1,
+                 *       "leadTimeStdDevDays": 1,
+                 *       "serviceLevel": 1,
+                 *       "minimumOrderQuantity": 1,
+                 *       "casePack": 1,
+                 *       "reviewPeriodDays": 1,
+                 *       "purchaseFromSupplierId": "string"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ReplenishmentPolicyInRequest"];
             };
         };
@@ -13958,7 +19334,81 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "leadTimeDays": 1,
+                     *       "leadTimeStdDevDays": 1,
+                     *       "serviceLevel": 1,
+                     *       "minimumOrderQuantity": 1,
+                     *       "casePack": 1,
+                     *       "reviewPeriodDays": 1,
+                     *       "purchaseFromSupplierId": "string",
+                     *       "isDefault": true,
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "forecast": {
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "averageDailyDemand": 1,
+                     *         "demandStdDev": 1,
+                     *         "leadTimeDays": 1,
+                     *         "leadTimeStdDevDays": 1,
+                     *         "serviceLevel": 1,
+                     *         "safetyStock": 1,
+                     *         "reorderPoint": 1,
+                     *         "availableQuantity": 1,
+                     *         "belowReorderPoint": true,
+                     *         "daysOfCover": 1,
+                     *         "predictedStockoutDate": "2026-11-01",
+                     *         "suggestedOrderQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "minimumOrderQuantity": 1,
+                     *         "casePack": 1,
+                     *         "reviewPeriodDays": 1,
+                     *         "observedDays": 1,
+                     *         "computedAt": "2026-11-20T10:15:30Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReplenishmentPolicy"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "leadTimeDays": 1,
+                     *       "leadTimeStdDevDays": 1,
+                     *       "serviceLevel": 1,
+                     *       "minimumOrderQuantity": 1,
+                     *       "casePack": 1,
+                     *       "reviewPeriodDays": 1,
+                     *       "purchaseFromSupplierId": "string",
+                     *       "isDefault": true,
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "forecast": {
+                     *         "supplierId": "SUP123",
+                     *         "productId": "HOTSAUCE789",
+                     *         "averageDailyDemand": 1,
+                     *         "demandStdDev": 1,
+                     *         "leadTimeDays": 1,
+                     *         "leadTimeStdDevDays": 1,
+                     *         "serviceLevel": 1,
+                     *         "safetyStock": 1,
+                     *         "reorderPoint": 1,
+                     *         "availableQuantity": 1,
+                     *         "belowReorderPoint": true,
+                     *         "daysOfCover": 1,
+                     *         "predictedStockoutDate": "2026-11-01",
+                     *         "suggestedOrderQuantity": 1,
+                     *         "backorderedQuantity": 1,
+                     *         "minimumOrderQuantity": 1,
+                     *         "casePack": 1,
+                     *         "reviewPeriodDays": 1,
+                     *         "observedDays": 1,
+                     *         "computedAt": "2026-11-20T10:15:30Z"
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ReplenishmentPolicy"];
                 };
             };
@@ -14112,8 +19562,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 orderId?: string;
                 productId?: string;
@@ -14140,7 +19589,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "reservationId": "RSV-000001",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "status": "open",
+                     *           "quantity": 1,
+                     *           "remainingQuantity": 1,
+                     *           "releasedQuantity": 1,
+                     *           "consumedQuantity": 1,
+                     *           "expiresAt": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "lots": [
+                     *             {
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedReservationList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "reservationId": "RSV-000001",
+                     *           "supplierId": "SUP123",
+                     *           "productId": "HOTSAUCE789",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "status": "open",
+                     *           "quantity": 1,
+                     *           "remainingQuantity": 1,
+                     *           "releasedQuantity": 1,
+                     *           "consumedQuantity": 1,
+                     *           "expiresAt": "2026-11-20T10:15:30Z",
+                     *           "reason": "inbound PO-881",
+                     *           "reference": "PO-881",
+                     *           "lots": [
+                     *             {
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedReservationList"];
                 };
             };
@@ -14236,9 +19753,7 @@ export interface operations {
     };
     getReservationDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 reservationId: string;
@@ -14254,7 +19769,63 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "reservationId": "RSV-000001",
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "open",
+                     *       "quantity": 1,
+                     *       "remainingQuantity": 1,
+                     *       "releasedQuantity": 1,
+                     *       "consumedQuantity": 1,
+                     *       "expiresAt": "2026-11-20T10:15:30Z",
+                     *       "reason": "inbound PO-881",
+                     *       "reference": "PO-881",
+                     *       "lots": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Reservation"];
+                    /**
+                     * @example {
+                     *       "reservationId": "RSV-000001",
+                     *       "supplierId": "SUP123",
+                     *       "productId": "HOTSAUCE789",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "open",
+                     *       "quantity": 1,
+                     *       "remainingQuantity": 1,
+                     *       "releasedQuantity": 1,
+                     *       "consumedQuantity": 1,
+                     *       "expiresAt": "2026-11-20T10:15:30Z",
+                     *       "reason": "inbound PO-881",
+                     *       "reference": "PO-881",
+                     *       "lots": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "batchNumber": "BATCH202406",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "closedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Reservation"];
                 };
             };
@@ -14353,8 +19924,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
             };
             header?: never;
@@ -14370,7 +19940,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "channel": "grocery",
+                     *           "minimumShelfLifeDays": 1,
+                     *           "contactEmail": "ops@example.com",
+                     *           "attributes": {
+                     *             "limitedEdition": true
+                     *           },
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedRetailPartnerList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "channel": "grocery",
+                     *           "minimumShelfLifeDays": 1,
+                     *           "contactEmail": "ops@example.com",
+                     *           "attributes": {
+                     *             "limitedEdition": true
+                     *           },
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedRetailPartnerList"];
                 };
             };
@@ -14466,9 +20076,7 @@ export interface operations {
     };
     postRetailPartnerList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -14478,7 +20086,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "channel": "grocery",
+                 *       "minimumShelfLifeDays": 1,
+                 *       "contactEmail": "ops@example.com",
+                 *       "attributes": {
+                 *         "limitedEdition": true
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["RetailPartnerRequest"];
+                /**
+                 * @example {
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "channel": "grocery",
+                 *       "minimumShelfLifeDays": 1,
+                 *       "contactEmail": "ops@example.com",
+                 *       "attributes": {
+                 *         "limitedEdition": true
+                 *       }
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["RetailPartnerRequest"];
             };
         };
@@ -14490,7 +20122,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "channel": "grocery",
+                     *       "minimumShelfLifeDays": 1,
+                     *       "contactEmail": "ops@example.com",
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RetailPartner"];
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "channel": "grocery",
+                     *       "minimumShelfLifeDays": 1,
+                     *       "contactEmail": "ops@example.com",
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["RetailPartner"];
                 };
             };
@@ -14641,9 +20301,7 @@ export interface operations {
     };
     getRetailPartnerDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 retailPartnerId: string;
@@ -14659,7 +20317,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "channel": "grocery",
+                     *       "minimumShelfLifeDays": 1,
+                     *       "contactEmail": "ops@example.com",
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RetailPartner"];
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "channel": "grocery",
+                     *       "minimumShelfLifeDays": 1,
+                     *       "contactEmail": "ops@example.com",
+                     *       "attributes": {
+                     *         "limitedEdition": true
+                     *       },
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["RetailPartner"];
                 };
             };
@@ -14755,9 +20441,7 @@ export interface operations {
     };
     postSellThrough: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -14769,7 +20453,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2026-11-01",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "unitsSold": 1,
+                 *           "onHand": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SellThroughRequest"];
+                /**
+                 * @example {
+                 *       "date": "2026-11-01",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "unitsSold": 1,
+                 *           "onHand": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["SellThroughRequest"];
             };
         };
@@ -14781,7 +20489,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "date": "2026-11-01",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "unitsSold": 1,
+                     *           "onHand": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SellThroughResult"];
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "date": "2026-11-01",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "unitsSold": 1,
+                     *           "onHand": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["SellThroughResult"];
                 };
             };
@@ -14932,9 +20666,7 @@ export interface operations {
     };
     postStockReport: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -14946,7 +20678,29 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2026-11-01",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "onHand": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["StockReportRequest"];
+                /**
+                 * @example {
+                 *       "date": "2026-11-01",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "onHand": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["StockReportRequest"];
             };
         };
@@ -14958,7 +20712,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "date": "2026-11-01",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "onHand": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["StockReportResult"];
+                    /**
+                     * @example {
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "date": "2026-11-01",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "onHand": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["StockReportResult"];
                 };
             };
@@ -15115,8 +20893,7 @@ export interface operations {
                 createdBefore?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 orderId?: string;
                 productId?: string;
@@ -15143,7 +20920,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "returnId": "RET-000003",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "status": "requested",
+                     *           "lines": [
+                     *             {
+                     *               "lineId": "string",
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "quantity": 1,
+                     *               "reason": "damaged",
+                     *               "disposition": "restock",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "receivedAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedReturnList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "returnId": "RET-000003",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "status": "requested",
+                     *           "lines": [
+                     *             {
+                     *               "lineId": "string",
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "quantity": 1,
+                     *               "reason": "damaged",
+                     *               "disposition": "restock",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "receivedAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedReturnList"];
                 };
             };
@@ -15239,9 +21074,7 @@ export interface operations {
     };
     postReturnList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. Required. */
                 "Idempotency-Key": string;
@@ -15251,7 +21084,37 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "orderId": "ORD-000042",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "batchNumber": "BATCH202406",
+                 *           "quantity": 1,
+                 *           "reason": "damaged"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReturnCreateRequest"];
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "orderId": "ORD-000042",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "batchNumber": "BATCH202406",
+                 *           "quantity": 1,
+                 *           "reason": "damaged"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ReturnCreateRequest"];
             };
         };
@@ -15263,7 +21126,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "returnId": "RET-000003",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "requested",
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "quantity": 1,
+                     *           "reason": "damaged",
+                     *           "disposition": "restock",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Return"];
+                    /**
+                     * @example {
+                     *       "returnId": "RET-000003",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "requested",
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "quantity": 1,
+                     *           "reason": "damaged",
+                     *           "disposition": "restock",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Return"];
                 };
             };
@@ -15414,9 +21323,7 @@ export interface operations {
     };
     getReturnDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 returnId: string;
@@ -15432,7 +21339,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "returnId": "RET-000003",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "requested",
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "quantity": 1,
+                     *           "reason": "damaged",
+                     *           "disposition": "restock",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Return"];
+                    /**
+                     * @example {
+                     *       "returnId": "RET-000003",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "requested",
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "quantity": 1,
+                     *           "reason": "damaged",
+                     *           "disposition": "restock",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Return"];
                 };
             };
@@ -15528,9 +21481,7 @@ export interface operations {
     };
     postReturnReceive: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -15542,7 +21493,29 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "lines": [
+                 *         {
+                 *           "lineId": "string",
+                 *           "disposition": "restock",
+                 *           "warehouseLocation": "Warehouse_A"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReturnReceiveRequest"];
+                /**
+                 * @example {
+                 *       "lines": [
+                 *         {
+                 *           "lineId": "string",
+                 *           "disposition": "restock",
+                 *           "warehouseLocation": "Warehouse_A"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ReturnReceiveRequest"];
             };
         };
@@ -15554,7 +21527,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "returnId": "RET-000003",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "requested",
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "quantity": 1,
+                     *           "reason": "damaged",
+                     *           "disposition": "restock",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Return"];
+                    /**
+                     * @example {
+                     *       "returnId": "RET-000003",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "orderId": "ORD-000042",
+                     *       "status": "requested",
+                     *       "lines": [
+                     *         {
+                     *           "lineId": "string",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "quantity": 1,
+                     *           "reason": "damaged",
+                     *           "disposition": "restock",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "receivedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Return"];
                 };
             };
@@ -15710,8 +21729,7 @@ export interface operations {
                 carrier?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 orderId?: string;
                 productId?: string;
@@ -15740,7 +21758,99 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedShipmentList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "shipmentId": "SHP-000007",
+                     *           "orderId": "ORD-000042",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "status": "in_transit",
+                     *           "carrier": "UPS",
+                     *           "trackingNumber": "1Z999AA10123456784",
+                     *           "shippedAt": "2026-11-20T10:15:30Z",
+                     *           "deliveredAt": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "warehouseLocation": "Warehouse_A",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ],
+                     *           "packages": [
+                     *             {
+                     *               "sscc": "003456789012345675",
+                     *               "number": 1,
+                     *               "elementStrings": [
+                     *                 "string"
+                     *               ],
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "HOTSAUCE789",
+                     *                   "batchNumber": "BATCH202406",
+                     *                   "expirationDate": "2026-11-20T10:15:30Z",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedShipmentList"];
                 };
             };
@@ -15836,9 +21946,7 @@ export interface operations {
     };
     postShipmentList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. Required. */
                 "Idempotency-Key": string;
@@ -15848,7 +21956,61 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "orderId": "ORD-000042",
+                 *       "carrier": "UPS",
+                 *       "trackingNumber": "1Z999AA10123456784",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "quantity": 1,
+                 *           "batchNumber": "BATCH202406",
+                 *           "warehouseLocation": "Warehouse_A"
+                 *         }
+                 *       ],
+                 *       "packages": [
+                 *         {
+                 *           "sscc": "003456789012345675",
+                 *           "lines": [
+                 *             {
+                 *               "productId": "HOTSAUCE789",
+                 *               "batchNumber": "BATCH202406",
+                 *               "quantity": 1
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ShipmentCreateRequest"];
+                /**
+                 * @example {
+                 *       "orderId": "ORD-000042",
+                 *       "carrier": "UPS",
+                 *       "trackingNumber": "1Z999AA10123456784",
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "quantity": 1,
+                 *           "batchNumber": "BATCH202406",
+                 *           "warehouseLocation": "Warehouse_A"
+                 *         }
+                 *       ],
+                 *       "packages": [
+                 *         {
+                 *           "sscc": "003456789012345675",
+                 *           "lines": [
+                 *             {
+                 *               "productId": "HOTSAUCE789",
+                 *               "batchNumber": "BATCH202406",
+                 *               "quantity": 1
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ShipmentCreateRequest"];
             };
         };
@@ -15860,7 +22022,87 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "status": "in_transit",
+                     *       "carrier": "UPS",
+                     *       "trackingNumber": "1Z999AA10123456784",
+                     *       "shippedAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "quantity": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "packages": [
+                     *         {
+                     *           "sscc": "003456789012345675",
+                     *           "number": 1,
+                     *           "elementStrings": [
+                     *             "string"
+                     *           ],
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Shipment"];
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "status": "in_transit",
+                     *       "carrier": "UPS",
+                     *       "trackingNumber": "1Z999AA10123456784",
+                     *       "shippedAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "quantity": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "packages": [
+                     *         {
+                     *           "sscc": "003456789012345675",
+                     *           "number": 1,
+                     *           "elementStrings": [
+                     *             "string"
+                     *           ],
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Shipment"];
                 };
             };
@@ -16011,9 +22253,7 @@ export interface operations {
     };
     getShipmentDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 shipmentId: string;
@@ -16029,7 +22269,87 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "status": "in_transit",
+                     *       "carrier": "UPS",
+                     *       "trackingNumber": "1Z999AA10123456784",
+                     *       "shippedAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "quantity": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "packages": [
+                     *         {
+                     *           "sscc": "003456789012345675",
+                     *           "number": 1,
+                     *           "elementStrings": [
+                     *             "string"
+                     *           ],
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Shipment"];
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "status": "in_transit",
+                     *       "carrier": "UPS",
+                     *       "trackingNumber": "1Z999AA10123456784",
+                     *       "shippedAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "quantity": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "packages": [
+                     *         {
+                     *           "sscc": "003456789012345675",
+                     *           "number": 1,
+                     *           "elementStrings": [
+                     *             "string"
+                     *           ],
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Shipment"];
                 };
             };
@@ -16125,9 +22445,7 @@ export interface operations {
     };
     postShipmentDeliver: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -16146,7 +22464,87 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "status": "in_transit",
+                     *       "carrier": "UPS",
+                     *       "trackingNumber": "1Z999AA10123456784",
+                     *       "shippedAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "quantity": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "packages": [
+                     *         {
+                     *           "sscc": "003456789012345675",
+                     *           "number": 1,
+                     *           "elementStrings": [
+                     *             "string"
+                     *           ],
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Shipment"];
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "status": "in_transit",
+                     *       "carrier": "UPS",
+                     *       "trackingNumber": "1Z999AA10123456784",
+                     *       "shippedAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "quantity": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "expirationDate": "2026-11-20T10:15:30Z",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "packages": [
+                     *         {
+                     *           "sscc": "003456789012345675",
+                     *           "number": 1,
+                     *           "elementStrings": [
+                     *             "string"
+                     *           ],
+                     *           "lines": [
+                     *             {
+                     *               "productId": "HOTSAUCE789",
+                     *               "batchNumber": "BATCH202406",
+                     *               "expirationDate": "2026-11-20T10:15:30Z",
+                     *               "quantity": 1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Shipment"];
                 };
             };
@@ -16298,7 +22696,6 @@ export interface operations {
     getShipmentLabelsPdf: {
         parameters: {
             query?: {
-                format?: "json" | "pdf" | "problem+json";
                 sscc?: string;
             };
             header?: never;
@@ -16412,7 +22809,6 @@ export interface operations {
     getShipmentLabelsPng: {
         parameters: {
             query?: {
-                format?: "json" | "png" | "problem+json";
                 sscc?: string;
             };
             header?: never;
@@ -16525,9 +22921,7 @@ export interface operations {
     };
     getShipmentReceipt: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 shipmentId: string;
@@ -16543,7 +22937,139 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "shipmentStatus": "string",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "damagedQuantity": 1
+                     *         }
+                     *       ],
+                     *       "discrepancies": [
+                     *         {
+                     *           "discrepancyId": "DSC-000005",
+                     *           "kind": "shortage",
+                     *           "status": "open",
+                     *           "cause": "shortReceived",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "reportDate": "2026-11-01",
+                     *           "expectedQuantity": 1,
+                     *           "actualQuantity": 1,
+                     *           "quantity": 1,
+                     *           "description": "ERP sync",
+                     *           "openedBy": "retailer",
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "dueAt": "2026-11-20T10:15:30Z",
+                     *           "overdue": true,
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "resolution": "credit",
+                     *           "resolutionNote": "string",
+                     *           "resolutionQuantity": 1,
+                     *           "creditAmount": "string",
+                     *           "creditCurrency": "USD",
+                     *           "replacementOrderId": "string",
+                     *           "adjustmentMovementId": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "messageId": "string",
+                     *               "author": {
+                     *                 "kind": "retailer",
+                     *                 "partnerId": "string"
+                     *               },
+                     *               "body": "Two cases arrived crushed.",
+                     *               "createdAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Receipt"];
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "shipmentStatus": "string",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "damagedQuantity": 1
+                     *         }
+                     *       ],
+                     *       "discrepancies": [
+                     *         {
+                     *           "discrepancyId": "DSC-000005",
+                     *           "kind": "shortage",
+                     *           "status": "open",
+                     *           "cause": "shortReceived",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "reportDate": "2026-11-01",
+                     *           "expectedQuantity": 1,
+                     *           "actualQuantity": 1,
+                     *           "quantity": 1,
+                     *           "description": "ERP sync",
+                     *           "openedBy": "retailer",
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "dueAt": "2026-11-20T10:15:30Z",
+                     *           "overdue": true,
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "resolution": "credit",
+                     *           "resolutionNote": "string",
+                     *           "resolutionQuantity": 1,
+                     *           "creditAmount": "string",
+                     *           "creditCurrency": "USD",
+                     *           "replacementOrderId": "string",
+                     *           "adjustmentMovementId": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "messageId": "string",
+                     *               "author": {
+                     *                 "kind": "retailer",
+                     *                 "partnerId": "string"
+                     *               },
+                     *               "body": "Two cases arrived crushed.",
+                     *               "createdAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Receipt"];
                 };
             };
@@ -16639,9 +23165,7 @@ export interface operations {
     };
     postShipmentReceipt: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. Required. */
                 "Idempotency-Key": string;
@@ -16654,6 +23178,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReceiptInRequest"];
+                /**
+                 * @example {
+                 *       "lines": [
+                 *         {
+                 *           "productId": "HOTSAUCE789",
+                 *           "batchNumber": "BATCH202406",
+                 *           "receivedQuantity": 1,
+                 *           "damagedQuantity": 1
+                 *         }
+                 *       ],
+                 *       "note": "checked on arrival"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["ReceiptInRequest"];
             };
         };
@@ -16665,7 +23202,139 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "shipmentStatus": "string",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "damagedQuantity": 1
+                     *         }
+                     *       ],
+                     *       "discrepancies": [
+                     *         {
+                     *           "discrepancyId": "DSC-000005",
+                     *           "kind": "shortage",
+                     *           "status": "open",
+                     *           "cause": "shortReceived",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "reportDate": "2026-11-01",
+                     *           "expectedQuantity": 1,
+                     *           "actualQuantity": 1,
+                     *           "quantity": 1,
+                     *           "description": "ERP sync",
+                     *           "openedBy": "retailer",
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "dueAt": "2026-11-20T10:15:30Z",
+                     *           "overdue": true,
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "resolution": "credit",
+                     *           "resolutionNote": "string",
+                     *           "resolutionQuantity": 1,
+                     *           "creditAmount": "string",
+                     *           "creditCurrency": "USD",
+                     *           "replacementOrderId": "string",
+                     *           "adjustmentMovementId": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "messageId": "string",
+                     *               "author": {
+                     *                 "kind": "retailer",
+                     *                 "partnerId": "string"
+                     *               },
+                     *               "body": "Two cases arrived crushed.",
+                     *               "createdAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Receipt"];
+                    /**
+                     * @example {
+                     *       "shipmentId": "SHP-000007",
+                     *       "orderId": "ORD-000042",
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "shipmentStatus": "string",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "receivedAt": "2026-11-20T10:15:30Z",
+                     *       "note": "checked on arrival",
+                     *       "lines": [
+                     *         {
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "shippedQuantity": 1,
+                     *           "receivedQuantity": 1,
+                     *           "damagedQuantity": 1
+                     *         }
+                     *       ],
+                     *       "discrepancies": [
+                     *         {
+                     *           "discrepancyId": "DSC-000005",
+                     *           "kind": "shortage",
+                     *           "status": "open",
+                     *           "cause": "shortReceived",
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "orderId": "ORD-000042",
+                     *           "shipmentId": "SHP-000007",
+                     *           "productId": "HOTSAUCE789",
+                     *           "batchNumber": "BATCH202406",
+                     *           "reportDate": "2026-11-01",
+                     *           "expectedQuantity": 1,
+                     *           "actualQuantity": 1,
+                     *           "quantity": 1,
+                     *           "description": "ERP sync",
+                     *           "openedBy": "retailer",
+                     *           "openedAt": "2026-11-20T10:15:30Z",
+                     *           "dueAt": "2026-11-20T10:15:30Z",
+                     *           "overdue": true,
+                     *           "acknowledgedAt": "2026-11-20T10:15:30Z",
+                     *           "closedAt": "2026-11-20T10:15:30Z",
+                     *           "resolution": "credit",
+                     *           "resolutionNote": "string",
+                     *           "resolutionQuantity": 1,
+                     *           "creditAmount": "string",
+                     *           "creditCurrency": "USD",
+                     *           "replacementOrderId": "string",
+                     *           "adjustmentMovementId": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "messageId": "string",
+                     *               "author": {
+                     *                 "kind": "retailer",
+                     *                 "partnerId": "string"
+                     *               },
+                     *               "body": "Two cases arrived crushed.",
+                     *               "createdAt": "2026-11-20T10:15:30Z"
+                     *             }
+                     *           ],
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Receipt"];
                 };
             };
@@ -16819,8 +23488,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
             };
             header?: never;
@@ -16836,7 +23504,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "kind": "co_packer",
+                     *           "contactEmail": "ops@example.com",
+                     *           "country": "US",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedSupplierList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "supplierId": "SUP123",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "kind": "co_packer",
+                     *           "contactEmail": "ops@example.com",
+                     *           "country": "US",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedSupplierList"];
                 };
             };
@@ -16932,9 +23634,7 @@ export interface operations {
     };
     postSupplierList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -16944,7 +23644,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "kind": "co_packer",
+                 *       "contactEmail": "ops@example.com",
+                 *       "country": "US"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SupplierRequest"];
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "kind": "co_packer",
+                 *       "contactEmail": "ops@example.com",
+                 *       "country": "US"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["SupplierRequest"];
             };
         };
@@ -16956,7 +23674,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "kind": "co_packer",
+                     *       "contactEmail": "ops@example.com",
+                     *       "country": "US",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Supplier"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "kind": "co_packer",
+                     *       "contactEmail": "ops@example.com",
+                     *       "country": "US",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Supplier"];
                 };
             };
@@ -17107,9 +23847,7 @@ export interface operations {
     };
     getSupplierDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 supplierId: string;
@@ -17125,7 +23863,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "kind": "co_packer",
+                     *       "contactEmail": "ops@example.com",
+                     *       "country": "US",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Supplier"];
+                    /**
+                     * @example {
+                     *       "supplierId": "SUP123",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "kind": "co_packer",
+                     *       "contactEmail": "ops@example.com",
+                     *       "country": "US",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Supplier"];
                 };
             };
@@ -17222,7 +23982,6 @@ export interface operations {
     getFsma204: {
         parameters: {
             query?: {
-                format?: "csv" | "xlsx";
                 /** @description First event date (inclusive) */
                 from?: string;
                 /** @description Traceability lot code (a batch number) */
@@ -17346,8 +24105,7 @@ export interface operations {
                 active?: boolean;
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 retailPartnerId?: string;
                 supplierId?: string;
@@ -17365,7 +24123,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": 1,
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "active": true,
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedTradingRelationshipList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": 1,
+                     *           "supplierId": "SUP123",
+                     *           "retailPartnerId": "RETAIL456",
+                     *           "active": true,
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedTradingRelationshipList"];
                 };
             };
@@ -17461,9 +24251,7 @@ export interface operations {
     };
     postTradingRelationshipList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -17473,7 +24261,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["TradingRelationshipRequest"];
+                /**
+                 * @example {
+                 *       "supplierId": "SUP123",
+                 *       "retailPartnerId": "RETAIL456",
+                 *       "active": true
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["TradingRelationshipRequest"];
             };
         };
@@ -17485,7 +24287,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TradingRelationship"];
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["TradingRelationship"];
                 };
             };
@@ -17636,9 +24458,7 @@ export interface operations {
     };
     getTradingRelationshipDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 id: number;
@@ -17654,7 +24474,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TradingRelationship"];
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["TradingRelationship"];
                 };
             };
@@ -17750,9 +24590,7 @@ export interface operations {
     };
     patchTradingRelationshipDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -17764,7 +24602,17 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["PatchedTradingRelationshipPatchRequest"];
+                /**
+                 * @example {
+                 *       "active": true
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PatchedTradingRelationshipPatchRequest"];
             };
         };
@@ -17776,7 +24624,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TradingRelationship"];
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "supplierId": "SUP123",
+                     *       "retailPartnerId": "RETAIL456",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["TradingRelationship"];
                 };
             };
@@ -17930,8 +24798,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 supplierId?: string;
             };
@@ -17948,7 +24815,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "supplierId": "SUP123",
+                     *           "address": "string",
+                     *           "country": "US",
+                     *           "active": true,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedWarehouseList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "warehouseLocation": "Warehouse_A",
+                     *           "name": "Habanero Gold 150 ml",
+                     *           "supplierId": "SUP123",
+                     *           "address": "string",
+                     *           "country": "US",
+                     *           "active": true,
+                     *           "createdAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedWarehouseList"];
                 };
             };
@@ -18044,9 +24945,7 @@ export interface operations {
     };
     postWarehouseList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -18056,7 +24955,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "supplierId": "SUP123",
+                 *       "address": "string",
+                 *       "country": "US",
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["WarehouseRequest"];
+                /**
+                 * @example {
+                 *       "warehouseLocation": "Warehouse_A",
+                 *       "name": "Habanero Gold 150 ml",
+                 *       "supplierId": "SUP123",
+                 *       "address": "string",
+                 *       "country": "US",
+                 *       "active": true
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["WarehouseRequest"];
             };
         };
@@ -18068,7 +24987,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "supplierId": "SUP123",
+                     *       "address": "string",
+                     *       "country": "US",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Warehouse"];
+                    /**
+                     * @example {
+                     *       "warehouseLocation": "Warehouse_A",
+                     *       "name": "Habanero Gold 150 ml",
+                     *       "supplierId": "SUP123",
+                     *       "address": "string",
+                     *       "country": "US",
+                     *       "active": true,
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Warehouse"];
                 };
             };
@@ -18222,8 +25163,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
             };
             header?: never;
@@ -18239,7 +25179,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": "string",
+                     *           "url": "https://erp.example.com/hooks/hotsauce",
+                     *           "eventTypes": [
+                     *             "string"
+                     *           ],
+                     *           "description": "ERP sync",
+                     *           "enabled": true,
+                     *           "disabledReason": "string",
+                     *           "disabledAt": "2026-11-20T10:15:30Z",
+                     *           "failingSince": "2026-11-20T10:15:30Z",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedEndpointList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": "string",
+                     *           "url": "https://erp.example.com/hooks/hotsauce",
+                     *           "eventTypes": [
+                     *             "string"
+                     *           ],
+                     *           "description": "ERP sync",
+                     *           "enabled": true,
+                     *           "disabledReason": "string",
+                     *           "disabledAt": "2026-11-20T10:15:30Z",
+                     *           "failingSince": "2026-11-20T10:15:30Z",
+                     *           "createdAt": "2026-11-20T10:15:30Z",
+                     *           "updatedAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedEndpointList"];
                 };
             };
@@ -18335,9 +25319,7 @@ export interface operations {
     };
     postEndpointList: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -18347,7 +25329,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://erp.example.com/hooks/hotsauce",
+                 *       "eventTypes": [
+                 *         "string"
+                 *       ],
+                 *       "description": "ERP sync"
+                 *     }
+                 */
                 "application/json": components["schemas"]["EndpointCreateRequest"];
+                /**
+                 * @example {
+                 *       "url": "https://erp.example.com/hooks/hotsauce",
+                 *       "eventTypes": [
+                 *         "string"
+                 *       ],
+                 *       "description": "ERP sync"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["EndpointCreateRequest"];
             };
         };
@@ -18359,7 +25359,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                     *       "previousSecretExpiresAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EndpointWithSecret"];
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                     *       "previousSecretExpiresAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["EndpointWithSecret"];
                 };
             };
@@ -18510,9 +25546,7 @@ export interface operations {
     };
     getEndpointDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -18528,7 +25562,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Endpoint"];
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Endpoint"];
                 };
             };
@@ -18624,9 +25690,7 @@ export interface operations {
     };
     deleteEndpointDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -18791,9 +25855,7 @@ export interface operations {
     };
     patchEndpointDetail: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -18805,7 +25867,27 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://erp.example.com/hooks/hotsauce",
+                 *       "eventTypes": [
+                 *         "string"
+                 *       ],
+                 *       "description": "ERP sync",
+                 *       "enabled": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["PatchedEndpointUpdateRequest"];
+                /**
+                 * @example {
+                 *       "url": "https://erp.example.com/hooks/hotsauce",
+                 *       "eventTypes": [
+                 *         "string"
+                 *       ],
+                 *       "description": "ERP sync",
+                 *       "enabled": true
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["PatchedEndpointUpdateRequest"];
             };
         };
@@ -18817,7 +25899,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Endpoint"];
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Endpoint"];
                 };
             };
@@ -18971,8 +26085,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                format?: "json" | "problem+json";
-                /** @description Number of results to return per page. */
+                /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
                 status?: "failed" | "succeeded";
             };
@@ -18991,7 +26104,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": 1,
+                     *           "deliveryId": 1,
+                     *           "eventId": "string",
+                     *           "eventType": "string",
+                     *           "sequence": 1,
+                     *           "attempt": 1,
+                     *           "attemptedAt": "2026-11-20T10:15:30Z",
+                     *           "status": "string",
+                     *           "statusCode": 1,
+                     *           "latencyMs": 1,
+                     *           "error": "string",
+                     *           "responseBody": "string",
+                     *           "deliveryStatus": "string",
+                     *           "nextAttemptAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PaginatedDeliveryAttemptList"];
+                    /**
+                     * @example {
+                     *       "next": "https://hotsauce.example/api/v1/",
+                     *       "previous": "https://hotsauce.example/api/v1/",
+                     *       "results": [
+                     *         {
+                     *           "id": 1,
+                     *           "deliveryId": 1,
+                     *           "eventId": "string",
+                     *           "eventType": "string",
+                     *           "sequence": 1,
+                     *           "attempt": 1,
+                     *           "attemptedAt": "2026-11-20T10:15:30Z",
+                     *           "status": "string",
+                     *           "statusCode": 1,
+                     *           "latencyMs": 1,
+                     *           "error": "string",
+                     *           "responseBody": "string",
+                     *           "deliveryStatus": "string",
+                     *           "nextAttemptAt": "2026-11-20T10:15:30Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["PaginatedDeliveryAttemptList"];
                 };
             };
@@ -19087,9 +26248,7 @@ export interface operations {
     };
     postEndpointRecover: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -19101,7 +26260,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "since": "2026-11-20T10:15:30Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RecoverRequest"];
+                /**
+                 * @example {
+                 *       "since": "2026-11-20T10:15:30Z"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["RecoverRequest"];
             };
         };
@@ -19113,9 +26282,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example {} */
                     "application/json": {
                         [key: string]: unknown;
                     };
+                    /** @example {} */
                     "application/problem+json": {
                         [key: string]: unknown;
                     };
@@ -19268,9 +26439,7 @@ export interface operations {
     };
     postEndpointRotateSecret: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -19289,7 +26458,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                     *       "previousSecretExpiresAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EndpointWithSecret"];
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "url": "https://erp.example.com/hooks/hotsauce",
+                     *       "eventTypes": [
+                     *         "string"
+                     *       ],
+                     *       "description": "ERP sync",
+                     *       "enabled": true,
+                     *       "disabledReason": "string",
+                     *       "disabledAt": "2026-11-20T10:15:30Z",
+                     *       "failingSince": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z",
+                     *       "updatedAt": "2026-11-20T10:15:30Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                     *       "previousSecretExpiresAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["EndpointWithSecret"];
                 };
             };
@@ -19440,9 +26645,7 @@ export interface operations {
     };
     postEndpointTest: {
         parameters: {
-            query?: {
-                format?: "json" | "problem+json";
-            };
+            query?: never;
             header?: {
                 /** @description 1-255 printable characters. Replays return the first answer with `Idempotent-Replayed: true`. */
                 "Idempotency-Key"?: string;
@@ -19461,7 +26664,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "eventId": "string",
+                     *       "eventType": "string",
+                     *       "sequence": 1,
+                     *       "status": "string",
+                     *       "attemptCount": 1,
+                     *       "nextAttemptAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Delivery"];
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "eventId": "string",
+                     *       "eventType": "string",
+                     *       "sequence": 1,
+                     *       "status": "string",
+                     *       "attemptCount": 1,
+                     *       "nextAttemptAt": "2026-11-20T10:15:30Z",
+                     *       "deliveredAt": "2026-11-20T10:15:30Z",
+                     *       "createdAt": "2026-11-20T10:15:30Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Delivery"];
                 };
             };
@@ -19635,7 +26864,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    /**
+                     * @example : stream open
+                     *
+                     *     id: 918273
+                     *     event: inventory.updated
+                     *     data: {"id":"evt_01JD8Z5K3Q","type":"inventory.updated","sequence":918273,"timestamp":"2026-11-20T10:15:30.123Z","data":{"supplierId":"SUP123","productId":"HOTSAUCE789","inventoryLevel":500,"reservedQuantity":50,"availableQuantity":450}}
+                     */
+                    "text/event-stream": {
+                        /** @description The event's sequence. */
+                        id: string;
+                        /**
+                         * @description The event's type.
+                         * @enum {string}
+                         */
+                        event: "inventory.updated" | "inventory.low_stock" | "inventory.out_of_stock" | "batch.expiring" | "batch.quarantined" | "batch.recalled" | "order.created" | "order.updated" | "order.acknowledged" | "shipment.created" | "shipment.delivered" | "return.created" | "return.processed" | "alert.restock" | "discrepancy.opened" | "discrepancy.updated" | "discrepancy.resolved" | "purchaseOrder.created" | "purchaseOrder.submitted" | "purchaseOrder.acknowledged" | "purchaseOrder.shipped" | "purchaseOrder.received" | "purchaseOrder.cancelled" | "productionRun.completed" | "webhook.test" | "webhook.endpoint_disabled";
+                        /** @description The EventEnvelope (components/schemas/EventEnvelope) as JSON on one line. */
+                        data: string;
+                        retry?: number;
+                    };
                 };
             };
             /** @description Invalid input (`validation_error`) or missing Idempotency-Key (`idempotency_key_missing`). */
@@ -19704,14 +26951,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description cursor_expired */
+            /** @description Events cursor older than retention (`cursor_expired`). */
             410: {
                 headers: {
                     /** @description Echoed or generated id. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Rate limit exceeded (`rate_limited`); see Retry-After. */
             429: {
@@ -19726,6 +26975,17 @@ export interface operations {
             };
             /** @description Unexpected failure (`internal_error`). */
             500: {
+                headers: {
+                    /** @description Echoed or generated id. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This server holds as many streams as it may (`unavailable`); see Retry-After. */
+            503: {
                 headers: {
                     /** @description Echoed or generated id. */
                     "X-Request-Id"?: string;

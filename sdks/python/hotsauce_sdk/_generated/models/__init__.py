@@ -33,8 +33,6 @@ from .damage_ledger_movement_request import DamageLedgerMovementRequest
 from .damage_ledger_movement_request_type import DamageLedgerMovementRequestType
 from .damage_movement_request import DamageMovementRequest
 from .damage_movement_request_type import DamageMovementRequestType
-from .delete_endpoint_detail_format import DeleteEndpointDetailFormat
-from .delete_promotion_detail_format import DeletePromotionDetailFormat
 from .delivery import Delivery
 from .delivery_attempt import DeliveryAttempt
 from .demand_history_day_request import DemandHistoryDayRequest
@@ -65,76 +63,31 @@ from .document_status import DocumentStatus
 from .endpoint import Endpoint
 from .endpoint_create_request import EndpointCreateRequest
 from .endpoint_with_secret import EndpointWithSecret
+from .event_envelope import EventEnvelope
+from .event_envelope_data import EventEnvelopeData
+from .event_envelope_type import EventEnvelopeType
 from .event_feed import EventFeed
-from .event_feed_results_item import EventFeedResultsItem
+from .events_stream_response_200 import EventsStreamResponse200
+from .events_stream_response_200_event import EventsStreamResponse200Event
 from .forecast import Forecast
-from .get_alert_list_format import GetAlertListFormat
 from .get_alert_list_status import GetAlertListStatus
-from .get_attribute_definition_detail_format import GetAttributeDefinitionDetailFormat
 from .get_attribute_definition_list_applies_to import GetAttributeDefinitionListAppliesTo
-from .get_attribute_definition_list_format import GetAttributeDefinitionListFormat
 from .get_attribute_definition_list_type import GetAttributeDefinitionListType
-from .get_batch_detail_format import GetBatchDetailFormat
-from .get_batch_list_format import GetBatchListFormat
 from .get_batch_list_status import GetBatchListStatus
-from .get_batch_recall_format import GetBatchRecallFormat
-from .get_batch_trace_format import GetBatchTraceFormat
-from .get_discrepancy_detail_format import GetDiscrepancyDetailFormat
-from .get_discrepancy_list_format import GetDiscrepancyListFormat
 from .get_discrepancy_list_kind import GetDiscrepancyListKind
 from .get_discrepancy_list_resolution import GetDiscrepancyListResolution
 from .get_discrepancy_list_status import GetDiscrepancyListStatus
-from .get_document_detail_format import GetDocumentDetailFormat
 from .get_document_list_direction import GetDocumentListDirection
-from .get_document_list_format import GetDocumentListFormat
 from .get_document_list_status import GetDocumentListStatus
 from .get_document_list_transaction_set import GetDocumentListTransactionSet
-from .get_endpoint_deliveries_format import GetEndpointDeliveriesFormat
 from .get_endpoint_deliveries_status import GetEndpointDeliveriesStatus
-from .get_endpoint_detail_format import GetEndpointDetailFormat
-from .get_endpoint_list_format import GetEndpointListFormat
-from .get_event_feed_format import GetEventFeedFormat
-from .get_forecast_detail_format import GetForecastDetailFormat
-from .get_forecast_list_format import GetForecastListFormat
-from .get_fsma_204_format import GetFsma204Format
-from .get_inventory_item_format import GetInventoryItemFormat
-from .get_inventory_list_format import GetInventoryListFormat
-from .get_order_detail_format import GetOrderDetailFormat
-from .get_order_list_format import GetOrderListFormat
 from .get_order_list_status import GetOrderListStatus
-from .get_product_detail_format import GetProductDetailFormat
-from .get_product_list_format import GetProductListFormat
 from .get_product_list_kind import GetProductListKind
-from .get_production_run_detail_format import GetProductionRunDetailFormat
-from .get_production_run_list_format import GetProductionRunListFormat
-from .get_promotion_detail_format import GetPromotionDetailFormat
-from .get_promotion_list_format import GetPromotionListFormat
-from .get_purchase_order_detail_format import GetPurchaseOrderDetailFormat
-from .get_purchase_order_list_format import GetPurchaseOrderListFormat
 from .get_purchase_order_list_status import GetPurchaseOrderListStatus
-from .get_replenishment_policy_format import GetReplenishmentPolicyFormat
-from .get_reservation_detail_format import GetReservationDetailFormat
-from .get_reservation_list_format import GetReservationListFormat
 from .get_reservation_list_status import GetReservationListStatus
-from .get_retail_partner_detail_format import GetRetailPartnerDetailFormat
-from .get_retail_partner_list_format import GetRetailPartnerListFormat
-from .get_return_detail_format import GetReturnDetailFormat
-from .get_return_list_format import GetReturnListFormat
 from .get_return_list_status import GetReturnListStatus
-from .get_scorecard_format import GetScorecardFormat
-from .get_shipment_detail_format import GetShipmentDetailFormat
-from .get_shipment_labels_pdf_format import GetShipmentLabelsPdfFormat
-from .get_shipment_labels_png_format import GetShipmentLabelsPngFormat
-from .get_shipment_list_format import GetShipmentListFormat
 from .get_shipment_list_status import GetShipmentListStatus
-from .get_shipment_receipt_format import GetShipmentReceiptFormat
-from .get_supplier_detail_format import GetSupplierDetailFormat
-from .get_supplier_list_format import GetSupplierListFormat
-from .get_trading_relationship_detail_format import GetTradingRelationshipDetailFormat
-from .get_trading_relationship_list_format import GetTradingRelationshipListFormat
-from .get_transaction_list_format import GetTransactionListFormat
 from .get_transaction_list_type import GetTransactionListType
-from .get_warehouse_list_format import GetWarehouseListFormat
 from .hours import Hours
 from .inbound_cover import InboundCover
 from .inbound_result import InboundResult
@@ -182,12 +135,6 @@ from .paginated_supplier_list import PaginatedSupplierList
 from .paginated_trading_relationship_list import PaginatedTradingRelationshipList
 from .paginated_transaction_list import PaginatedTransactionList
 from .paginated_warehouse_list import PaginatedWarehouseList
-from .patch_attribute_definition_detail_format import PatchAttributeDefinitionDetailFormat
-from .patch_batch_detail_format import PatchBatchDetailFormat
-from .patch_endpoint_detail_format import PatchEndpointDetailFormat
-from .patch_inventory_item_format import PatchInventoryItemFormat
-from .patch_promotion_detail_format import PatchPromotionDetailFormat
-from .patch_trading_relationship_detail_format import PatchTradingRelationshipDetailFormat
 from .patched_attribute_definition_patch_request import PatchedAttributeDefinitionPatchRequest
 from .patched_attribute_definition_patch_request_applies_to_item import (
     PatchedAttributeDefinitionPatchRequestAppliesToItem,
@@ -199,49 +146,7 @@ from .patched_count_request import PatchedCountRequest
 from .patched_endpoint_update_request import PatchedEndpointUpdateRequest
 from .patched_promotion_patch_request import PatchedPromotionPatchRequest
 from .patched_trading_relationship_patch_request import PatchedTradingRelationshipPatchRequest
-from .post_alert_acknowledge_format import PostAlertAcknowledgeFormat
-from .post_attribute_definition_list_format import PostAttributeDefinitionListFormat
-from .post_batch_recall_format import PostBatchRecallFormat
-from .post_demand_history_format import PostDemandHistoryFormat
-from .post_discrepancy_acknowledge_format import PostDiscrepancyAcknowledgeFormat
-from .post_discrepancy_list_format import PostDiscrepancyListFormat
-from .post_discrepancy_messages_format import PostDiscrepancyMessagesFormat
-from .post_discrepancy_reject_format import PostDiscrepancyRejectFormat
-from .post_discrepancy_reopen_format import PostDiscrepancyReopenFormat
-from .post_discrepancy_resolve_format import PostDiscrepancyResolveFormat
-from .post_document_list_format import PostDocumentListFormat
-from .post_endpoint_list_format import PostEndpointListFormat
-from .post_endpoint_recover_format import PostEndpointRecoverFormat
 from .post_endpoint_recover_response_202 import PostEndpointRecoverResponse202
-from .post_endpoint_rotate_secret_format import PostEndpointRotateSecretFormat
-from .post_endpoint_test_format import PostEndpointTestFormat
-from .post_inbound_format import PostInboundFormat
-from .post_inventory_item_format import PostInventoryItemFormat
-from .post_order_acknowledge_format import PostOrderAcknowledgeFormat
-from .post_order_cancel_format import PostOrderCancelFormat
-from .post_order_list_format import PostOrderListFormat
-from .post_product_list_format import PostProductListFormat
-from .post_production_run_list_format import PostProductionRunListFormat
-from .post_promotion_list_format import PostPromotionListFormat
-from .post_purchase_order_acknowledge_format import PostPurchaseOrderAcknowledgeFormat
-from .post_purchase_order_cancel_format import PostPurchaseOrderCancelFormat
-from .post_purchase_order_list_format import PostPurchaseOrderListFormat
-from .post_purchase_order_receive_format import PostPurchaseOrderReceiveFormat
-from .post_purchase_order_ship_format import PostPurchaseOrderShipFormat
-from .post_purchase_order_submit_format import PostPurchaseOrderSubmitFormat
-from .post_retail_partner_list_format import PostRetailPartnerListFormat
-from .post_return_list_format import PostReturnListFormat
-from .post_return_receive_format import PostReturnReceiveFormat
-from .post_scan_format import PostScanFormat
-from .post_sell_through_format import PostSellThroughFormat
-from .post_shipment_deliver_format import PostShipmentDeliverFormat
-from .post_shipment_list_format import PostShipmentListFormat
-from .post_shipment_receipt_format import PostShipmentReceiptFormat
-from .post_stock_report_format import PostStockReportFormat
-from .post_supplier_list_format import PostSupplierListFormat
-from .post_trading_relationship_list_format import PostTradingRelationshipListFormat
-from .post_transaction_list_format import PostTransactionListFormat
-from .post_warehouse_list_format import PostWarehouseListFormat
 from .problem import Problem
 from .problem_errors_item import ProblemErrorsItem
 from .product import Product
@@ -277,8 +182,6 @@ from .purchase_order_status import PurchaseOrderStatus
 from .purchase_order_totals import PurchaseOrderTotals
 from .purchase_receipt import PurchaseReceipt
 from .purchase_receipt_line import PurchaseReceiptLine
-from .put_product_detail_format import PutProductDetailFormat
-from .put_replenishment_policy_format import PutReplenishmentPolicyFormat
 from .recall_list import RecallList
 from .recall_notice import RecallNotice
 from .recall_out import RecallOut
@@ -415,8 +318,6 @@ __all__ = (
     "DamageLedgerMovementRequestType",
     "DamageMovementRequest",
     "DamageMovementRequestType",
-    "DeleteEndpointDetailFormat",
-    "DeletePromotionDetailFormat",
     "Delivery",
     "DeliveryAttempt",
     "DemandHistoryDayRequest",
@@ -447,76 +348,31 @@ __all__ = (
     "Endpoint",
     "EndpointCreateRequest",
     "EndpointWithSecret",
+    "EventEnvelope",
+    "EventEnvelopeData",
+    "EventEnvelopeType",
     "EventFeed",
-    "EventFeedResultsItem",
+    "EventsStreamResponse200",
+    "EventsStreamResponse200Event",
     "Forecast",
-    "GetAlertListFormat",
     "GetAlertListStatus",
-    "GetAttributeDefinitionDetailFormat",
     "GetAttributeDefinitionListAppliesTo",
-    "GetAttributeDefinitionListFormat",
     "GetAttributeDefinitionListType",
-    "GetBatchDetailFormat",
-    "GetBatchListFormat",
     "GetBatchListStatus",
-    "GetBatchRecallFormat",
-    "GetBatchTraceFormat",
-    "GetDiscrepancyDetailFormat",
-    "GetDiscrepancyListFormat",
     "GetDiscrepancyListKind",
     "GetDiscrepancyListResolution",
     "GetDiscrepancyListStatus",
-    "GetDocumentDetailFormat",
     "GetDocumentListDirection",
-    "GetDocumentListFormat",
     "GetDocumentListStatus",
     "GetDocumentListTransactionSet",
-    "GetEndpointDeliveriesFormat",
     "GetEndpointDeliveriesStatus",
-    "GetEndpointDetailFormat",
-    "GetEndpointListFormat",
-    "GetEventFeedFormat",
-    "GetForecastDetailFormat",
-    "GetForecastListFormat",
-    "GetFsma204Format",
-    "GetInventoryItemFormat",
-    "GetInventoryListFormat",
-    "GetOrderDetailFormat",
-    "GetOrderListFormat",
     "GetOrderListStatus",
-    "GetProductDetailFormat",
-    "GetProductionRunDetailFormat",
-    "GetProductionRunListFormat",
-    "GetProductListFormat",
     "GetProductListKind",
-    "GetPromotionDetailFormat",
-    "GetPromotionListFormat",
-    "GetPurchaseOrderDetailFormat",
-    "GetPurchaseOrderListFormat",
     "GetPurchaseOrderListStatus",
-    "GetReplenishmentPolicyFormat",
-    "GetReservationDetailFormat",
-    "GetReservationListFormat",
     "GetReservationListStatus",
-    "GetRetailPartnerDetailFormat",
-    "GetRetailPartnerListFormat",
-    "GetReturnDetailFormat",
-    "GetReturnListFormat",
     "GetReturnListStatus",
-    "GetScorecardFormat",
-    "GetShipmentDetailFormat",
-    "GetShipmentLabelsPdfFormat",
-    "GetShipmentLabelsPngFormat",
-    "GetShipmentListFormat",
     "GetShipmentListStatus",
-    "GetShipmentReceiptFormat",
-    "GetSupplierDetailFormat",
-    "GetSupplierListFormat",
-    "GetTradingRelationshipDetailFormat",
-    "GetTradingRelationshipListFormat",
-    "GetTransactionListFormat",
     "GetTransactionListType",
-    "GetWarehouseListFormat",
     "Hours",
     "InboundCover",
     "InboundResult",
@@ -564,8 +420,6 @@ __all__ = (
     "PaginatedTradingRelationshipList",
     "PaginatedTransactionList",
     "PaginatedWarehouseList",
-    "PatchAttributeDefinitionDetailFormat",
-    "PatchBatchDetailFormat",
     "PatchedAttributeDefinitionPatchRequest",
     "PatchedAttributeDefinitionPatchRequestAppliesToItem",
     "PatchedAttributeDefinitionPatchRequestType",
@@ -575,53 +429,7 @@ __all__ = (
     "PatchedEndpointUpdateRequest",
     "PatchedPromotionPatchRequest",
     "PatchedTradingRelationshipPatchRequest",
-    "PatchEndpointDetailFormat",
-    "PatchInventoryItemFormat",
-    "PatchPromotionDetailFormat",
-    "PatchTradingRelationshipDetailFormat",
-    "PostAlertAcknowledgeFormat",
-    "PostAttributeDefinitionListFormat",
-    "PostBatchRecallFormat",
-    "PostDemandHistoryFormat",
-    "PostDiscrepancyAcknowledgeFormat",
-    "PostDiscrepancyListFormat",
-    "PostDiscrepancyMessagesFormat",
-    "PostDiscrepancyRejectFormat",
-    "PostDiscrepancyReopenFormat",
-    "PostDiscrepancyResolveFormat",
-    "PostDocumentListFormat",
-    "PostEndpointListFormat",
-    "PostEndpointRecoverFormat",
     "PostEndpointRecoverResponse202",
-    "PostEndpointRotateSecretFormat",
-    "PostEndpointTestFormat",
-    "PostInboundFormat",
-    "PostInventoryItemFormat",
-    "PostOrderAcknowledgeFormat",
-    "PostOrderCancelFormat",
-    "PostOrderListFormat",
-    "PostProductionRunListFormat",
-    "PostProductListFormat",
-    "PostPromotionListFormat",
-    "PostPurchaseOrderAcknowledgeFormat",
-    "PostPurchaseOrderCancelFormat",
-    "PostPurchaseOrderListFormat",
-    "PostPurchaseOrderReceiveFormat",
-    "PostPurchaseOrderShipFormat",
-    "PostPurchaseOrderSubmitFormat",
-    "PostRetailPartnerListFormat",
-    "PostReturnListFormat",
-    "PostReturnReceiveFormat",
-    "PostScanFormat",
-    "PostSellThroughFormat",
-    "PostShipmentDeliverFormat",
-    "PostShipmentListFormat",
-    "PostShipmentReceiptFormat",
-    "PostStockReportFormat",
-    "PostSupplierListFormat",
-    "PostTradingRelationshipListFormat",
-    "PostTransactionListFormat",
-    "PostWarehouseListFormat",
     "Problem",
     "ProblemErrorsItem",
     "Product",
@@ -657,8 +465,6 @@ __all__ = (
     "PurchaseOrderTotals",
     "PurchaseReceipt",
     "PurchaseReceiptLine",
-    "PutProductDetailFormat",
-    "PutReplenishmentPolicyFormat",
     "RecallList",
     "RecallNotice",
     "RecallOut",

@@ -19,15 +19,7 @@ class AdjustmentLedgerMovementRequest:
     """A signed correction (never zero).
 
     Attributes:
-        type_ (AdjustmentLedgerMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (AdjustmentLedgerMovementRequestType): * `adjustment` - adjustment
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         supplier_id (str):

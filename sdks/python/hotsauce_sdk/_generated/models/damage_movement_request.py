@@ -19,15 +19,7 @@ class DamageMovementRequest:
     """Units found damaged: they leave stock.
 
     Attributes:
-        type_ (DamageMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (DamageMovementRequestType): * `damage` - damage
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         warehouse_location (None | str | Unset):

@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.event_feed_results_item import EventFeedResultsItem
+    from ..models.event_envelope import EventEnvelope
 
 
 T = TypeVar("T", bound="EventFeed")
@@ -19,12 +19,12 @@ class EventFeed:
     """Schema only: the feed returns envelopes of API-CONTRACT.md 5.1.
 
     Attributes:
-        results (list[EventFeedResultsItem]):
+        results (list[EventEnvelope]):
         next_after (int):
         has_more (bool):
     """
 
-    results: list[EventFeedResultsItem]
+    results: list[EventEnvelope]
     next_after: int
     has_more: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -53,13 +53,13 @@ class EventFeed:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.event_feed_results_item import EventFeedResultsItem  # noqa: PLC0415
+        from ..models.event_envelope import EventEnvelope  # noqa: PLC0415
 
         d = dict(src_dict)
         results = []
         _results = d.pop("results")
         for results_item_data in _results:
-            results_item = EventFeedResultsItem.from_dict(results_item_data)
+            results_item = EventEnvelope.from_dict(results_item_data)
 
             results.append(results_item)
 

@@ -21,14 +21,6 @@ class ReceiptLedgerMovementRequest:
 
         Attributes:
             type_ (ReceiptLedgerMovementRequestType): * `receipt` - receipt
-                * `reservation` - reservation
-                * `release` - release
-                * `sale` - sale
-                * `damage` - damage
-                * `return` - return
-                * `writeOff` - writeOff
-                * `adjustment` - adjustment
-                * `transfer` - transfer
             quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
                 the order's remainder is allocated.
             batch_number (str):

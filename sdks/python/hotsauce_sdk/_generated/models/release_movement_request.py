@@ -19,15 +19,7 @@ class ReleaseMovementRequest:
     """Give back units held by a standalone reservation.
 
     Attributes:
-        type_ (ReleaseMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (ReleaseMovementRequestType): * `release` - release
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         reservation_id (str): release: the standalone reservation to release from (required); sale: sell its held units

@@ -20,15 +20,7 @@ class ReservationLedgerMovementRequest:
     product (the brief's step 4), `quantity` may be left out.
 
         Attributes:
-            type_ (ReservationLedgerMovementRequestType): * `receipt` - receipt
-                * `reservation` - reservation
-                * `release` - release
-                * `sale` - sale
-                * `damage` - damage
-                * `return` - return
-                * `writeOff` - writeOff
-                * `adjustment` - adjustment
-                * `transfer` - transfer
+            type_ (ReservationLedgerMovementRequestType): * `reservation` - reservation
             supplier_id (str):
             product_id (str):
             quantity (int | Unset): Units; positive except for an adjustment (signed). A reservation with orderId may leave

@@ -20,15 +20,7 @@ class ReservationMovementRequest:
     product (the brief's step 4), `quantity` may be left out.
 
         Attributes:
-            type_ (ReservationMovementRequestType): * `receipt` - receipt
-                * `reservation` - reservation
-                * `release` - release
-                * `sale` - sale
-                * `damage` - damage
-                * `return` - return
-                * `writeOff` - writeOff
-                * `adjustment` - adjustment
-                * `transfer` - transfer
+            type_ (ReservationMovementRequestType): * `reservation` - reservation
             quantity (int | Unset): Units; positive except for an adjustment (signed). A reservation with orderId may leave
                 it out: the order's remainder is allocated.
             warehouse_location (None | str | Unset):

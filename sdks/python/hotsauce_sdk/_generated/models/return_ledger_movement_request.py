@@ -19,15 +19,7 @@ class ReturnLedgerMovementRequest:
     """Units returned outside a return request: back on hand.
 
     Attributes:
-        type_ (ReturnLedgerMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (ReturnLedgerMovementRequestType): * `return` - return
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         supplier_id (str):

@@ -19,15 +19,7 @@ class ReturnMovementRequest:
     """Units returned outside a return request: back on hand.
 
     Attributes:
-        type_ (ReturnMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (ReturnMovementRequestType): * `return` - return
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         warehouse_location (None | str | Unset):

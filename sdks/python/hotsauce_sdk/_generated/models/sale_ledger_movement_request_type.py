@@ -3,15 +3,7 @@ from enum import StrEnum
 
 
 class SaleLedgerMovementRequestType(StrEnum):
-    ADJUSTMENT = "adjustment"
-    DAMAGE = "damage"
-    RECEIPT = "receipt"
-    RELEASE = "release"
-    RESERVATION = "reservation"
-    RETURN = "return"
     SALE = "sale"
-    TRANSFER = "transfer"
-    WRITEOFF = "writeOff"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -19,15 +19,7 @@ class SaleMovementRequest:
     """Units sold; with `reservationId` from that reservation's held units.
 
     Attributes:
-        type_ (SaleMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (SaleMovementRequestType): * `sale` - sale
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         warehouse_location (None | str | Unset):

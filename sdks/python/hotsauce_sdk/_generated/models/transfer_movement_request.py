@@ -19,15 +19,7 @@ class TransferMovementRequest:
     """Move units between the supplier's warehouses.
 
     Attributes:
-        type_ (TransferMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (TransferMovementRequestType): * `transfer` - transfer
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         to_warehouse_location (str):

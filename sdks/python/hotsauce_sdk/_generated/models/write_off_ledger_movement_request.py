@@ -19,15 +19,7 @@ class WriteOffLedgerMovementRequest:
     """Units written off (e.g. expired): they leave stock.
 
     Attributes:
-        type_ (WriteOffLedgerMovementRequestType): * `receipt` - receipt
-            * `reservation` - reservation
-            * `release` - release
-            * `sale` - sale
-            * `damage` - damage
-            * `return` - return
-            * `writeOff` - writeOff
-            * `adjustment` - adjustment
-            * `transfer` - transfer
+        type_ (WriteOffLedgerMovementRequestType): * `writeOff` - writeOff
         quantity (int): Units; positive except for an adjustment (signed). A reservation with orderId may leave it out:
             the order's remainder is allocated.
         supplier_id (str):

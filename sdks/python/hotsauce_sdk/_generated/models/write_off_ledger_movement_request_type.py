@@ -3,14 +3,6 @@ from enum import StrEnum
 
 
 class WriteOffLedgerMovementRequestType(StrEnum):
-    ADJUSTMENT = "adjustment"
-    DAMAGE = "damage"
-    RECEIPT = "receipt"
-    RELEASE = "release"
-    RESERVATION = "reservation"
-    RETURN = "return"
-    SALE = "sale"
-    TRANSFER = "transfer"
     WRITEOFF = "writeOff"
 
     def __str__(self) -> str:

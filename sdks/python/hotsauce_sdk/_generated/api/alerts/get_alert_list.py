@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_alert_list_format import GetAlertListFormat
 from ...models.get_alert_list_status import GetAlertListStatus
 from ...models.paginated_alert_list import PaginatedAlertList
 from ...models.problem import Problem
@@ -16,8 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    format_: GetAlertListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     status: GetAlertListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -25,12 +23,6 @@ def _get_kwargs(
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -124,8 +116,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetAlertListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     status: GetAlertListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -140,8 +131,7 @@ def sync_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetAlertListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         status (GetAlertListStatus | Unset):
         supplier_id (str | Unset):
@@ -156,7 +146,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         status=status,
@@ -174,8 +163,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetAlertListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     status: GetAlertListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -190,8 +178,7 @@ def sync(
 
     Args:
         cursor (str | Unset):
-        format_ (GetAlertListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         status (GetAlertListStatus | Unset):
         supplier_id (str | Unset):
@@ -207,7 +194,6 @@ def sync(
     return sync_detailed(
         client=client,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         status=status,
@@ -219,8 +205,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetAlertListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     status: GetAlertListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -235,8 +220,7 @@ async def asyncio_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetAlertListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         status (GetAlertListStatus | Unset):
         supplier_id (str | Unset):
@@ -251,7 +235,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         status=status,
@@ -267,8 +250,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetAlertListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     status: GetAlertListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -283,8 +265,7 @@ async def asyncio(
 
     Args:
         cursor (str | Unset):
-        format_ (GetAlertListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         status (GetAlertListStatus | Unset):
         supplier_id (str | Unset):
@@ -301,7 +282,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             product_id=product_id,
             status=status,

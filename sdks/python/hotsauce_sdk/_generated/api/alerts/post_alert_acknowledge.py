@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.alert import Alert
-from ...models.post_alert_acknowledge_format import PostAlertAcknowledgeFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,29 +15,17 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     alert_id: int,
     *,
-    format_: PostAlertAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/alerts/{alert_id}/acknowledge".format(
             alert_id=quote(str(alert_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -135,7 +122,6 @@ def sync_detailed(
     alert_id: int,
     *,
     client: AuthenticatedClient,
-    format_: PostAlertAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Alert | Problem]:
     """Acknowledge a restock alert
@@ -152,7 +138,6 @@ def sync_detailed(
 
     Args:
         alert_id (int):
-        format_ (PostAlertAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -165,7 +150,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         alert_id=alert_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -180,7 +164,6 @@ def sync(
     alert_id: int,
     *,
     client: AuthenticatedClient,
-    format_: PostAlertAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Alert | Problem | None:
     """Acknowledge a restock alert
@@ -197,7 +180,6 @@ def sync(
 
     Args:
         alert_id (int):
-        format_ (PostAlertAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -211,7 +193,6 @@ def sync(
     return sync_detailed(
         alert_id=alert_id,
         client=client,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -220,7 +201,6 @@ async def asyncio_detailed(
     alert_id: int,
     *,
     client: AuthenticatedClient,
-    format_: PostAlertAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Alert | Problem]:
     """Acknowledge a restock alert
@@ -237,7 +217,6 @@ async def asyncio_detailed(
 
     Args:
         alert_id (int):
-        format_ (PostAlertAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -250,7 +229,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         alert_id=alert_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -263,7 +241,6 @@ async def asyncio(
     alert_id: int,
     *,
     client: AuthenticatedClient,
-    format_: PostAlertAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Alert | Problem | None:
     """Acknowledge a restock alert
@@ -280,7 +257,6 @@ async def asyncio(
 
     Args:
         alert_id (int):
-        format_ (PostAlertAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -295,7 +271,6 @@ async def asyncio(
         await asyncio_detailed(
             alert_id=alert_id,
             client=client,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

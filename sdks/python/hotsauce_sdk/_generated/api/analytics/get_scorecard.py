@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_scorecard_format import GetScorecardFormat
 from ...models.problem import Problem
 from ...models.scorecards import Scorecards
 from ...types import UNSET, Response, Unset
@@ -15,17 +14,10 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    format_: GetScorecardFormat | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     to: datetime.date | Unset = UNSET,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     json_from_: str | Unset = UNSET
     if not isinstance(from_, Unset):
@@ -114,7 +106,6 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    format_: GetScorecardFormat | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     to: datetime.date | Unset = UNSET,
 ) -> Response[Problem | Scorecards]:
@@ -129,7 +120,6 @@ def sync_detailed(
     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
-        format_ (GetScorecardFormat | Unset):
         from_ (datetime.date | Unset):
         to (datetime.date | Unset):
 
@@ -142,7 +132,6 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
-        format_=format_,
         from_=from_,
         to=to,
     )
@@ -157,7 +146,6 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    format_: GetScorecardFormat | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     to: datetime.date | Unset = UNSET,
 ) -> Problem | Scorecards | None:
@@ -172,7 +160,6 @@ def sync(
     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
-        format_ (GetScorecardFormat | Unset):
         from_ (datetime.date | Unset):
         to (datetime.date | Unset):
 
@@ -186,7 +173,6 @@ def sync(
 
     return sync_detailed(
         client=client,
-        format_=format_,
         from_=from_,
         to=to,
     ).parsed
@@ -195,7 +181,6 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    format_: GetScorecardFormat | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     to: datetime.date | Unset = UNSET,
 ) -> Response[Problem | Scorecards]:
@@ -210,7 +195,6 @@ async def asyncio_detailed(
     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
-        format_ (GetScorecardFormat | Unset):
         from_ (datetime.date | Unset):
         to (datetime.date | Unset):
 
@@ -223,7 +207,6 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
-        format_=format_,
         from_=from_,
         to=to,
     )
@@ -236,7 +219,6 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    format_: GetScorecardFormat | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     to: datetime.date | Unset = UNSET,
 ) -> Problem | Scorecards | None:
@@ -251,7 +233,6 @@ async def asyncio(
     **Access:** Needs scope `orders:read`. A resource of another partner answers 404.
 
     Args:
-        format_ (GetScorecardFormat | Unset):
         from_ (datetime.date | Unset):
         to (datetime.date | Unset):
 
@@ -266,7 +247,6 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
-            format_=format_,
             from_=from_,
             to=to,
         )

@@ -8,32 +8,18 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.attribute_definition import AttributeDefinition
-from ...models.get_attribute_definition_detail_format import GetAttributeDefinitionDetailFormat
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     key: str,
-    *,
-    format_: GetAttributeDefinitionDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/attributeDefinitions/{key}".format(
             key=quote(str(key), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -108,7 +94,6 @@ def sync_detailed(
     key: str,
     *,
     client: AuthenticatedClient,
-    format_: GetAttributeDefinitionDetailFormat | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Get an attribute definition
 
@@ -116,7 +101,6 @@ def sync_detailed(
 
     Args:
         key (str):
-        format_ (GetAttributeDefinitionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,7 +112,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         key=key,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -142,7 +125,6 @@ def sync(
     key: str,
     *,
     client: AuthenticatedClient,
-    format_: GetAttributeDefinitionDetailFormat | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Get an attribute definition
 
@@ -150,7 +132,6 @@ def sync(
 
     Args:
         key (str):
-        format_ (GetAttributeDefinitionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,7 +144,6 @@ def sync(
     return sync_detailed(
         key=key,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -171,7 +151,6 @@ async def asyncio_detailed(
     key: str,
     *,
     client: AuthenticatedClient,
-    format_: GetAttributeDefinitionDetailFormat | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Get an attribute definition
 
@@ -179,7 +158,6 @@ async def asyncio_detailed(
 
     Args:
         key (str):
-        format_ (GetAttributeDefinitionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -191,7 +169,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         key=key,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -203,7 +180,6 @@ async def asyncio(
     key: str,
     *,
     client: AuthenticatedClient,
-    format_: GetAttributeDefinitionDetailFormat | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Get an attribute definition
 
@@ -211,7 +187,6 @@ async def asyncio(
 
     Args:
         key (str):
-        format_ (GetAttributeDefinitionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -225,6 +200,5 @@ async def asyncio(
         await asyncio_detailed(
             key=key,
             client=client,
-            format_=format_,
         )
     ).parsed

@@ -7,7 +7,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.get_attribute_definition_list_applies_to import GetAttributeDefinitionListAppliesTo
-from ...models.get_attribute_definition_list_format import GetAttributeDefinitionListFormat
 from ...models.get_attribute_definition_list_type import GetAttributeDefinitionListType
 from ...models.paginated_attribute_definition_list import PaginatedAttributeDefinitionList
 from ...models.problem import Problem
@@ -19,8 +18,7 @@ def _get_kwargs(
     applies_to: GetAttributeDefinitionListAppliesTo | Unset = UNSET,
     cursor: str | Unset = UNSET,
     deprecated: bool | Unset = UNSET,
-    format_: GetAttributeDefinitionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     partner_readable: bool | Unset = UNSET,
     type_: GetAttributeDefinitionListType | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -35,12 +33,6 @@ def _get_kwargs(
     params["cursor"] = cursor
 
     params["deprecated"] = deprecated
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -134,8 +126,7 @@ def sync_detailed(
     applies_to: GetAttributeDefinitionListAppliesTo | Unset = UNSET,
     cursor: str | Unset = UNSET,
     deprecated: bool | Unset = UNSET,
-    format_: GetAttributeDefinitionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     partner_readable: bool | Unset = UNSET,
     type_: GetAttributeDefinitionListType | Unset = UNSET,
 ) -> Response[PaginatedAttributeDefinitionList | Problem]:
@@ -153,8 +144,7 @@ def sync_detailed(
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):
         cursor (str | Unset):
         deprecated (bool | Unset):
-        format_ (GetAttributeDefinitionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         partner_readable (bool | Unset):
         type_ (GetAttributeDefinitionListType | Unset):
 
@@ -170,7 +160,6 @@ def sync_detailed(
         applies_to=applies_to,
         cursor=cursor,
         deprecated=deprecated,
-        format_=format_,
         limit=limit,
         partner_readable=partner_readable,
         type_=type_,
@@ -189,8 +178,7 @@ def sync(
     applies_to: GetAttributeDefinitionListAppliesTo | Unset = UNSET,
     cursor: str | Unset = UNSET,
     deprecated: bool | Unset = UNSET,
-    format_: GetAttributeDefinitionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     partner_readable: bool | Unset = UNSET,
     type_: GetAttributeDefinitionListType | Unset = UNSET,
 ) -> PaginatedAttributeDefinitionList | Problem | None:
@@ -208,8 +196,7 @@ def sync(
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):
         cursor (str | Unset):
         deprecated (bool | Unset):
-        format_ (GetAttributeDefinitionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         partner_readable (bool | Unset):
         type_ (GetAttributeDefinitionListType | Unset):
 
@@ -226,7 +213,6 @@ def sync(
         applies_to=applies_to,
         cursor=cursor,
         deprecated=deprecated,
-        format_=format_,
         limit=limit,
         partner_readable=partner_readable,
         type_=type_,
@@ -239,8 +225,7 @@ async def asyncio_detailed(
     applies_to: GetAttributeDefinitionListAppliesTo | Unset = UNSET,
     cursor: str | Unset = UNSET,
     deprecated: bool | Unset = UNSET,
-    format_: GetAttributeDefinitionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     partner_readable: bool | Unset = UNSET,
     type_: GetAttributeDefinitionListType | Unset = UNSET,
 ) -> Response[PaginatedAttributeDefinitionList | Problem]:
@@ -258,8 +243,7 @@ async def asyncio_detailed(
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):
         cursor (str | Unset):
         deprecated (bool | Unset):
-        format_ (GetAttributeDefinitionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         partner_readable (bool | Unset):
         type_ (GetAttributeDefinitionListType | Unset):
 
@@ -275,7 +259,6 @@ async def asyncio_detailed(
         applies_to=applies_to,
         cursor=cursor,
         deprecated=deprecated,
-        format_=format_,
         limit=limit,
         partner_readable=partner_readable,
         type_=type_,
@@ -292,8 +275,7 @@ async def asyncio(
     applies_to: GetAttributeDefinitionListAppliesTo | Unset = UNSET,
     cursor: str | Unset = UNSET,
     deprecated: bool | Unset = UNSET,
-    format_: GetAttributeDefinitionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     partner_readable: bool | Unset = UNSET,
     type_: GetAttributeDefinitionListType | Unset = UNSET,
 ) -> PaginatedAttributeDefinitionList | Problem | None:
@@ -311,8 +293,7 @@ async def asyncio(
         applies_to (GetAttributeDefinitionListAppliesTo | Unset):
         cursor (str | Unset):
         deprecated (bool | Unset):
-        format_ (GetAttributeDefinitionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         partner_readable (bool | Unset):
         type_ (GetAttributeDefinitionListType | Unset):
 
@@ -330,7 +311,6 @@ async def asyncio(
             applies_to=applies_to,
             cursor=cursor,
             deprecated=deprecated,
-            format_=format_,
             limit=limit,
             partner_readable=partner_readable,
             type_=type_,

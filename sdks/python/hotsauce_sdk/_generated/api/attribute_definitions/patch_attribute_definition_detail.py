@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.attribute_definition import AttributeDefinition
-from ...models.patch_attribute_definition_detail_format import PatchAttributeDefinitionDetailFormat
 from ...models.patched_attribute_definition_patch_request import PatchedAttributeDefinitionPatchRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -18,29 +17,17 @@ def _get_kwargs(
     key: str,
     *,
     body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
-    format_: PatchAttributeDefinitionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/api/v1/attributeDefinitions/{key}".format(
             key=quote(str(key), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -147,7 +134,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
-    format_: PatchAttributeDefinitionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -163,7 +149,6 @@ def sync_detailed(
 
     Args:
         key (str):
-        format_ (PatchAttributeDefinitionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
@@ -179,7 +164,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         key=key,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -195,7 +179,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
-    format_: PatchAttributeDefinitionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -211,7 +194,6 @@ def sync(
 
     Args:
         key (str):
-        format_ (PatchAttributeDefinitionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
@@ -228,7 +210,6 @@ def sync(
         key=key,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -238,7 +219,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
-    format_: PatchAttributeDefinitionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -254,7 +234,6 @@ async def asyncio_detailed(
 
     Args:
         key (str):
-        format_ (PatchAttributeDefinitionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
@@ -270,7 +249,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         key=key,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -284,7 +262,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
-    format_: PatchAttributeDefinitionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -300,7 +277,6 @@ async def asyncio(
 
     Args:
         key (str):
-        format_ (PatchAttributeDefinitionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
@@ -318,7 +294,6 @@ async def asyncio(
             key=key,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,7 +8,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.attribute_definition import AttributeDefinition
 from ...models.attribute_definition_create_request import AttributeDefinitionCreateRequest
-from ...models.post_attribute_definition_list_format import PostAttributeDefinitionListFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: AttributeDefinitionCreateRequest,
-    format_: PostAttributeDefinitionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/attributeDefinitions",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -141,7 +128,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: AttributeDefinitionCreateRequest,
-    format_: PostAttributeDefinitionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Define a custom attribute (brand clients and staff)
@@ -158,7 +144,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostAttributeDefinitionListFormat | Unset):
         idempotency_key (str | Unset):
         body (AttributeDefinitionCreateRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -173,7 +158,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -188,7 +172,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: AttributeDefinitionCreateRequest,
-    format_: PostAttributeDefinitionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Define a custom attribute (brand clients and staff)
@@ -205,7 +188,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostAttributeDefinitionListFormat | Unset):
         idempotency_key (str | Unset):
         body (AttributeDefinitionCreateRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -221,7 +203,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -230,7 +211,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: AttributeDefinitionCreateRequest,
-    format_: PostAttributeDefinitionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Define a custom attribute (brand clients and staff)
@@ -247,7 +227,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostAttributeDefinitionListFormat | Unset):
         idempotency_key (str | Unset):
         body (AttributeDefinitionCreateRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -262,7 +241,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -275,7 +253,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: AttributeDefinitionCreateRequest,
-    format_: PostAttributeDefinitionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Define a custom attribute (brand clients and staff)
@@ -292,7 +269,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostAttributeDefinitionListFormat | Unset):
         idempotency_key (str | Unset):
         body (AttributeDefinitionCreateRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -309,7 +285,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

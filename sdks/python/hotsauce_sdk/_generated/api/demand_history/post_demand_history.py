@@ -8,7 +8,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.demand_history_request import DemandHistoryRequest
 from ...models.demand_history_result import DemandHistoryResult
-from ...models.post_demand_history_format import PostDemandHistoryFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: DemandHistoryRequest,
-    format_: PostDemandHistoryFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/demandHistory",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -141,7 +128,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: DemandHistoryRequest,
-    format_: PostDemandHistoryFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[DemandHistoryResult | Problem]:
     """Import daily demand history (in batches) so forecasts work from day one
@@ -159,7 +145,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDemandHistoryFormat | Unset):
         idempotency_key (str | Unset):
         body (DemandHistoryRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -174,7 +159,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -189,7 +173,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: DemandHistoryRequest,
-    format_: PostDemandHistoryFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> DemandHistoryResult | Problem | None:
     """Import daily demand history (in batches) so forecasts work from day one
@@ -207,7 +190,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDemandHistoryFormat | Unset):
         idempotency_key (str | Unset):
         body (DemandHistoryRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -223,7 +205,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -232,7 +213,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: DemandHistoryRequest,
-    format_: PostDemandHistoryFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[DemandHistoryResult | Problem]:
     """Import daily demand history (in batches) so forecasts work from day one
@@ -250,7 +230,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDemandHistoryFormat | Unset):
         idempotency_key (str | Unset):
         body (DemandHistoryRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -265,7 +244,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -278,7 +256,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: DemandHistoryRequest,
-    format_: PostDemandHistoryFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> DemandHistoryResult | Problem | None:
     """Import daily demand history (in batches) so forecasts work from day one
@@ -296,7 +273,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDemandHistoryFormat | Unset):
         idempotency_key (str | Unset):
         body (DemandHistoryRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -313,7 +289,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,32 +8,18 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.discrepancy import Discrepancy
-from ...models.get_discrepancy_detail_format import GetDiscrepancyDetailFormat
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     discrepancy_id: str,
-    *,
-    format_: GetDiscrepancyDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/discrepancies/{discrepancy_id}".format(
             discrepancy_id=quote(str(discrepancy_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -106,7 +92,6 @@ def sync_detailed(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDiscrepancyDetailFormat | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Get a discrepancy with its thread
 
@@ -114,7 +99,6 @@ def sync_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (GetDiscrepancyDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,7 +110,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -140,7 +123,6 @@ def sync(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDiscrepancyDetailFormat | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Get a discrepancy with its thread
 
@@ -148,7 +130,6 @@ def sync(
 
     Args:
         discrepancy_id (str):
-        format_ (GetDiscrepancyDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,7 +142,6 @@ def sync(
     return sync_detailed(
         discrepancy_id=discrepancy_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -169,7 +149,6 @@ async def asyncio_detailed(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDiscrepancyDetailFormat | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Get a discrepancy with its thread
 
@@ -177,7 +156,6 @@ async def asyncio_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (GetDiscrepancyDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -189,7 +167,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -201,7 +178,6 @@ async def asyncio(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDiscrepancyDetailFormat | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Get a discrepancy with its thread
 
@@ -209,7 +185,6 @@ async def asyncio(
 
     Args:
         discrepancy_id (str):
-        format_ (GetDiscrepancyDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -223,6 +198,5 @@ async def asyncio(
         await asyncio_detailed(
             discrepancy_id=discrepancy_id,
             client=client,
-            format_=format_,
         )
     ).parsed

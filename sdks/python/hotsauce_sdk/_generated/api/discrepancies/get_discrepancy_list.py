@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_discrepancy_list_format import GetDiscrepancyListFormat
 from ...models.get_discrepancy_list_kind import GetDiscrepancyListKind
 from ...models.get_discrepancy_list_resolution import GetDiscrepancyListResolution
 from ...models.get_discrepancy_list_status import GetDiscrepancyListStatus
@@ -21,9 +20,8 @@ def _get_kwargs(
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     discrepancy_id: str | Unset = UNSET,
-    format_: GetDiscrepancyListFormat | Unset = UNSET,
     kind: GetDiscrepancyListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     opened_after: datetime.datetime | Unset = UNSET,
     opened_before: datetime.datetime | Unset = UNSET,
     order_id: str | Unset = UNSET,
@@ -43,12 +41,6 @@ def _get_kwargs(
     params["cursor"] = cursor
 
     params["discrepancyId"] = discrepancy_id
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     json_kind: str | Unset = UNSET
     if not isinstance(kind, Unset):
@@ -179,9 +171,8 @@ def sync_detailed(
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     discrepancy_id: str | Unset = UNSET,
-    format_: GetDiscrepancyListFormat | Unset = UNSET,
     kind: GetDiscrepancyListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     opened_after: datetime.datetime | Unset = UNSET,
     opened_before: datetime.datetime | Unset = UNSET,
     order_id: str | Unset = UNSET,
@@ -205,9 +196,8 @@ def sync_detailed(
         batch_number (str | Unset):
         cursor (str | Unset):
         discrepancy_id (str | Unset):
-        format_ (GetDiscrepancyListFormat | Unset):
         kind (GetDiscrepancyListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         opened_after (datetime.datetime | Unset):
         opened_before (datetime.datetime | Unset):
         order_id (str | Unset):
@@ -232,7 +222,6 @@ def sync_detailed(
         batch_number=batch_number,
         cursor=cursor,
         discrepancy_id=discrepancy_id,
-        format_=format_,
         kind=kind,
         limit=limit,
         opened_after=opened_after,
@@ -261,9 +250,8 @@ def sync(
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     discrepancy_id: str | Unset = UNSET,
-    format_: GetDiscrepancyListFormat | Unset = UNSET,
     kind: GetDiscrepancyListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     opened_after: datetime.datetime | Unset = UNSET,
     opened_before: datetime.datetime | Unset = UNSET,
     order_id: str | Unset = UNSET,
@@ -287,9 +275,8 @@ def sync(
         batch_number (str | Unset):
         cursor (str | Unset):
         discrepancy_id (str | Unset):
-        format_ (GetDiscrepancyListFormat | Unset):
         kind (GetDiscrepancyListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         opened_after (datetime.datetime | Unset):
         opened_before (datetime.datetime | Unset):
         order_id (str | Unset):
@@ -315,7 +302,6 @@ def sync(
         batch_number=batch_number,
         cursor=cursor,
         discrepancy_id=discrepancy_id,
-        format_=format_,
         kind=kind,
         limit=limit,
         opened_after=opened_after,
@@ -338,9 +324,8 @@ async def asyncio_detailed(
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     discrepancy_id: str | Unset = UNSET,
-    format_: GetDiscrepancyListFormat | Unset = UNSET,
     kind: GetDiscrepancyListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     opened_after: datetime.datetime | Unset = UNSET,
     opened_before: datetime.datetime | Unset = UNSET,
     order_id: str | Unset = UNSET,
@@ -364,9 +349,8 @@ async def asyncio_detailed(
         batch_number (str | Unset):
         cursor (str | Unset):
         discrepancy_id (str | Unset):
-        format_ (GetDiscrepancyListFormat | Unset):
         kind (GetDiscrepancyListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         opened_after (datetime.datetime | Unset):
         opened_before (datetime.datetime | Unset):
         order_id (str | Unset):
@@ -391,7 +375,6 @@ async def asyncio_detailed(
         batch_number=batch_number,
         cursor=cursor,
         discrepancy_id=discrepancy_id,
-        format_=format_,
         kind=kind,
         limit=limit,
         opened_after=opened_after,
@@ -418,9 +401,8 @@ async def asyncio(
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
     discrepancy_id: str | Unset = UNSET,
-    format_: GetDiscrepancyListFormat | Unset = UNSET,
     kind: GetDiscrepancyListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     opened_after: datetime.datetime | Unset = UNSET,
     opened_before: datetime.datetime | Unset = UNSET,
     order_id: str | Unset = UNSET,
@@ -444,9 +426,8 @@ async def asyncio(
         batch_number (str | Unset):
         cursor (str | Unset):
         discrepancy_id (str | Unset):
-        format_ (GetDiscrepancyListFormat | Unset):
         kind (GetDiscrepancyListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         opened_after (datetime.datetime | Unset):
         opened_before (datetime.datetime | Unset):
         order_id (str | Unset):
@@ -473,7 +454,6 @@ async def asyncio(
             batch_number=batch_number,
             cursor=cursor,
             discrepancy_id=discrepancy_id,
-            format_=format_,
             kind=kind,
             limit=limit,
             opened_after=opened_after,

@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.discrepancy import Discrepancy
-from ...models.post_discrepancy_acknowledge_format import PostDiscrepancyAcknowledgeFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,29 +15,17 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     discrepancy_id: str,
     *,
-    format_: PostDiscrepancyAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/discrepancies/{discrepancy_id}/acknowledge".format(
             discrepancy_id=quote(str(discrepancy_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -137,7 +124,6 @@ def sync_detailed(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostDiscrepancyAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Acknowledge (the supplier has seen it and works on it)
@@ -151,7 +137,6 @@ def sync_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -164,7 +149,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -179,7 +163,6 @@ def sync(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostDiscrepancyAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Acknowledge (the supplier has seen it and works on it)
@@ -193,7 +176,6 @@ def sync(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -207,7 +189,6 @@ def sync(
     return sync_detailed(
         discrepancy_id=discrepancy_id,
         client=client,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -216,7 +197,6 @@ async def asyncio_detailed(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostDiscrepancyAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Acknowledge (the supplier has seen it and works on it)
@@ -230,7 +210,6 @@ async def asyncio_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -243,7 +222,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -256,7 +234,6 @@ async def asyncio(
     discrepancy_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostDiscrepancyAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Acknowledge (the supplier has seen it and works on it)
@@ -270,7 +247,6 @@ async def asyncio(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -285,7 +261,6 @@ async def asyncio(
         await asyncio_detailed(
             discrepancy_id=discrepancy_id,
             client=client,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

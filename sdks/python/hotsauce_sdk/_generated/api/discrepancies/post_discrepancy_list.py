@@ -8,7 +8,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.discrepancy import Discrepancy
 from ...models.discrepancy_in_request import DiscrepancyInRequest
-from ...models.post_discrepancy_list_format import PostDiscrepancyListFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: DiscrepancyInRequest,
-    format_: PostDiscrepancyListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/discrepancies",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -139,7 +126,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: DiscrepancyInRequest,
-    format_: PostDiscrepancyListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Report a discrepancy (shortage, damage, delay, quality, ...)
@@ -155,7 +141,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDiscrepancyListFormat | Unset):
         idempotency_key (str | Unset):
         body (DiscrepancyInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -170,7 +155,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -185,7 +169,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: DiscrepancyInRequest,
-    format_: PostDiscrepancyListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Report a discrepancy (shortage, damage, delay, quality, ...)
@@ -201,7 +184,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDiscrepancyListFormat | Unset):
         idempotency_key (str | Unset):
         body (DiscrepancyInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -217,7 +199,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -226,7 +207,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: DiscrepancyInRequest,
-    format_: PostDiscrepancyListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Report a discrepancy (shortage, damage, delay, quality, ...)
@@ -242,7 +222,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDiscrepancyListFormat | Unset):
         idempotency_key (str | Unset):
         body (DiscrepancyInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -257,7 +236,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -270,7 +248,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: DiscrepancyInRequest,
-    format_: PostDiscrepancyListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Report a discrepancy (shortage, damage, delay, quality, ...)
@@ -286,7 +263,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDiscrepancyListFormat | Unset):
         idempotency_key (str | Unset):
         body (DiscrepancyInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -303,7 +279,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.discrepancy import Discrepancy
 from ...models.message_in_request import MessageInRequest
-from ...models.post_discrepancy_messages_format import PostDiscrepancyMessagesFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -18,29 +17,17 @@ def _get_kwargs(
     discrepancy_id: str,
     *,
     body: MessageInRequest,
-    format_: PostDiscrepancyMessagesFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/discrepancies/{discrepancy_id}/messages".format(
             discrepancy_id=quote(str(discrepancy_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -144,7 +131,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: MessageInRequest,
-    format_: PostDiscrepancyMessagesFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Write in the thread
@@ -160,7 +146,6 @@ def sync_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyMessagesFormat | Unset):
         idempotency_key (str | Unset):
         body (MessageInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -176,7 +161,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -192,7 +176,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: MessageInRequest,
-    format_: PostDiscrepancyMessagesFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Write in the thread
@@ -208,7 +191,6 @@ def sync(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyMessagesFormat | Unset):
         idempotency_key (str | Unset):
         body (MessageInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -225,7 +207,6 @@ def sync(
         discrepancy_id=discrepancy_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -235,7 +216,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: MessageInRequest,
-    format_: PostDiscrepancyMessagesFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Write in the thread
@@ -251,7 +231,6 @@ async def asyncio_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyMessagesFormat | Unset):
         idempotency_key (str | Unset):
         body (MessageInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -267,7 +246,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -281,7 +259,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: MessageInRequest,
-    format_: PostDiscrepancyMessagesFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Write in the thread
@@ -297,7 +274,6 @@ async def asyncio(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyMessagesFormat | Unset):
         idempotency_key (str | Unset):
         body (MessageInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -315,7 +291,6 @@ async def asyncio(
             discrepancy_id=discrepancy_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

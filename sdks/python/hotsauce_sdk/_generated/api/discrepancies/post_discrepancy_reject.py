@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.discrepancy import Discrepancy
 from ...models.note_in_request import NoteInRequest
-from ...models.post_discrepancy_reject_format import PostDiscrepancyRejectFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -18,29 +17,17 @@ def _get_kwargs(
     discrepancy_id: str,
     *,
     body: NoteInRequest,
-    format_: PostDiscrepancyRejectFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/discrepancies/{discrepancy_id}/reject".format(
             discrepancy_id=quote(str(discrepancy_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -144,7 +131,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyRejectFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Reject: the supplier disputes the claim (note required, added to the thread)
@@ -158,7 +144,6 @@ def sync_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyRejectFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -174,7 +159,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -190,7 +174,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyRejectFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Reject: the supplier disputes the claim (note required, added to the thread)
@@ -204,7 +187,6 @@ def sync(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyRejectFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -221,7 +203,6 @@ def sync(
         discrepancy_id=discrepancy_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -231,7 +212,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyRejectFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Reject: the supplier disputes the claim (note required, added to the thread)
@@ -245,7 +225,6 @@ async def asyncio_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyRejectFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -261,7 +240,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -275,7 +253,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyRejectFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Reject: the supplier disputes the claim (note required, added to the thread)
@@ -289,7 +266,6 @@ async def asyncio(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyRejectFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -307,7 +283,6 @@ async def asyncio(
             discrepancy_id=discrepancy_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.discrepancy import Discrepancy
 from ...models.note_in_request import NoteInRequest
-from ...models.post_discrepancy_reopen_format import PostDiscrepancyReopenFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -18,29 +17,17 @@ def _get_kwargs(
     discrepancy_id: str,
     *,
     body: NoteInRequest,
-    format_: PostDiscrepancyReopenFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/discrepancies/{discrepancy_id}/reopen".format(
             discrepancy_id=quote(str(discrepancy_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -144,7 +131,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyReopenFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Reopen a rejected discrepancy (note required, added to the thread)
@@ -159,7 +145,6 @@ def sync_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyReopenFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -175,7 +160,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -191,7 +175,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyReopenFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Reopen a rejected discrepancy (note required, added to the thread)
@@ -206,7 +189,6 @@ def sync(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyReopenFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -223,7 +205,6 @@ def sync(
         discrepancy_id=discrepancy_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -233,7 +214,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyReopenFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Reopen a rejected discrepancy (note required, added to the thread)
@@ -248,7 +228,6 @@ async def asyncio_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyReopenFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -264,7 +243,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -278,7 +256,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: NoteInRequest,
-    format_: PostDiscrepancyReopenFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Reopen a rejected discrepancy (note required, added to the thread)
@@ -293,7 +270,6 @@ async def asyncio(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyReopenFormat | Unset):
         idempotency_key (str | Unset):
         body (NoteInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -311,7 +287,6 @@ async def asyncio(
             discrepancy_id=discrepancy_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.discrepancy import Discrepancy
-from ...models.post_discrepancy_resolve_format import PostDiscrepancyResolveFormat
 from ...models.problem import Problem
 from ...models.resolve_in_request import ResolveInRequest
 from ...types import UNSET, Response, Unset
@@ -18,29 +17,17 @@ def _get_kwargs(
     discrepancy_id: str,
     *,
     body: ResolveInRequest,
-    format_: PostDiscrepancyResolveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/discrepancies/{discrepancy_id}/resolve".format(
             discrepancy_id=quote(str(discrepancy_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -144,7 +131,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ResolveInRequest,
-    format_: PostDiscrepancyResolveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Resolve: credit, replacement, stockAdjustment or noAction, with a note
@@ -164,7 +150,6 @@ def sync_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyResolveFormat | Unset):
         idempotency_key (str | Unset):
         body (ResolveInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -180,7 +165,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -196,7 +180,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ResolveInRequest,
-    format_: PostDiscrepancyResolveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Resolve: credit, replacement, stockAdjustment or noAction, with a note
@@ -216,7 +199,6 @@ def sync(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyResolveFormat | Unset):
         idempotency_key (str | Unset):
         body (ResolveInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -233,7 +215,6 @@ def sync(
         discrepancy_id=discrepancy_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -243,7 +224,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ResolveInRequest,
-    format_: PostDiscrepancyResolveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Discrepancy | Problem]:
     """Resolve: credit, replacement, stockAdjustment or noAction, with a note
@@ -263,7 +243,6 @@ async def asyncio_detailed(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyResolveFormat | Unset):
         idempotency_key (str | Unset):
         body (ResolveInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -279,7 +258,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         discrepancy_id=discrepancy_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -293,7 +271,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ResolveInRequest,
-    format_: PostDiscrepancyResolveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Discrepancy | Problem | None:
     """Resolve: credit, replacement, stockAdjustment or noAction, with a note
@@ -313,7 +290,6 @@ async def asyncio(
 
     Args:
         discrepancy_id (str):
-        format_ (PostDiscrepancyResolveFormat | Unset):
         idempotency_key (str | Unset):
         body (ResolveInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -331,7 +307,6 @@ async def asyncio(
             discrepancy_id=discrepancy_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,32 +8,18 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.document_detail import DocumentDetail
-from ...models.get_document_detail_format import GetDocumentDetailFormat
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     document_id: str,
-    *,
-    format_: GetDocumentDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/edi/documents/{document_id}".format(
             document_id=quote(str(document_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -108,7 +94,6 @@ def sync_detailed(
     document_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDocumentDetailFormat | Unset = UNSET,
 ) -> Response[DocumentDetail | Problem]:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
 
@@ -116,7 +101,6 @@ def sync_detailed(
 
     Args:
         document_id (str):
-        format_ (GetDocumentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,7 +112,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         document_id=document_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -142,7 +125,6 @@ def sync(
     document_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDocumentDetailFormat | Unset = UNSET,
 ) -> DocumentDetail | Problem | None:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
 
@@ -150,7 +132,6 @@ def sync(
 
     Args:
         document_id (str):
-        format_ (GetDocumentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,7 +144,6 @@ def sync(
     return sync_detailed(
         document_id=document_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -171,7 +151,6 @@ async def asyncio_detailed(
     document_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDocumentDetailFormat | Unset = UNSET,
 ) -> Response[DocumentDetail | Problem]:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
 
@@ -179,7 +158,6 @@ async def asyncio_detailed(
 
     Args:
         document_id (str):
-        format_ (GetDocumentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -191,7 +169,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         document_id=document_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -203,7 +180,6 @@ async def asyncio(
     document_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetDocumentDetailFormat | Unset = UNSET,
 ) -> DocumentDetail | Problem | None:
     """Get an EDI document (JSON with content, or the raw X12 with Accept: application/edi-x12)
 
@@ -211,7 +187,6 @@ async def asyncio(
 
     Args:
         document_id (str):
-        format_ (GetDocumentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -225,6 +200,5 @@ async def asyncio(
         await asyncio_detailed(
             document_id=document_id,
             client=client,
-            format_=format_,
         )
     ).parsed

@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.get_document_list_direction import GetDocumentListDirection
-from ...models.get_document_list_format import GetDocumentListFormat
 from ...models.get_document_list_status import GetDocumentListStatus
 from ...models.get_document_list_transaction_set import GetDocumentListTransactionSet
 from ...models.paginated_document_list import PaginatedDocumentList
@@ -22,8 +21,7 @@ def _get_kwargs(
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     direction: GetDocumentListDirection | Unset = UNSET,
-    format_: GetDocumentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     shipment_id: str | Unset = UNSET,
@@ -50,12 +48,6 @@ def _get_kwargs(
         json_direction = direction.value
 
     params["direction"] = json_direction
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -162,8 +154,7 @@ def sync_detailed(
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     direction: GetDocumentListDirection | Unset = UNSET,
-    format_: GetDocumentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     shipment_id: str | Unset = UNSET,
@@ -180,8 +171,7 @@ def sync_detailed(
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
         direction (GetDocumentListDirection | Unset):
-        format_ (GetDocumentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         retail_partner_id (str | Unset):
         shipment_id (str | Unset):
@@ -202,7 +192,6 @@ def sync_detailed(
         created_before=created_before,
         cursor=cursor,
         direction=direction,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         retail_partner_id=retail_partner_id,
@@ -226,8 +215,7 @@ def sync(
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     direction: GetDocumentListDirection | Unset = UNSET,
-    format_: GetDocumentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     shipment_id: str | Unset = UNSET,
@@ -244,8 +232,7 @@ def sync(
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
         direction (GetDocumentListDirection | Unset):
-        format_ (GetDocumentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         retail_partner_id (str | Unset):
         shipment_id (str | Unset):
@@ -267,7 +254,6 @@ def sync(
         created_before=created_before,
         cursor=cursor,
         direction=direction,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         retail_partner_id=retail_partner_id,
@@ -285,8 +271,7 @@ async def asyncio_detailed(
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     direction: GetDocumentListDirection | Unset = UNSET,
-    format_: GetDocumentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     shipment_id: str | Unset = UNSET,
@@ -303,8 +288,7 @@ async def asyncio_detailed(
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
         direction (GetDocumentListDirection | Unset):
-        format_ (GetDocumentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         retail_partner_id (str | Unset):
         shipment_id (str | Unset):
@@ -325,7 +309,6 @@ async def asyncio_detailed(
         created_before=created_before,
         cursor=cursor,
         direction=direction,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         retail_partner_id=retail_partner_id,
@@ -347,8 +330,7 @@ async def asyncio(
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     direction: GetDocumentListDirection | Unset = UNSET,
-    format_: GetDocumentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     shipment_id: str | Unset = UNSET,
@@ -365,8 +347,7 @@ async def asyncio(
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
         direction (GetDocumentListDirection | Unset):
-        format_ (GetDocumentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         retail_partner_id (str | Unset):
         shipment_id (str | Unset):
@@ -389,7 +370,6 @@ async def asyncio(
             created_before=created_before,
             cursor=cursor,
             direction=direction,
-            format_=format_,
             limit=limit,
             order_id=order_id,
             retail_partner_id=retail_partner_id,

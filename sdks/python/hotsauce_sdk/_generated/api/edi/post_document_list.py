@@ -8,7 +8,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.document_create_request import DocumentCreateRequest
 from ...models.document_detail import DocumentDetail
-from ...models.post_document_list_format import PostDocumentListFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: DocumentCreateRequest,
-    format_: PostDocumentListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/edi/documents",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -141,7 +128,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: DocumentCreateRequest,
-    format_: PostDocumentListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[DocumentDetail | Problem]:
     """Generate an 846 inventory advice now
@@ -155,7 +141,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDocumentListFormat | Unset):
         idempotency_key (str | Unset):
         body (DocumentCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -170,7 +155,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -185,7 +169,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: DocumentCreateRequest,
-    format_: PostDocumentListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> DocumentDetail | Problem | None:
     """Generate an 846 inventory advice now
@@ -199,7 +182,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDocumentListFormat | Unset):
         idempotency_key (str | Unset):
         body (DocumentCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -215,7 +197,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -224,7 +205,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: DocumentCreateRequest,
-    format_: PostDocumentListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[DocumentDetail | Problem]:
     """Generate an 846 inventory advice now
@@ -238,7 +218,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDocumentListFormat | Unset):
         idempotency_key (str | Unset):
         body (DocumentCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -253,7 +232,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -266,7 +244,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: DocumentCreateRequest,
-    format_: PostDocumentListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> DocumentDetail | Problem | None:
     """Generate an 846 inventory advice now
@@ -280,7 +257,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostDocumentListFormat | Unset):
         idempotency_key (str | Unset):
         body (DocumentCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -297,7 +273,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

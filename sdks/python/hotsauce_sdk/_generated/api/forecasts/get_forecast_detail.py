@@ -8,34 +8,20 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.forecast import Forecast
-from ...models.get_forecast_detail_format import GetForecastDetailFormat
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     supplier_id: str,
     product_id: str,
-    *,
-    format_: GetForecastDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/forecasts/{supplier_id}/{product_id}".format(
             supplier_id=quote(str(supplier_id), safe=""),
             product_id=quote(str(product_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -107,7 +93,6 @@ def sync_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetForecastDetailFormat | Unset = UNSET,
 ) -> Response[Forecast | Problem]:
     """Get the forecast of one supplier's product
 
@@ -119,7 +104,6 @@ def sync_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetForecastDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,7 +116,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
         product_id=product_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -147,7 +130,6 @@ def sync(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetForecastDetailFormat | Unset = UNSET,
 ) -> Forecast | Problem | None:
     """Get the forecast of one supplier's product
 
@@ -159,7 +141,6 @@ def sync(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetForecastDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +154,6 @@ def sync(
         supplier_id=supplier_id,
         product_id=product_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -182,7 +162,6 @@ async def asyncio_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetForecastDetailFormat | Unset = UNSET,
 ) -> Response[Forecast | Problem]:
     """Get the forecast of one supplier's product
 
@@ -194,7 +173,6 @@ async def asyncio_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetForecastDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,7 +185,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
         product_id=product_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -220,7 +197,6 @@ async def asyncio(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetForecastDetailFormat | Unset = UNSET,
 ) -> Forecast | Problem | None:
     """Get the forecast of one supplier's product
 
@@ -232,7 +208,6 @@ async def asyncio(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetForecastDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,6 +222,5 @@ async def asyncio(
             supplier_id=supplier_id,
             product_id=product_id,
             client=client,
-            format_=format_,
         )
     ).parsed

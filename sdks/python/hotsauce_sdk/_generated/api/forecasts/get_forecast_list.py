@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_forecast_list_format import GetForecastListFormat
 from ...models.paginated_forecast_list import PaginatedForecastList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -17,8 +16,7 @@ def _get_kwargs(
     *,
     below_reorder_point: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetForecastListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     stockout_before: datetime.date | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -28,12 +26,6 @@ def _get_kwargs(
     params["belowReorderPoint"] = below_reorder_point
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -127,8 +119,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     below_reorder_point: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetForecastListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     stockout_before: datetime.date | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -144,8 +135,7 @@ def sync_detailed(
     Args:
         below_reorder_point (bool | Unset):
         cursor (str | Unset):
-        format_ (GetForecastListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         stockout_before (datetime.date | Unset):
         supplier_id (str | Unset):
@@ -161,7 +151,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         below_reorder_point=below_reorder_point,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         stockout_before=stockout_before,
@@ -180,8 +169,7 @@ def sync(
     client: AuthenticatedClient,
     below_reorder_point: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetForecastListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     stockout_before: datetime.date | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -197,8 +185,7 @@ def sync(
     Args:
         below_reorder_point (bool | Unset):
         cursor (str | Unset):
-        format_ (GetForecastListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         stockout_before (datetime.date | Unset):
         supplier_id (str | Unset):
@@ -215,7 +202,6 @@ def sync(
         client=client,
         below_reorder_point=below_reorder_point,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         stockout_before=stockout_before,
@@ -228,8 +214,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     below_reorder_point: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetForecastListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     stockout_before: datetime.date | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -245,8 +230,7 @@ async def asyncio_detailed(
     Args:
         below_reorder_point (bool | Unset):
         cursor (str | Unset):
-        format_ (GetForecastListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         stockout_before (datetime.date | Unset):
         supplier_id (str | Unset):
@@ -262,7 +246,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         below_reorder_point=below_reorder_point,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         stockout_before=stockout_before,
@@ -279,8 +262,7 @@ async def asyncio(
     client: AuthenticatedClient,
     below_reorder_point: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetForecastListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     stockout_before: datetime.date | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -296,8 +278,7 @@ async def asyncio(
     Args:
         below_reorder_point (bool | Unset):
         cursor (str | Unset):
-        format_ (GetForecastListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         stockout_before (datetime.date | Unset):
         supplier_id (str | Unset):
@@ -315,7 +296,6 @@ async def asyncio(
             client=client,
             below_reorder_point=below_reorder_point,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             product_id=product_id,
             stockout_before=stockout_before,

@@ -8,7 +8,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_inventory_item_format import GetInventoryItemFormat
 from ...models.inventory_item import InventoryItem
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -19,7 +18,6 @@ def _get_kwargs(
     product_id: str,
     *,
     as_of: datetime.date | Unset = UNSET,
-    format_: GetInventoryItemFormat | Unset = UNSET,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
@@ -27,12 +25,6 @@ def _get_kwargs(
     if not isinstance(as_of, Unset):
         json_as_of = as_of.isoformat()
     params["asOf"] = json_as_of
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -119,7 +111,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     as_of: datetime.date | Unset = UNSET,
-    format_: GetInventoryItemFormat | Unset = UNSET,
 ) -> Response[InventoryItem | Problem]:
     """Get an inventory item
 
@@ -132,7 +123,6 @@ def sync_detailed(
         supplier_id (str):
         product_id (str):
         as_of (datetime.date | Unset):
-        format_ (GetInventoryItemFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +136,6 @@ def sync_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         as_of=as_of,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -162,7 +151,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     as_of: datetime.date | Unset = UNSET,
-    format_: GetInventoryItemFormat | Unset = UNSET,
 ) -> InventoryItem | Problem | None:
     """Get an inventory item
 
@@ -175,7 +163,6 @@ def sync(
         supplier_id (str):
         product_id (str):
         as_of (datetime.date | Unset):
-        format_ (GetInventoryItemFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -190,7 +177,6 @@ def sync(
         product_id=product_id,
         client=client,
         as_of=as_of,
-        format_=format_,
     ).parsed
 
 
@@ -200,7 +186,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     as_of: datetime.date | Unset = UNSET,
-    format_: GetInventoryItemFormat | Unset = UNSET,
 ) -> Response[InventoryItem | Problem]:
     """Get an inventory item
 
@@ -213,7 +198,6 @@ async def asyncio_detailed(
         supplier_id (str):
         product_id (str):
         as_of (datetime.date | Unset):
-        format_ (GetInventoryItemFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -227,7 +211,6 @@ async def asyncio_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         as_of=as_of,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -241,7 +224,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     as_of: datetime.date | Unset = UNSET,
-    format_: GetInventoryItemFormat | Unset = UNSET,
 ) -> InventoryItem | Problem | None:
     """Get an inventory item
 
@@ -254,7 +236,6 @@ async def asyncio(
         supplier_id (str):
         product_id (str):
         as_of (datetime.date | Unset):
-        format_ (GetInventoryItemFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -270,6 +251,5 @@ async def asyncio(
             product_id=product_id,
             client=client,
             as_of=as_of,
-            format_=format_,
         )
     ).parsed

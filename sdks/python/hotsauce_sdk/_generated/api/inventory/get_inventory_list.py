@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_inventory_list_format import GetInventoryListFormat
 from ...models.paginated_inventory_item_list import PaginatedInventoryItemList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -17,8 +16,7 @@ def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetInventoryListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     only_available: bool | Unset = UNSET,
     product_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -33,12 +31,6 @@ def _get_kwargs(
     if not isinstance(expiring_before, Unset):
         json_expiring_before = expiring_before.isoformat()
     params["expiringBefore"] = json_expiring_before
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -136,8 +128,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetInventoryListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     only_available: bool | Unset = UNSET,
     product_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -151,8 +142,7 @@ def sync_detailed(
     Args:
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetInventoryListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         only_available (bool | Unset):
         product_id (str | Unset):
         supplier_id (str | Unset):
@@ -170,7 +160,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         cursor=cursor,
         expiring_before=expiring_before,
-        format_=format_,
         limit=limit,
         only_available=only_available,
         product_id=product_id,
@@ -191,8 +180,7 @@ def sync(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetInventoryListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     only_available: bool | Unset = UNSET,
     product_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -206,8 +194,7 @@ def sync(
     Args:
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetInventoryListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         only_available (bool | Unset):
         product_id (str | Unset):
         supplier_id (str | Unset):
@@ -226,7 +213,6 @@ def sync(
         client=client,
         cursor=cursor,
         expiring_before=expiring_before,
-        format_=format_,
         limit=limit,
         only_available=only_available,
         product_id=product_id,
@@ -241,8 +227,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetInventoryListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     only_available: bool | Unset = UNSET,
     product_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -256,8 +241,7 @@ async def asyncio_detailed(
     Args:
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetInventoryListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         only_available (bool | Unset):
         product_id (str | Unset):
         supplier_id (str | Unset):
@@ -275,7 +259,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         cursor=cursor,
         expiring_before=expiring_before,
-        format_=format_,
         limit=limit,
         only_available=only_available,
         product_id=product_id,
@@ -294,8 +277,7 @@ async def asyncio(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetInventoryListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     only_available: bool | Unset = UNSET,
     product_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
@@ -309,8 +291,7 @@ async def asyncio(
     Args:
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetInventoryListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         only_available (bool | Unset):
         product_id (str | Unset):
         supplier_id (str | Unset):
@@ -330,7 +311,6 @@ async def asyncio(
             client=client,
             cursor=cursor,
             expiring_before=expiring_before,
-            format_=format_,
             limit=limit,
             only_available=only_available,
             product_id=product_id,

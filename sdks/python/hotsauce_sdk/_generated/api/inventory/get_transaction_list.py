@@ -8,7 +8,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_transaction_list_format import GetTransactionListFormat
 from ...models.get_transaction_list_type import GetTransactionListType
 from ...models.paginated_transaction_list import PaginatedTransactionList
 from ...models.problem import Problem
@@ -21,8 +20,7 @@ def _get_kwargs(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTransactionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     movement_id: UUID | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -46,12 +44,6 @@ def _get_kwargs(
     params["createdBefore"] = json_created_before
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -159,8 +151,7 @@ def sync_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTransactionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     movement_id: UUID | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -178,8 +169,7 @@ def sync_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetTransactionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         movement_id (UUID | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -201,7 +191,6 @@ def sync_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         movement_id=movement_id,
         product_id=product_id,
@@ -226,8 +215,7 @@ def sync(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTransactionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     movement_id: UUID | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -245,8 +233,7 @@ def sync(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetTransactionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         movement_id (UUID | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -269,7 +256,6 @@ def sync(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         movement_id=movement_id,
         product_id=product_id,
@@ -288,8 +274,7 @@ async def asyncio_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTransactionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     movement_id: UUID | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -307,8 +292,7 @@ async def asyncio_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetTransactionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         movement_id (UUID | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -330,7 +314,6 @@ async def asyncio_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         movement_id=movement_id,
         product_id=product_id,
@@ -353,8 +336,7 @@ async def asyncio(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTransactionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     movement_id: UUID | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -372,8 +354,7 @@ async def asyncio(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetTransactionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         movement_id (UUID | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -397,7 +378,6 @@ async def asyncio(
             created_after=created_after,
             created_before=created_before,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             movement_id=movement_id,
             product_id=product_id,

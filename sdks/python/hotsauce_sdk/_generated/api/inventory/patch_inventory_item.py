@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.inventory_item import InventoryItem
-from ...models.patch_inventory_item_format import PatchInventoryItemFormat
 from ...models.patched_count_request import PatchedCountRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -19,7 +18,6 @@ def _get_kwargs(
     product_id: str,
     *,
     body: PatchedCountRequest | Unset = UNSET,
-    format_: PatchInventoryItemFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -30,23 +28,12 @@ def _get_kwargs(
     if not isinstance(if_match, Unset):
         headers["If-Match"] = if_match
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/api/v1/inventory/{supplier_id}/{product_id}".format(
             supplier_id=quote(str(supplier_id), safe=""),
             product_id=quote(str(product_id), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -154,7 +141,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedCountRequest | Unset = UNSET,
-    format_: PatchInventoryItemFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Response[InventoryItem | Problem]:
@@ -171,7 +157,6 @@ def sync_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PatchInventoryItemFormat | Unset):
         idempotency_key (str | Unset):
         if_match (str | Unset):
         body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
@@ -189,7 +174,6 @@ def sync_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
         if_match=if_match,
     )
@@ -207,7 +191,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PatchedCountRequest | Unset = UNSET,
-    format_: PatchInventoryItemFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> InventoryItem | Problem | None:
@@ -224,7 +207,6 @@ def sync(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PatchInventoryItemFormat | Unset):
         idempotency_key (str | Unset):
         if_match (str | Unset):
         body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
@@ -243,7 +225,6 @@ def sync(
         product_id=product_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
         if_match=if_match,
     ).parsed
@@ -255,7 +236,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedCountRequest | Unset = UNSET,
-    format_: PatchInventoryItemFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Response[InventoryItem | Problem]:
@@ -272,7 +252,6 @@ async def asyncio_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PatchInventoryItemFormat | Unset):
         idempotency_key (str | Unset):
         if_match (str | Unset):
         body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
@@ -290,7 +269,6 @@ async def asyncio_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
         if_match=if_match,
     )
@@ -306,7 +284,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PatchedCountRequest | Unset = UNSET,
-    format_: PatchInventoryItemFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> InventoryItem | Problem | None:
@@ -323,7 +300,6 @@ async def asyncio(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PatchInventoryItemFormat | Unset):
         idempotency_key (str | Unset):
         if_match (str | Unset):
         body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
@@ -343,7 +319,6 @@ async def asyncio(
             product_id=product_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
             if_match=if_match,
         )

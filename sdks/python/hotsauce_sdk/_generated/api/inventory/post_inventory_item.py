@@ -10,7 +10,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.adjustment_movement_request import AdjustmentMovementRequest
 from ...models.damage_movement_request import DamageMovementRequest
 from ...models.movement_result import MovementResult
-from ...models.post_inventory_item_format import PostInventoryItemFormat
 from ...models.problem import Problem
 from ...models.receipt_movement_request import ReceiptMovementRequest
 from ...models.release_movement_request import ReleaseMovementRequest
@@ -36,21 +35,10 @@ def _get_kwargs(
     | TransferMovementRequest
     | Unset
     | WriteOffMovementRequest = UNSET,
-    format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["Idempotency-Key"] = idempotency_key
-
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -58,7 +46,6 @@ def _get_kwargs(
             supplier_id=quote(str(supplier_id), safe=""),
             product_id=quote(str(product_id), safe=""),
         ),
-        "params": params,
     }
 
     if isinstance(body, ReceiptMovementRequest):
@@ -191,7 +178,6 @@ def sync_detailed(
     | TransferMovementRequest
     | Unset
     | WriteOffMovementRequest = UNSET,
-    format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement
@@ -211,7 +197,6 @@ def sync_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
         body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
             ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
@@ -229,7 +214,6 @@ def sync_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -255,7 +239,6 @@ def sync(
     | TransferMovementRequest
     | Unset
     | WriteOffMovementRequest = UNSET,
-    format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement
@@ -275,7 +258,6 @@ def sync(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
         body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
             ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
@@ -294,7 +276,6 @@ def sync(
         product_id=product_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -314,7 +295,6 @@ async def asyncio_detailed(
     | TransferMovementRequest
     | Unset
     | WriteOffMovementRequest = UNSET,
-    format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement
@@ -334,7 +314,6 @@ async def asyncio_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
         body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
             ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
@@ -352,7 +331,6 @@ async def asyncio_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -376,7 +354,6 @@ async def asyncio(
     | TransferMovementRequest
     | Unset
     | WriteOffMovementRequest = UNSET,
-    format_: PostInventoryItemFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement
@@ -396,7 +373,6 @@ async def asyncio(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PostInventoryItemFormat | Unset):
         idempotency_key (str):
         body (AdjustmentMovementRequest | DamageMovementRequest | ReceiptMovementRequest |
             ReleaseMovementRequest | ReservationMovementRequest | ReturnMovementRequest |
@@ -416,7 +392,6 @@ async def asyncio(
             product_id=product_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,39 +7,26 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_scan_format import PostScanFormat
 from ...models.problem import Problem
 from ...models.scan_request import ScanRequest
 from ...models.scan_result import ScanResult
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     supplier_id: str,
     *,
     body: ScanRequest,
-    format_: PostScanFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["Idempotency-Key"] = idempotency_key
-
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/inventory/{supplier_id}/scan".format(
             supplier_id=quote(str(supplier_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -143,7 +130,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ScanRequest,
-    format_: PostScanFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[Problem | ScanResult]:
     """Record a scanned GS1 label as a receipt or a count
@@ -164,7 +150,6 @@ def sync_detailed(
 
     Args:
         supplier_id (str):
-        format_ (PostScanFormat | Unset):
         idempotency_key (str):
         body (ScanRequest): Rejects fields it does not know: a misspelt field must not be silently
             dropped.
@@ -180,7 +165,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -196,7 +180,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ScanRequest,
-    format_: PostScanFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Problem | ScanResult | None:
     """Record a scanned GS1 label as a receipt or a count
@@ -217,7 +200,6 @@ def sync(
 
     Args:
         supplier_id (str):
-        format_ (PostScanFormat | Unset):
         idempotency_key (str):
         body (ScanRequest): Rejects fields it does not know: a misspelt field must not be silently
             dropped.
@@ -234,7 +216,6 @@ def sync(
         supplier_id=supplier_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -244,7 +225,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ScanRequest,
-    format_: PostScanFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[Problem | ScanResult]:
     """Record a scanned GS1 label as a receipt or a count
@@ -265,7 +245,6 @@ async def asyncio_detailed(
 
     Args:
         supplier_id (str):
-        format_ (PostScanFormat | Unset):
         idempotency_key (str):
         body (ScanRequest): Rejects fields it does not know: a misspelt field must not be silently
             dropped.
@@ -281,7 +260,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -295,7 +273,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ScanRequest,
-    format_: PostScanFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Problem | ScanResult | None:
     """Record a scanned GS1 label as a receipt or a count
@@ -316,7 +293,6 @@ async def asyncio(
 
     Args:
         supplier_id (str):
-        format_ (PostScanFormat | Unset):
         idempotency_key (str):
         body (ScanRequest): Rejects fields it does not know: a misspelt field must not be silently
             dropped.
@@ -334,7 +310,6 @@ async def asyncio(
             supplier_id=supplier_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

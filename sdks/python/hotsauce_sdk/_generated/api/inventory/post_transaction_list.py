@@ -9,7 +9,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.adjustment_ledger_movement_request import AdjustmentLedgerMovementRequest
 from ...models.damage_ledger_movement_request import DamageLedgerMovementRequest
 from ...models.movement_result import MovementResult
-from ...models.post_transaction_list_format import PostTransactionListFormat
 from ...models.problem import Problem
 from ...models.receipt_ledger_movement_request import ReceiptLedgerMovementRequest
 from ...models.release_ledger_movement_request import ReleaseLedgerMovementRequest
@@ -33,26 +32,14 @@ def _get_kwargs(
     | TransferLedgerMovementRequest
     | Unset
     | WriteOffLedgerMovementRequest = UNSET,
-    format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/inventory/transactions",
-        "params": params,
     }
 
     if isinstance(body, ReceiptLedgerMovementRequest):
@@ -183,7 +170,6 @@ def sync_detailed(
     | TransferLedgerMovementRequest
     | Unset
     | WriteOffLedgerMovementRequest = UNSET,
-    format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement (supplierId and productId in the body)
@@ -201,7 +187,6 @@ def sync_detailed(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
         body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
             ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
@@ -218,7 +203,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -242,7 +226,6 @@ def sync(
     | TransferLedgerMovementRequest
     | Unset
     | WriteOffLedgerMovementRequest = UNSET,
-    format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement (supplierId and productId in the body)
@@ -260,7 +243,6 @@ def sync(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
         body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
             ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
@@ -278,7 +260,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -296,7 +277,6 @@ async def asyncio_detailed(
     | TransferLedgerMovementRequest
     | Unset
     | WriteOffLedgerMovementRequest = UNSET,
-    format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[MovementResult | Problem]:
     """Record a stock movement (supplierId and productId in the body)
@@ -314,7 +294,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
         body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
             ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
@@ -331,7 +310,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -353,7 +331,6 @@ async def asyncio(
     | TransferLedgerMovementRequest
     | Unset
     | WriteOffLedgerMovementRequest = UNSET,
-    format_: PostTransactionListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> MovementResult | Problem | None:
     """Record a stock movement (supplierId and productId in the body)
@@ -371,7 +348,6 @@ async def asyncio(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostTransactionListFormat | Unset):
         idempotency_key (str):
         body (AdjustmentLedgerMovementRequest | DamageLedgerMovementRequest |
             ReceiptLedgerMovementRequest | ReleaseLedgerMovementRequest |
@@ -390,7 +366,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_order_detail_format import GetOrderDetailFormat
 from ...models.order import Order
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     order_id: str,
-    *,
-    format_: GetOrderDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/orders/{order_id}".format(
             order_id=quote(str(order_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -104,7 +90,6 @@ def sync_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetOrderDetailFormat | Unset = UNSET,
 ) -> Response[Order | Problem]:
     """Get an order: allocations, shipments with tracking, progress
 
@@ -118,7 +103,6 @@ def sync_detailed(
 
     Args:
         order_id (str):
-        format_ (GetOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,7 +114,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -144,7 +127,6 @@ def sync(
     order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetOrderDetailFormat | Unset = UNSET,
 ) -> Order | Problem | None:
     """Get an order: allocations, shipments with tracking, progress
 
@@ -158,7 +140,6 @@ def sync(
 
     Args:
         order_id (str):
-        format_ (GetOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,7 +152,6 @@ def sync(
     return sync_detailed(
         order_id=order_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -179,7 +159,6 @@ async def asyncio_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetOrderDetailFormat | Unset = UNSET,
 ) -> Response[Order | Problem]:
     """Get an order: allocations, shipments with tracking, progress
 
@@ -193,7 +172,6 @@ async def asyncio_detailed(
 
     Args:
         order_id (str):
-        format_ (GetOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -205,7 +183,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -217,7 +194,6 @@ async def asyncio(
     order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetOrderDetailFormat | Unset = UNSET,
 ) -> Order | Problem | None:
     """Get an order: allocations, shipments with tracking, progress
 
@@ -231,7 +207,6 @@ async def asyncio(
 
     Args:
         order_id (str):
-        format_ (GetOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -245,6 +220,5 @@ async def asyncio(
         await asyncio_detailed(
             order_id=order_id,
             client=client,
-            format_=format_,
         )
     ).parsed

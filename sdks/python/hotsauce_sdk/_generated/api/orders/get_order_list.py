@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_order_list_format import GetOrderListFormat
 from ...models.get_order_list_status import GetOrderListStatus
 from ...models.paginated_order_list import PaginatedOrderList
 from ...models.problem import Problem
@@ -19,8 +18,7 @@ def _get_kwargs(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -42,12 +40,6 @@ def _get_kwargs(
     params["createdBefore"] = json_created_before
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -154,8 +146,7 @@ def sync_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -174,8 +165,7 @@ def sync_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -196,7 +186,6 @@ def sync_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -220,8 +209,7 @@ def sync(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -240,8 +228,7 @@ def sync(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -263,7 +250,6 @@ def sync(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -281,8 +267,7 @@ async def asyncio_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -301,8 +286,7 @@ async def asyncio_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -323,7 +307,6 @@ async def asyncio_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -345,8 +328,7 @@ async def asyncio(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     reference: str | Unset = UNSET,
@@ -365,8 +347,7 @@ async def asyncio(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         reference (str | Unset):
@@ -389,7 +370,6 @@ async def asyncio(
             created_after=created_after,
             created_before=created_before,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             order_id=order_id,
             product_id=product_id,

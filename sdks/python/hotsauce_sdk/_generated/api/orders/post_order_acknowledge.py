@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.acknowledge_request import AcknowledgeRequest
 from ...models.acknowledgement import Acknowledgement
-from ...models.post_order_acknowledge_format import PostOrderAcknowledgeFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -18,29 +17,17 @@ def _get_kwargs(
     order_id: str,
     *,
     body: AcknowledgeRequest,
-    format_: PostOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/orders/{order_id}/acknowledge".format(
             order_id=quote(str(order_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: AcknowledgeRequest,
-    format_: PostOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Acknowledgement | Problem]:
     """Acknowledge an order: accept, reject or accept part of it (the retailer gets an 855)
@@ -164,7 +150,6 @@ def sync_detailed(
 
     Args:
         order_id (str):
-        format_ (PostOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (AcknowledgeRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -180,7 +165,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         order_id=order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -196,7 +180,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: AcknowledgeRequest,
-    format_: PostOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Acknowledgement | Problem | None:
     """Acknowledge an order: accept, reject or accept part of it (the retailer gets an 855)
@@ -214,7 +197,6 @@ def sync(
 
     Args:
         order_id (str):
-        format_ (PostOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (AcknowledgeRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -231,7 +213,6 @@ def sync(
         order_id=order_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -241,7 +222,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: AcknowledgeRequest,
-    format_: PostOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Acknowledgement | Problem]:
     """Acknowledge an order: accept, reject or accept part of it (the retailer gets an 855)
@@ -259,7 +239,6 @@ async def asyncio_detailed(
 
     Args:
         order_id (str):
-        format_ (PostOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (AcknowledgeRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -275,7 +254,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         order_id=order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -289,7 +267,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: AcknowledgeRequest,
-    format_: PostOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Acknowledgement | Problem | None:
     """Acknowledge an order: accept, reject or accept part of it (the retailer gets an 855)
@@ -307,7 +284,6 @@ async def asyncio(
 
     Args:
         order_id (str):
-        format_ (PostOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (AcknowledgeRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -325,7 +301,6 @@ async def asyncio(
             order_id=order_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

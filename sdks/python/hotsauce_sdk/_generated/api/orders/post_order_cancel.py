@@ -9,7 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.cancel_request import CancelRequest
 from ...models.order import Order
-from ...models.post_order_cancel_format import PostOrderCancelFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -18,29 +17,17 @@ def _get_kwargs(
     order_id: str,
     *,
     body: CancelRequest | Unset = UNSET,
-    format_: PostOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/orders/{order_id}/cancel".format(
             order_id=quote(str(order_id), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -143,7 +130,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CancelRequest | Unset = UNSET,
-    format_: PostOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Order | Problem]:
     """Cancel an order and release its reservations (409 once anything shipped)
@@ -160,7 +146,6 @@ def sync_detailed(
 
     Args:
         order_id (str):
-        format_ (PostOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
         body (CancelRequest | Unset): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -176,7 +161,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         order_id=order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -192,7 +176,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CancelRequest | Unset = UNSET,
-    format_: PostOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Order | Problem | None:
     """Cancel an order and release its reservations (409 once anything shipped)
@@ -209,7 +192,6 @@ def sync(
 
     Args:
         order_id (str):
-        format_ (PostOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
         body (CancelRequest | Unset): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -226,7 +208,6 @@ def sync(
         order_id=order_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -236,7 +217,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CancelRequest | Unset = UNSET,
-    format_: PostOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Order | Problem]:
     """Cancel an order and release its reservations (409 once anything shipped)
@@ -253,7 +233,6 @@ async def asyncio_detailed(
 
     Args:
         order_id (str):
-        format_ (PostOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
         body (CancelRequest | Unset): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -269,7 +248,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         order_id=order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -283,7 +261,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CancelRequest | Unset = UNSET,
-    format_: PostOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Order | Problem | None:
     """Cancel an order and release its reservations (409 once anything shipped)
@@ -300,7 +277,6 @@ async def asyncio(
 
     Args:
         order_id (str):
-        format_ (PostOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
         body (CancelRequest | Unset): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -318,7 +294,6 @@ async def asyncio(
             order_id=order_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,34 +8,21 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.order import Order
 from ...models.order_create_request import OrderCreateRequest
-from ...models.post_order_list_format import PostOrderListFormat
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
     body: OrderCreateRequest,
-    format_: PostOrderListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/orders",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -136,7 +123,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: OrderCreateRequest,
-    format_: PostOrderListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[Order | Problem]:
     """Place an order: reserves stock FEFO, backorders the rest
@@ -147,7 +133,6 @@ def sync_detailed(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostOrderListFormat | Unset):
         idempotency_key (str):
         body (OrderCreateRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -162,7 +147,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -177,7 +161,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: OrderCreateRequest,
-    format_: PostOrderListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Order | Problem | None:
     """Place an order: reserves stock FEFO, backorders the rest
@@ -188,7 +171,6 @@ def sync(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostOrderListFormat | Unset):
         idempotency_key (str):
         body (OrderCreateRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -204,7 +186,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -213,7 +194,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: OrderCreateRequest,
-    format_: PostOrderListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[Order | Problem]:
     """Place an order: reserves stock FEFO, backorders the rest
@@ -224,7 +204,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostOrderListFormat | Unset):
         idempotency_key (str):
         body (OrderCreateRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -239,7 +218,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -252,7 +230,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: OrderCreateRequest,
-    format_: PostOrderListFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Order | Problem | None:
     """Place an order: reserves stock FEFO, backorders the rest
@@ -263,7 +240,6 @@ async def asyncio(
     **Idempotency-Key:** required (missing: 400 `idempotency_key_missing`).
 
     Args:
-        format_ (PostOrderListFormat | Unset):
         idempotency_key (str):
         body (OrderCreateRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -280,7 +256,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_production_run_detail_format import GetProductionRunDetailFormat
 from ...models.problem import Problem
 from ...models.production_run import ProductionRun
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     production_run_id: str,
-    *,
-    format_: GetProductionRunDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/productionRuns/{production_run_id}".format(
             production_run_id=quote(str(production_run_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -108,7 +94,6 @@ def sync_detailed(
     production_run_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetProductionRunDetailFormat | Unset = UNSET,
 ) -> Response[Problem | ProductionRun]:
     """Get a production run: its input lots and the batch it made
 
@@ -117,7 +102,6 @@ def sync_detailed(
 
     Args:
         production_run_id (str):
-        format_ (GetProductionRunDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,7 +113,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         production_run_id=production_run_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -143,7 +126,6 @@ def sync(
     production_run_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetProductionRunDetailFormat | Unset = UNSET,
 ) -> Problem | ProductionRun | None:
     """Get a production run: its input lots and the batch it made
 
@@ -152,7 +134,6 @@ def sync(
 
     Args:
         production_run_id (str):
-        format_ (GetProductionRunDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,7 +146,6 @@ def sync(
     return sync_detailed(
         production_run_id=production_run_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -173,7 +153,6 @@ async def asyncio_detailed(
     production_run_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetProductionRunDetailFormat | Unset = UNSET,
 ) -> Response[Problem | ProductionRun]:
     """Get a production run: its input lots and the batch it made
 
@@ -182,7 +161,6 @@ async def asyncio_detailed(
 
     Args:
         production_run_id (str):
-        format_ (GetProductionRunDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -194,7 +172,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         production_run_id=production_run_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -206,7 +183,6 @@ async def asyncio(
     production_run_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetProductionRunDetailFormat | Unset = UNSET,
 ) -> Problem | ProductionRun | None:
     """Get a production run: its input lots and the batch it made
 
@@ -215,7 +191,6 @@ async def asyncio(
 
     Args:
         production_run_id (str):
-        format_ (GetProductionRunDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,6 +204,5 @@ async def asyncio(
         await asyncio_detailed(
             production_run_id=production_run_id,
             client=client,
-            format_=format_,
         )
     ).parsed

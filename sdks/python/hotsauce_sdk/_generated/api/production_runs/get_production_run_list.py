@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_production_run_list_format import GetProductionRunListFormat
 from ...models.paginated_production_run_list import PaginatedProductionRunList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -17,9 +16,8 @@ def _get_kwargs(
     *,
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetProductionRunListFormat | Unset = UNSET,
     input_batch_number: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     produced_after: datetime.datetime | Unset = UNSET,
     produced_before: datetime.datetime | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -31,12 +29,6 @@ def _get_kwargs(
     params["batchNumber"] = batch_number
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["inputBatchNumber"] = input_batch_number
 
@@ -139,9 +131,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetProductionRunListFormat | Unset = UNSET,
     input_batch_number: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     produced_after: datetime.datetime | Unset = UNSET,
     produced_before: datetime.datetime | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -156,9 +147,8 @@ def sync_detailed(
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
-        format_ (GetProductionRunListFormat | Unset):
         input_batch_number (str | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         produced_after (datetime.datetime | Unset):
         produced_before (datetime.datetime | Unset):
         product_id (str | Unset):
@@ -176,7 +166,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         batch_number=batch_number,
         cursor=cursor,
-        format_=format_,
         input_batch_number=input_batch_number,
         limit=limit,
         produced_after=produced_after,
@@ -198,9 +187,8 @@ def sync(
     client: AuthenticatedClient,
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetProductionRunListFormat | Unset = UNSET,
     input_batch_number: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     produced_after: datetime.datetime | Unset = UNSET,
     produced_before: datetime.datetime | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -215,9 +203,8 @@ def sync(
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
-        format_ (GetProductionRunListFormat | Unset):
         input_batch_number (str | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         produced_after (datetime.datetime | Unset):
         produced_before (datetime.datetime | Unset):
         product_id (str | Unset):
@@ -236,7 +223,6 @@ def sync(
         client=client,
         batch_number=batch_number,
         cursor=cursor,
-        format_=format_,
         input_batch_number=input_batch_number,
         limit=limit,
         produced_after=produced_after,
@@ -252,9 +238,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetProductionRunListFormat | Unset = UNSET,
     input_batch_number: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     produced_after: datetime.datetime | Unset = UNSET,
     produced_before: datetime.datetime | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -269,9 +254,8 @@ async def asyncio_detailed(
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
-        format_ (GetProductionRunListFormat | Unset):
         input_batch_number (str | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         produced_after (datetime.datetime | Unset):
         produced_before (datetime.datetime | Unset):
         product_id (str | Unset):
@@ -289,7 +273,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         batch_number=batch_number,
         cursor=cursor,
-        format_=format_,
         input_batch_number=input_batch_number,
         limit=limit,
         produced_after=produced_after,
@@ -309,9 +292,8 @@ async def asyncio(
     client: AuthenticatedClient,
     batch_number: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetProductionRunListFormat | Unset = UNSET,
     input_batch_number: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     produced_after: datetime.datetime | Unset = UNSET,
     produced_before: datetime.datetime | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -326,9 +308,8 @@ async def asyncio(
     Args:
         batch_number (str | Unset):
         cursor (str | Unset):
-        format_ (GetProductionRunListFormat | Unset):
         input_batch_number (str | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         produced_after (datetime.datetime | Unset):
         produced_before (datetime.datetime | Unset):
         product_id (str | Unset):
@@ -348,7 +329,6 @@ async def asyncio(
             client=client,
             batch_number=batch_number,
             cursor=cursor,
-            format_=format_,
             input_batch_number=input_batch_number,
             limit=limit,
             produced_after=produced_after,

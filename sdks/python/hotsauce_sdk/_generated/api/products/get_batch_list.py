@@ -8,7 +8,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_batch_list_format import GetBatchListFormat
 from ...models.get_batch_list_status import GetBatchListStatus
 from ...models.paginated_batch_list import PaginatedBatchList
 from ...models.problem import Problem
@@ -20,8 +19,7 @@ def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetBatchListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetBatchListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -33,12 +31,6 @@ def _get_kwargs(
     if not isinstance(expiring_before, Unset):
         json_expiring_before = expiring_before.isoformat()
     params["expiringBefore"] = json_expiring_before
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -134,8 +126,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetBatchListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetBatchListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedBatchList | Problem]:
@@ -149,8 +140,7 @@ def sync_detailed(
         product_id (str):
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetBatchListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetBatchListStatus | Unset):
         supplier_id (str | Unset):
 
@@ -166,7 +156,6 @@ def sync_detailed(
         product_id=product_id,
         cursor=cursor,
         expiring_before=expiring_before,
-        format_=format_,
         limit=limit,
         status=status,
         supplier_id=supplier_id,
@@ -185,8 +174,7 @@ def sync(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetBatchListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetBatchListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedBatchList | Problem | None:
@@ -200,8 +188,7 @@ def sync(
         product_id (str):
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetBatchListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetBatchListStatus | Unset):
         supplier_id (str | Unset):
 
@@ -218,7 +205,6 @@ def sync(
         client=client,
         cursor=cursor,
         expiring_before=expiring_before,
-        format_=format_,
         limit=limit,
         status=status,
         supplier_id=supplier_id,
@@ -231,8 +217,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetBatchListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetBatchListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedBatchList | Problem]:
@@ -246,8 +231,7 @@ async def asyncio_detailed(
         product_id (str):
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetBatchListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetBatchListStatus | Unset):
         supplier_id (str | Unset):
 
@@ -263,7 +247,6 @@ async def asyncio_detailed(
         product_id=product_id,
         cursor=cursor,
         expiring_before=expiring_before,
-        format_=format_,
         limit=limit,
         status=status,
         supplier_id=supplier_id,
@@ -280,8 +263,7 @@ async def asyncio(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     expiring_before: datetime.date | Unset = UNSET,
-    format_: GetBatchListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetBatchListStatus | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedBatchList | Problem | None:
@@ -295,8 +277,7 @@ async def asyncio(
         product_id (str):
         cursor (str | Unset):
         expiring_before (datetime.date | Unset):
-        format_ (GetBatchListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetBatchListStatus | Unset):
         supplier_id (str | Unset):
 
@@ -314,7 +295,6 @@ async def asyncio(
             client=client,
             cursor=cursor,
             expiring_before=expiring_before,
-            format_=format_,
             limit=limit,
             status=status,
             supplier_id=supplier_id,

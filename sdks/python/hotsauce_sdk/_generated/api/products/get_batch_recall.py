@@ -7,35 +7,21 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_batch_recall_format import GetBatchRecallFormat
 from ...models.problem import Problem
 from ...models.recall_list import RecallList
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     product_id: str,
     batch_number: str,
-    *,
-    format_: GetBatchRecallFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/products/{product_id}/batches/{batch_number}/recall".format(
             product_id=quote(str(product_id), safe=""),
             batch_number=quote(str(batch_number), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -109,7 +95,6 @@ def sync_detailed(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchRecallFormat | Unset = UNSET,
 ) -> Response[Problem | RecallList]:
     """Recalls of a batch and the retail partners to tell, with quantities
 
@@ -119,7 +104,6 @@ def sync_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchRecallFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,7 +116,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         product_id=product_id,
         batch_number=batch_number,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -147,7 +130,6 @@ def sync(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchRecallFormat | Unset = UNSET,
 ) -> Problem | RecallList | None:
     """Recalls of a batch and the retail partners to tell, with quantities
 
@@ -157,7 +139,6 @@ def sync(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchRecallFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,7 +152,6 @@ def sync(
         product_id=product_id,
         batch_number=batch_number,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -180,7 +160,6 @@ async def asyncio_detailed(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchRecallFormat | Unset = UNSET,
 ) -> Response[Problem | RecallList]:
     """Recalls of a batch and the retail partners to tell, with quantities
 
@@ -190,7 +169,6 @@ async def asyncio_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchRecallFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -203,7 +181,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         product_id=product_id,
         batch_number=batch_number,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -216,7 +193,6 @@ async def asyncio(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchRecallFormat | Unset = UNSET,
 ) -> Problem | RecallList | None:
     """Recalls of a batch and the retail partners to tell, with quantities
 
@@ -226,7 +202,6 @@ async def asyncio(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchRecallFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -241,6 +216,5 @@ async def asyncio(
             product_id=product_id,
             batch_number=batch_number,
             client=client,
-            format_=format_,
         )
     ).parsed

@@ -7,35 +7,21 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_batch_trace_format import GetBatchTraceFormat
 from ...models.problem import Problem
 from ...models.trace import Trace
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     product_id: str,
     batch_number: str,
-    *,
-    format_: GetBatchTraceFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/products/{product_id}/batches/{batch_number}/trace".format(
             product_id=quote(str(product_id), safe=""),
             batch_number=quote(str(batch_number), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -107,7 +93,6 @@ def sync_detailed(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchTraceFormat | Unset = UNSET,
 ) -> Response[Problem | Trace]:
     """Where every unit of a batch went
 
@@ -116,7 +101,6 @@ def sync_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchTraceFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,7 +113,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         product_id=product_id,
         batch_number=batch_number,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -144,7 +127,6 @@ def sync(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchTraceFormat | Unset = UNSET,
 ) -> Problem | Trace | None:
     """Where every unit of a batch went
 
@@ -153,7 +135,6 @@ def sync(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchTraceFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,7 +148,6 @@ def sync(
         product_id=product_id,
         batch_number=batch_number,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -176,7 +156,6 @@ async def asyncio_detailed(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchTraceFormat | Unset = UNSET,
 ) -> Response[Problem | Trace]:
     """Where every unit of a batch went
 
@@ -185,7 +164,6 @@ async def asyncio_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchTraceFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,7 +176,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         product_id=product_id,
         batch_number=batch_number,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -211,7 +188,6 @@ async def asyncio(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    format_: GetBatchTraceFormat | Unset = UNSET,
 ) -> Problem | Trace | None:
     """Where every unit of a batch went
 
@@ -220,7 +196,6 @@ async def asyncio(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (GetBatchTraceFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -235,6 +210,5 @@ async def asyncio(
             product_id=product_id,
             batch_number=batch_number,
             client=client,
-            format_=format_,
         )
     ).parsed

@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_product_list_format import GetProductListFormat
 from ...models.get_product_list_kind import GetProductListKind
 from ...models.paginated_product_list import PaginatedProductList
 from ...models.problem import Problem
@@ -16,19 +15,12 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    format_: GetProductListFormat | Unset = UNSET,
     kind: GetProductListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     json_kind: str | Unset = UNSET
     if not isinstance(kind, Unset):
@@ -118,9 +110,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetProductListFormat | Unset = UNSET,
     kind: GetProductListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedProductList | Problem]:
     """List products
 
@@ -130,9 +121,8 @@ def sync_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetProductListFormat | Unset):
         kind (GetProductListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,7 +134,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         kind=kind,
         limit=limit,
     )
@@ -160,9 +149,8 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetProductListFormat | Unset = UNSET,
     kind: GetProductListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedProductList | Problem | None:
     """List products
 
@@ -172,9 +160,8 @@ def sync(
 
     Args:
         cursor (str | Unset):
-        format_ (GetProductListFormat | Unset):
         kind (GetProductListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,7 +174,6 @@ def sync(
     return sync_detailed(
         client=client,
         cursor=cursor,
-        format_=format_,
         kind=kind,
         limit=limit,
     ).parsed
@@ -197,9 +183,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetProductListFormat | Unset = UNSET,
     kind: GetProductListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedProductList | Problem]:
     """List products
 
@@ -209,9 +194,8 @@ async def asyncio_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetProductListFormat | Unset):
         kind (GetProductListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -223,7 +207,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         kind=kind,
         limit=limit,
     )
@@ -237,9 +220,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetProductListFormat | Unset = UNSET,
     kind: GetProductListKind | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedProductList | Problem | None:
     """List products
 
@@ -249,9 +231,8 @@ async def asyncio(
 
     Args:
         cursor (str | Unset):
-        format_ (GetProductListFormat | Unset):
         kind (GetProductListKind | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -265,7 +246,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             cursor=cursor,
-            format_=format_,
             kind=kind,
             limit=limit,
         )

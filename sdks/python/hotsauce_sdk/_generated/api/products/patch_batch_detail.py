@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.batch import Batch
-from ...models.patch_batch_detail_format import PatchBatchDetailFormat
 from ...models.patched_batch_patch_request import PatchedBatchPatchRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -19,22 +18,11 @@ def _get_kwargs(
     batch_number: str,
     *,
     body: PatchedBatchPatchRequest | Unset = UNSET,
-    format_: PatchBatchDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
-
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
@@ -42,7 +30,6 @@ def _get_kwargs(
             product_id=quote(str(product_id), safe=""),
             batch_number=quote(str(batch_number), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedBatchPatchRequest | Unset = UNSET,
-    format_: PatchBatchDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Batch | Problem]:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -164,7 +150,6 @@ def sync_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PatchBatchDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -181,7 +166,6 @@ def sync_detailed(
         product_id=product_id,
         batch_number=batch_number,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -198,7 +182,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PatchedBatchPatchRequest | Unset = UNSET,
-    format_: PatchBatchDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Batch | Problem | None:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -216,7 +199,6 @@ def sync(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PatchBatchDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -234,7 +216,6 @@ def sync(
         batch_number=batch_number,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -245,7 +226,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedBatchPatchRequest | Unset = UNSET,
-    format_: PatchBatchDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Batch | Problem]:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -263,7 +243,6 @@ async def asyncio_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PatchBatchDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -280,7 +259,6 @@ async def asyncio_detailed(
         product_id=product_id,
         batch_number=batch_number,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -295,7 +273,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PatchedBatchPatchRequest | Unset = UNSET,
-    format_: PatchBatchDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Batch | Problem | None:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -313,7 +290,6 @@ async def asyncio(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PatchBatchDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -332,7 +308,6 @@ async def asyncio(
             batch_number=batch_number,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_batch_recall_format import PostBatchRecallFormat
 from ...models.problem import Problem
 from ...models.recall_request import RecallRequest
 from ...models.recall_result import RecallResult
@@ -19,22 +18,11 @@ def _get_kwargs(
     batch_number: str,
     *,
     body: RecallRequest,
-    format_: PostBatchRecallFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
-
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -42,7 +30,6 @@ def _get_kwargs(
             product_id=quote(str(product_id), safe=""),
             batch_number=quote(str(batch_number), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -147,7 +134,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RecallRequest,
-    format_: PostBatchRecallFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | RecallResult]:
     """Recall a batch: hold every lot, release and re-allocate its reservations
@@ -164,7 +150,6 @@ def sync_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PostBatchRecallFormat | Unset):
         idempotency_key (str | Unset):
         body (RecallRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -181,7 +166,6 @@ def sync_detailed(
         product_id=product_id,
         batch_number=batch_number,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -198,7 +182,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RecallRequest,
-    format_: PostBatchRecallFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | RecallResult | None:
     """Recall a batch: hold every lot, release and re-allocate its reservations
@@ -215,7 +198,6 @@ def sync(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PostBatchRecallFormat | Unset):
         idempotency_key (str | Unset):
         body (RecallRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -233,7 +215,6 @@ def sync(
         batch_number=batch_number,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -244,7 +225,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RecallRequest,
-    format_: PostBatchRecallFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | RecallResult]:
     """Recall a batch: hold every lot, release and re-allocate its reservations
@@ -261,7 +241,6 @@ async def asyncio_detailed(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PostBatchRecallFormat | Unset):
         idempotency_key (str | Unset):
         body (RecallRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -278,7 +257,6 @@ async def asyncio_detailed(
         product_id=product_id,
         batch_number=batch_number,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -293,7 +271,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RecallRequest,
-    format_: PostBatchRecallFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | RecallResult | None:
     """Recall a batch: hold every lot, release and re-allocate its reservations
@@ -310,7 +287,6 @@ async def asyncio(
     Args:
         product_id (str):
         batch_number (str):
-        format_ (PostBatchRecallFormat | Unset):
         idempotency_key (str | Unset):
         body (RecallRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -329,7 +305,6 @@ async def asyncio(
             batch_number=batch_number,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

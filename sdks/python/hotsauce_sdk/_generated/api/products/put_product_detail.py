@@ -10,34 +10,21 @@ from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.product import Product
 from ...models.product_put_request import ProductPutRequest
-from ...models.put_product_detail_format import PutProductDetailFormat
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     product_id: str,
     *,
     body: ProductPutRequest,
-    format_: PutProductDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/api/v1/products/{product_id}".format(
             product_id=quote(str(product_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -139,7 +126,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ProductPutRequest,
-    format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Replace a product's details (brand clients and staff)
 
@@ -148,7 +134,6 @@ def sync_detailed(
 
     Args:
         product_id (str):
-        format_ (PutProductDetailFormat | Unset):
         body (ProductPutRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
 
@@ -163,7 +148,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         product_id=product_id,
         body=body,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -178,7 +162,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ProductPutRequest,
-    format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Problem | Product | None:
     """Replace a product's details (brand clients and staff)
 
@@ -187,7 +170,6 @@ def sync(
 
     Args:
         product_id (str):
-        format_ (PutProductDetailFormat | Unset):
         body (ProductPutRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
 
@@ -203,7 +185,6 @@ def sync(
         product_id=product_id,
         client=client,
         body=body,
-        format_=format_,
     ).parsed
 
 
@@ -212,7 +193,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ProductPutRequest,
-    format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Replace a product's details (brand clients and staff)
 
@@ -221,7 +201,6 @@ async def asyncio_detailed(
 
     Args:
         product_id (str):
-        format_ (PutProductDetailFormat | Unset):
         body (ProductPutRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
 
@@ -236,7 +215,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         product_id=product_id,
         body=body,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -249,7 +227,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ProductPutRequest,
-    format_: PutProductDetailFormat | Unset = UNSET,
 ) -> Problem | Product | None:
     """Replace a product's details (brand clients and staff)
 
@@ -258,7 +235,6 @@ async def asyncio(
 
     Args:
         product_id (str):
-        format_ (PutProductDetailFormat | Unset):
         body (ProductPutRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
 
@@ -275,6 +251,5 @@ async def asyncio(
             product_id=product_id,
             client=client,
             body=body,
-            format_=format_,
         )
     ).parsed

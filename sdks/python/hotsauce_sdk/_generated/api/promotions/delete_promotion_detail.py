@@ -7,32 +7,18 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.delete_promotion_detail_format import DeletePromotionDetailFormat
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     promotion_id: str,
-    *,
-    format_: DeletePromotionDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/api/v1/promotions/{promotion_id}".format(
             promotion_id=quote(str(promotion_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -127,7 +113,6 @@ def sync_detailed(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeletePromotionDetailFormat | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a promotion (its days count as ordinary demand again)
 
@@ -136,7 +121,6 @@ def sync_detailed(
 
     Args:
         promotion_id (str):
-        format_ (DeletePromotionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,7 +132,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         promotion_id=promotion_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -162,7 +145,6 @@ def sync(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeletePromotionDetailFormat | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a promotion (its days count as ordinary demand again)
 
@@ -171,7 +153,6 @@ def sync(
 
     Args:
         promotion_id (str):
-        format_ (DeletePromotionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,7 +165,6 @@ def sync(
     return sync_detailed(
         promotion_id=promotion_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -192,7 +172,6 @@ async def asyncio_detailed(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeletePromotionDetailFormat | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a promotion (its days count as ordinary demand again)
 
@@ -201,7 +180,6 @@ async def asyncio_detailed(
 
     Args:
         promotion_id (str):
-        format_ (DeletePromotionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -213,7 +191,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         promotion_id=promotion_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -225,7 +202,6 @@ async def asyncio(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeletePromotionDetailFormat | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a promotion (its days count as ordinary demand again)
 
@@ -234,7 +210,6 @@ async def asyncio(
 
     Args:
         promotion_id (str):
-        format_ (DeletePromotionDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -248,6 +223,5 @@ async def asyncio(
         await asyncio_detailed(
             promotion_id=promotion_id,
             client=client,
-            format_=format_,
         )
     ).parsed

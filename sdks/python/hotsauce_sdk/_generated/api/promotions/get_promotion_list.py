@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_promotion_list_format import GetPromotionListFormat
 from ...models.paginated_promotion_list import PaginatedPromotionList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -18,8 +17,7 @@ def _get_kwargs(
     active_on: datetime.date | Unset = UNSET,
     cursor: str | Unset = UNSET,
     ends_after: datetime.date | Unset = UNSET,
-    format_: GetPromotionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     starts_before: datetime.date | Unset = UNSET,
@@ -37,12 +35,6 @@ def _get_kwargs(
     if not isinstance(ends_after, Unset):
         json_ends_after = ends_after.isoformat()
     params["endsAfter"] = json_ends_after
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -137,8 +129,7 @@ def sync_detailed(
     active_on: datetime.date | Unset = UNSET,
     cursor: str | Unset = UNSET,
     ends_after: datetime.date | Unset = UNSET,
-    format_: GetPromotionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     starts_before: datetime.date | Unset = UNSET,
@@ -157,8 +148,7 @@ def sync_detailed(
         active_on (datetime.date | Unset):
         cursor (str | Unset):
         ends_after (datetime.date | Unset):
-        format_ (GetPromotionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         retail_partner_id (str | Unset):
         starts_before (datetime.date | Unset):
@@ -175,7 +165,6 @@ def sync_detailed(
         active_on=active_on,
         cursor=cursor,
         ends_after=ends_after,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         retail_partner_id=retail_partner_id,
@@ -195,8 +184,7 @@ def sync(
     active_on: datetime.date | Unset = UNSET,
     cursor: str | Unset = UNSET,
     ends_after: datetime.date | Unset = UNSET,
-    format_: GetPromotionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     starts_before: datetime.date | Unset = UNSET,
@@ -215,8 +203,7 @@ def sync(
         active_on (datetime.date | Unset):
         cursor (str | Unset):
         ends_after (datetime.date | Unset):
-        format_ (GetPromotionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         retail_partner_id (str | Unset):
         starts_before (datetime.date | Unset):
@@ -234,7 +221,6 @@ def sync(
         active_on=active_on,
         cursor=cursor,
         ends_after=ends_after,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         retail_partner_id=retail_partner_id,
@@ -248,8 +234,7 @@ async def asyncio_detailed(
     active_on: datetime.date | Unset = UNSET,
     cursor: str | Unset = UNSET,
     ends_after: datetime.date | Unset = UNSET,
-    format_: GetPromotionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     starts_before: datetime.date | Unset = UNSET,
@@ -268,8 +253,7 @@ async def asyncio_detailed(
         active_on (datetime.date | Unset):
         cursor (str | Unset):
         ends_after (datetime.date | Unset):
-        format_ (GetPromotionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         retail_partner_id (str | Unset):
         starts_before (datetime.date | Unset):
@@ -286,7 +270,6 @@ async def asyncio_detailed(
         active_on=active_on,
         cursor=cursor,
         ends_after=ends_after,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         retail_partner_id=retail_partner_id,
@@ -304,8 +287,7 @@ async def asyncio(
     active_on: datetime.date | Unset = UNSET,
     cursor: str | Unset = UNSET,
     ends_after: datetime.date | Unset = UNSET,
-    format_: GetPromotionListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
     starts_before: datetime.date | Unset = UNSET,
@@ -324,8 +306,7 @@ async def asyncio(
         active_on (datetime.date | Unset):
         cursor (str | Unset):
         ends_after (datetime.date | Unset):
-        format_ (GetPromotionListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         retail_partner_id (str | Unset):
         starts_before (datetime.date | Unset):
@@ -344,7 +325,6 @@ async def asyncio(
             active_on=active_on,
             cursor=cursor,
             ends_after=ends_after,
-            format_=format_,
             limit=limit,
             product_id=product_id,
             retail_partner_id=retail_partner_id,

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.patch_promotion_detail_format import PatchPromotionDetailFormat
 from ...models.patched_promotion_patch_request import PatchedPromotionPatchRequest
 from ...models.problem import Problem
 from ...models.promotion import Promotion
@@ -18,29 +17,17 @@ def _get_kwargs(
     promotion_id: str,
     *,
     body: PatchedPromotionPatchRequest | Unset = UNSET,
-    format_: PatchPromotionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/api/v1/promotions/{promotion_id}".format(
             promotion_id=quote(str(promotion_id), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -143,7 +130,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedPromotionPatchRequest | Unset = UNSET,
-    format_: PatchPromotionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Change a promotion's name or days
@@ -155,7 +141,6 @@ def sync_detailed(
 
     Args:
         promotion_id (str):
-        format_ (PatchPromotionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -171,7 +156,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         promotion_id=promotion_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -187,7 +171,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PatchedPromotionPatchRequest | Unset = UNSET,
-    format_: PatchPromotionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Change a promotion's name or days
@@ -199,7 +182,6 @@ def sync(
 
     Args:
         promotion_id (str):
-        format_ (PatchPromotionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -216,7 +198,6 @@ def sync(
         promotion_id=promotion_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -226,7 +207,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedPromotionPatchRequest | Unset = UNSET,
-    format_: PatchPromotionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Change a promotion's name or days
@@ -238,7 +218,6 @@ async def asyncio_detailed(
 
     Args:
         promotion_id (str):
-        format_ (PatchPromotionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -254,7 +233,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         promotion_id=promotion_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -268,7 +246,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PatchedPromotionPatchRequest | Unset = UNSET,
-    format_: PatchPromotionDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Change a promotion's name or days
@@ -280,7 +257,6 @@ async def asyncio(
 
     Args:
         promotion_id (str):
-        format_ (PatchPromotionDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -298,7 +274,6 @@ async def asyncio(
             promotion_id=promotion_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

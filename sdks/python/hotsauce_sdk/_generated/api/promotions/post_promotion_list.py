@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_promotion_list_format import PostPromotionListFormat
 from ...models.problem import Problem
 from ...models.promotion import Promotion
 from ...models.promotion_create_request import PromotionCreateRequest
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: PromotionCreateRequest,
-    format_: PostPromotionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/promotions",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -137,7 +124,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PromotionCreateRequest,
-    format_: PostPromotionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Create a promotion (brand clients and staff)
@@ -154,7 +140,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPromotionListFormat | Unset):
         idempotency_key (str | Unset):
         body (PromotionCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -169,7 +154,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -184,7 +168,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PromotionCreateRequest,
-    format_: PostPromotionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Create a promotion (brand clients and staff)
@@ -201,7 +184,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPromotionListFormat | Unset):
         idempotency_key (str | Unset):
         body (PromotionCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -217,7 +199,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -226,7 +207,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PromotionCreateRequest,
-    format_: PostPromotionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Create a promotion (brand clients and staff)
@@ -243,7 +223,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPromotionListFormat | Unset):
         idempotency_key (str | Unset):
         body (PromotionCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -258,7 +237,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -271,7 +249,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PromotionCreateRequest,
-    format_: PostPromotionListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Create a promotion (brand clients and staff)
@@ -288,7 +265,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPromotionListFormat | Unset):
         idempotency_key (str | Unset):
         body (PromotionCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -305,7 +281,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

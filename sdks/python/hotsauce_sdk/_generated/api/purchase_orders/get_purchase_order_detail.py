@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_purchase_order_detail_format import GetPurchaseOrderDetailFormat
 from ...models.problem import Problem
 from ...models.purchase_order import PurchaseOrder
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     purchase_order_id: str,
-    *,
-    format_: GetPurchaseOrderDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/purchaseOrders/{purchase_order_id}".format(
             purchase_order_id=quote(str(purchase_order_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -108,7 +94,6 @@ def sync_detailed(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetPurchaseOrderDetailFormat | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
@@ -118,7 +103,6 @@ def sync_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (GetPurchaseOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,7 +114,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -144,7 +127,6 @@ def sync(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetPurchaseOrderDetailFormat | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
@@ -154,7 +136,6 @@ def sync(
 
     Args:
         purchase_order_id (str):
-        format_ (GetPurchaseOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,7 +148,6 @@ def sync(
     return sync_detailed(
         purchase_order_id=purchase_order_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -175,7 +155,6 @@ async def asyncio_detailed(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetPurchaseOrderDetailFormat | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
@@ -185,7 +164,6 @@ async def asyncio_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (GetPurchaseOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,7 +175,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -209,7 +186,6 @@ async def asyncio(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetPurchaseOrderDetailFormat | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Get a purchase order: lines with promised, shipped and received quantities, over and short; its
     advance ship notices and receipts
@@ -219,7 +195,6 @@ async def asyncio(
 
     Args:
         purchase_order_id (str):
-        format_ (GetPurchaseOrderDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -233,6 +208,5 @@ async def asyncio(
         await asyncio_detailed(
             purchase_order_id=purchase_order_id,
             client=client,
-            format_=format_,
         )
     ).parsed

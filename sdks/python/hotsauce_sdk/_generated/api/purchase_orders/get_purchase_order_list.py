@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_purchase_order_list_format import GetPurchaseOrderListFormat
 from ...models.get_purchase_order_list_status import GetPurchaseOrderListStatus
 from ...models.paginated_purchase_order_list import PaginatedPurchaseOrderList
 from ...models.problem import Problem
@@ -20,8 +19,7 @@ def _get_kwargs(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetPurchaseOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     ship_to_supplier_id: str | Unset = UNSET,
     status: GetPurchaseOrderListStatus | Unset = UNSET,
@@ -42,12 +40,6 @@ def _get_kwargs(
     params["createdBefore"] = json_created_before
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -146,8 +138,7 @@ def sync_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetPurchaseOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     ship_to_supplier_id: str | Unset = UNSET,
     status: GetPurchaseOrderListStatus | Unset = UNSET,
@@ -163,8 +154,7 @@ def sync_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetPurchaseOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         ship_to_supplier_id (str | Unset):
         status (GetPurchaseOrderListStatus | Unset):
@@ -183,7 +173,6 @@ def sync_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         ship_to_supplier_id=ship_to_supplier_id,
@@ -205,8 +194,7 @@ def sync(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetPurchaseOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     ship_to_supplier_id: str | Unset = UNSET,
     status: GetPurchaseOrderListStatus | Unset = UNSET,
@@ -222,8 +210,7 @@ def sync(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetPurchaseOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         ship_to_supplier_id (str | Unset):
         status (GetPurchaseOrderListStatus | Unset):
@@ -243,7 +230,6 @@ def sync(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         ship_to_supplier_id=ship_to_supplier_id,
@@ -259,8 +245,7 @@ async def asyncio_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetPurchaseOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     ship_to_supplier_id: str | Unset = UNSET,
     status: GetPurchaseOrderListStatus | Unset = UNSET,
@@ -276,8 +261,7 @@ async def asyncio_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetPurchaseOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         ship_to_supplier_id (str | Unset):
         status (GetPurchaseOrderListStatus | Unset):
@@ -296,7 +280,6 @@ async def asyncio_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         product_id=product_id,
         ship_to_supplier_id=ship_to_supplier_id,
@@ -316,8 +299,7 @@ async def asyncio(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetPurchaseOrderListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     product_id: str | Unset = UNSET,
     ship_to_supplier_id: str | Unset = UNSET,
     status: GetPurchaseOrderListStatus | Unset = UNSET,
@@ -333,8 +315,7 @@ async def asyncio(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetPurchaseOrderListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         product_id (str | Unset):
         ship_to_supplier_id (str | Unset):
         status (GetPurchaseOrderListStatus | Unset):
@@ -355,7 +336,6 @@ async def asyncio(
             created_after=created_after,
             created_before=created_before,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             product_id=product_id,
             ship_to_supplier_id=ship_to_supplier_id,

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_purchase_order_acknowledge_format import PostPurchaseOrderAcknowledgeFormat
 from ...models.problem import Problem
 from ...models.purchase_order import PurchaseOrder
 from ...models.purchase_order_acknowledge_request import PurchaseOrderAcknowledgeRequest
@@ -18,29 +17,17 @@ def _get_kwargs(
     purchase_order_id: str,
     *,
     body: PurchaseOrderAcknowledgeRequest,
-    format_: PostPurchaseOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/purchaseOrders/{purchase_order_id}/acknowledge".format(
             purchase_order_id=quote(str(purchase_order_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderAcknowledgeRequest,
-    format_: PostPurchaseOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Acknowledge a purchase order with a promised date per line (the supplier fulfilling it)
@@ -163,7 +149,6 @@ def sync_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderAcknowledgeRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -179,7 +164,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -195,7 +179,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderAcknowledgeRequest,
-    format_: PostPurchaseOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Acknowledge a purchase order with a promised date per line (the supplier fulfilling it)
@@ -212,7 +195,6 @@ def sync(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderAcknowledgeRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -229,7 +211,6 @@ def sync(
         purchase_order_id=purchase_order_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -239,7 +220,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderAcknowledgeRequest,
-    format_: PostPurchaseOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Acknowledge a purchase order with a promised date per line (the supplier fulfilling it)
@@ -256,7 +236,6 @@ async def asyncio_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderAcknowledgeRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -272,7 +251,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -286,7 +264,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderAcknowledgeRequest,
-    format_: PostPurchaseOrderAcknowledgeFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Acknowledge a purchase order with a promised date per line (the supplier fulfilling it)
@@ -303,7 +280,6 @@ async def asyncio(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderAcknowledgeFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderAcknowledgeRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
@@ -321,7 +297,6 @@ async def asyncio(
             purchase_order_id=purchase_order_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

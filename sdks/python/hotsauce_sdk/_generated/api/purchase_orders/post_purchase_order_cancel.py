@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_purchase_order_cancel_format import PostPurchaseOrderCancelFormat
 from ...models.problem import Problem
 from ...models.purchase_order import PurchaseOrder
 from ...types import UNSET, Response, Unset
@@ -16,29 +15,17 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     purchase_order_id: str,
     *,
-    format_: PostPurchaseOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/purchaseOrders/{purchase_order_id}/cancel".format(
             purchase_order_id=quote(str(purchase_order_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -139,7 +126,6 @@ def sync_detailed(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostPurchaseOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Cancel a purchase order nothing was shipped or received against
@@ -151,7 +137,6 @@ def sync_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -164,7 +149,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -179,7 +163,6 @@ def sync(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostPurchaseOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Cancel a purchase order nothing was shipped or received against
@@ -191,7 +174,6 @@ def sync(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -205,7 +187,6 @@ def sync(
     return sync_detailed(
         purchase_order_id=purchase_order_id,
         client=client,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -214,7 +195,6 @@ async def asyncio_detailed(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostPurchaseOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Cancel a purchase order nothing was shipped or received against
@@ -226,7 +206,6 @@ async def asyncio_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -239,7 +218,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -252,7 +230,6 @@ async def asyncio(
     purchase_order_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostPurchaseOrderCancelFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Cancel a purchase order nothing was shipped or received against
@@ -264,7 +241,6 @@ async def asyncio(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderCancelFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -279,7 +255,6 @@ async def asyncio(
         await asyncio_detailed(
             purchase_order_id=purchase_order_id,
             client=client,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

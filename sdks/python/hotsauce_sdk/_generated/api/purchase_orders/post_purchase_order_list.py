@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_purchase_order_list_format import PostPurchaseOrderListFormat
 from ...models.problem import Problem
 from ...models.purchase_order import PurchaseOrder
 from ...models.purchase_order_create_request import PurchaseOrderCreateRequest
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: PurchaseOrderCreateRequest | Unset = UNSET,
-    format_: PostPurchaseOrderListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/purchaseOrders",
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -142,7 +129,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderCreateRequest | Unset = UNSET,
-    format_: PostPurchaseOrderListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Place a purchase order (brand), or draft one from a restock alert
@@ -160,7 +146,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPurchaseOrderListFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderCreateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -175,7 +160,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -190,7 +174,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderCreateRequest | Unset = UNSET,
-    format_: PostPurchaseOrderListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Place a purchase order (brand), or draft one from a restock alert
@@ -208,7 +191,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPurchaseOrderListFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderCreateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -224,7 +206,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -233,7 +214,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderCreateRequest | Unset = UNSET,
-    format_: PostPurchaseOrderListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Place a purchase order (brand), or draft one from a restock alert
@@ -251,7 +231,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPurchaseOrderListFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderCreateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -266,7 +245,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -279,7 +257,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderCreateRequest | Unset = UNSET,
-    format_: PostPurchaseOrderListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Place a purchase order (brand), or draft one from a restock alert
@@ -297,7 +274,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostPurchaseOrderListFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderCreateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -314,7 +290,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

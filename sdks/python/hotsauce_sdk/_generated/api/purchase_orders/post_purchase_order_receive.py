@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_purchase_order_receive_format import PostPurchaseOrderReceiveFormat
 from ...models.problem import Problem
 from ...models.purchase_order import PurchaseOrder
 from ...models.purchase_order_receive_request import PurchaseOrderReceiveRequest
@@ -18,29 +17,17 @@ def _get_kwargs(
     purchase_order_id: str,
     *,
     body: PurchaseOrderReceiveRequest,
-    format_: PostPurchaseOrderReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/purchaseOrders/{purchase_order_id}/receive".format(
             purchase_order_id=quote(str(purchase_order_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderReceiveRequest,
-    format_: PostPurchaseOrderReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Receive goods against a purchase order, lot by lot (the supplier it is delivered to)
@@ -166,7 +152,6 @@ def sync_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderReceiveRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -182,7 +167,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -198,7 +182,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderReceiveRequest,
-    format_: PostPurchaseOrderReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Receive goods against a purchase order, lot by lot (the supplier it is delivered to)
@@ -218,7 +201,6 @@ def sync(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderReceiveRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -235,7 +217,6 @@ def sync(
         purchase_order_id=purchase_order_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -245,7 +226,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderReceiveRequest,
-    format_: PostPurchaseOrderReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Receive goods against a purchase order, lot by lot (the supplier it is delivered to)
@@ -265,7 +245,6 @@ async def asyncio_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderReceiveRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -281,7 +260,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -295,7 +273,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderReceiveRequest,
-    format_: PostPurchaseOrderReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Receive goods against a purchase order, lot by lot (the supplier it is delivered to)
@@ -315,7 +292,6 @@ async def asyncio(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderReceiveRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -333,7 +309,6 @@ async def asyncio(
             purchase_order_id=purchase_order_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

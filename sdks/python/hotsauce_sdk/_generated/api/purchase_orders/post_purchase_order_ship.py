@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_purchase_order_ship_format import PostPurchaseOrderShipFormat
 from ...models.problem import Problem
 from ...models.purchase_order import PurchaseOrder
 from ...models.purchase_order_ship_request import PurchaseOrderShipRequest
@@ -18,29 +17,17 @@ def _get_kwargs(
     purchase_order_id: str,
     *,
     body: PurchaseOrderShipRequest,
-    format_: PostPurchaseOrderShipFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/purchaseOrders/{purchase_order_id}/ship".format(
             purchase_order_id=quote(str(purchase_order_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderShipRequest,
-    format_: PostPurchaseOrderShipFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Ship against a purchase order: the advance ship notice, lot by lot with expiries
@@ -162,7 +148,6 @@ def sync_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderShipFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderShipRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -178,7 +163,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -194,7 +178,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderShipRequest,
-    format_: PostPurchaseOrderShipFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Ship against a purchase order: the advance ship notice, lot by lot with expiries
@@ -210,7 +193,6 @@ def sync(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderShipFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderShipRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -227,7 +209,6 @@ def sync(
         purchase_order_id=purchase_order_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -237,7 +218,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderShipRequest,
-    format_: PostPurchaseOrderShipFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PurchaseOrder]:
     """Ship against a purchase order: the advance ship notice, lot by lot with expiries
@@ -253,7 +233,6 @@ async def asyncio_detailed(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderShipFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderShipRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -269,7 +248,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         purchase_order_id=purchase_order_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -283,7 +261,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PurchaseOrderShipRequest,
-    format_: PostPurchaseOrderShipFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PurchaseOrder | None:
     """Ship against a purchase order: the advance ship notice, lot by lot with expiries
@@ -299,7 +276,6 @@ async def asyncio(
 
     Args:
         purchase_order_id (str):
-        format_ (PostPurchaseOrderShipFormat | Unset):
         idempotency_key (str | Unset):
         body (PurchaseOrderShipRequest): Rejects fields it does not know: a misspelt field must
             not be silently dropped.
@@ -317,7 +293,6 @@ async def asyncio(
             purchase_order_id=purchase_order_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,35 +7,21 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_replenishment_policy_format import GetReplenishmentPolicyFormat
 from ...models.problem import Problem
 from ...models.replenishment_policy import ReplenishmentPolicy
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     supplier_id: str,
     product_id: str,
-    *,
-    format_: GetReplenishmentPolicyFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/replenishmentPolicies/{supplier_id}/{product_id}".format(
             supplier_id=quote(str(supplier_id), safe=""),
             product_id=quote(str(product_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -111,7 +97,6 @@ def sync_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Response[Problem | ReplenishmentPolicy]:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
 
@@ -121,7 +106,6 @@ def sync_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetReplenishmentPolicyFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,7 +118,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
         product_id=product_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -149,7 +132,6 @@ def sync(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Problem | ReplenishmentPolicy | None:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
 
@@ -159,7 +141,6 @@ def sync(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetReplenishmentPolicyFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +154,6 @@ def sync(
         supplier_id=supplier_id,
         product_id=product_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -182,7 +162,6 @@ async def asyncio_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Response[Problem | ReplenishmentPolicy]:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
 
@@ -192,7 +171,6 @@ async def asyncio_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetReplenishmentPolicyFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -205,7 +183,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
         product_id=product_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -218,7 +195,6 @@ async def asyncio(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Problem | ReplenishmentPolicy | None:
     """Get the replenishment policy of a supplier's product (defaults until one is set)
 
@@ -228,7 +204,6 @@ async def asyncio(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (GetReplenishmentPolicyFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -243,6 +218,5 @@ async def asyncio(
             supplier_id=supplier_id,
             product_id=product_id,
             client=client,
-            format_=format_,
         )
     ).parsed

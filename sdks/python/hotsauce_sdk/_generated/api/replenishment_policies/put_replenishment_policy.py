@@ -8,10 +8,9 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.put_replenishment_policy_format import PutReplenishmentPolicyFormat
 from ...models.replenishment_policy import ReplenishmentPolicy
 from ...models.replenishment_policy_in_request import ReplenishmentPolicyInRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
@@ -19,19 +18,8 @@ def _get_kwargs(
     product_id: str,
     *,
     body: ReplenishmentPolicyInRequest,
-    format_: PutReplenishmentPolicyFormat | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -39,7 +27,6 @@ def _get_kwargs(
             supplier_id=quote(str(supplier_id), safe=""),
             product_id=quote(str(product_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ReplenishmentPolicyInRequest,
-    format_: PutReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Response[Problem | ReplenishmentPolicy]:
     """Set the replenishment policy of a supplier's product; its forecast is recomputed at once
 
@@ -161,7 +147,6 @@ def sync_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PutReplenishmentPolicyFormat | Unset):
         body (ReplenishmentPolicyInRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
 
@@ -177,7 +162,6 @@ def sync_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         body=body,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -193,7 +177,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ReplenishmentPolicyInRequest,
-    format_: PutReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Problem | ReplenishmentPolicy | None:
     """Set the replenishment policy of a supplier's product; its forecast is recomputed at once
 
@@ -208,7 +191,6 @@ def sync(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PutReplenishmentPolicyFormat | Unset):
         body (ReplenishmentPolicyInRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
 
@@ -225,7 +207,6 @@ def sync(
         product_id=product_id,
         client=client,
         body=body,
-        format_=format_,
     ).parsed
 
 
@@ -235,7 +216,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ReplenishmentPolicyInRequest,
-    format_: PutReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Response[Problem | ReplenishmentPolicy]:
     """Set the replenishment policy of a supplier's product; its forecast is recomputed at once
 
@@ -250,7 +230,6 @@ async def asyncio_detailed(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PutReplenishmentPolicyFormat | Unset):
         body (ReplenishmentPolicyInRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
 
@@ -266,7 +245,6 @@ async def asyncio_detailed(
         supplier_id=supplier_id,
         product_id=product_id,
         body=body,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -280,7 +258,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ReplenishmentPolicyInRequest,
-    format_: PutReplenishmentPolicyFormat | Unset = UNSET,
 ) -> Problem | ReplenishmentPolicy | None:
     """Set the replenishment policy of a supplier's product; its forecast is recomputed at once
 
@@ -295,7 +272,6 @@ async def asyncio(
     Args:
         supplier_id (str):
         product_id (str):
-        format_ (PutReplenishmentPolicyFormat | Unset):
         body (ReplenishmentPolicyInRequest): Rejects fields it does not know: a misspelt field
             must not be silently dropped.
 
@@ -313,6 +289,5 @@ async def asyncio(
             product_id=product_id,
             client=client,
             body=body,
-            format_=format_,
         )
     ).parsed

@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_reservation_detail_format import GetReservationDetailFormat
 from ...models.problem import Problem
 from ...models.reservation import Reservation
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     reservation_id: str,
-    *,
-    format_: GetReservationDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/reservations/{reservation_id}".format(
             reservation_id=quote(str(reservation_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -106,7 +92,6 @@ def sync_detailed(
     reservation_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReservationDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Reservation]:
     """Get a reservation
 
@@ -114,7 +99,6 @@ def sync_detailed(
 
     Args:
         reservation_id (str):
-        format_ (GetReservationDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,7 +110,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         reservation_id=reservation_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -140,7 +123,6 @@ def sync(
     reservation_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReservationDetailFormat | Unset = UNSET,
 ) -> Problem | Reservation | None:
     """Get a reservation
 
@@ -148,7 +130,6 @@ def sync(
 
     Args:
         reservation_id (str):
-        format_ (GetReservationDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,7 +142,6 @@ def sync(
     return sync_detailed(
         reservation_id=reservation_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -169,7 +149,6 @@ async def asyncio_detailed(
     reservation_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReservationDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Reservation]:
     """Get a reservation
 
@@ -177,7 +156,6 @@ async def asyncio_detailed(
 
     Args:
         reservation_id (str):
-        format_ (GetReservationDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -189,7 +167,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         reservation_id=reservation_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -201,7 +178,6 @@ async def asyncio(
     reservation_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReservationDetailFormat | Unset = UNSET,
 ) -> Problem | Reservation | None:
     """Get a reservation
 
@@ -209,7 +185,6 @@ async def asyncio(
 
     Args:
         reservation_id (str):
-        format_ (GetReservationDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -223,6 +198,5 @@ async def asyncio(
         await asyncio_detailed(
             reservation_id=reservation_id,
             client=client,
-            format_=format_,
         )
     ).parsed

@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_reservation_list_format import GetReservationListFormat
 from ...models.get_reservation_list_status import GetReservationListStatus
 from ...models.paginated_reservation_list import PaginatedReservationList
 from ...models.problem import Problem
@@ -16,8 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    format_: GetReservationListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -27,12 +25,6 @@ def _get_kwargs(
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -130,8 +122,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetReservationListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -148,8 +139,7 @@ def sync_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetReservationListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -166,7 +156,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -186,8 +175,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetReservationListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -204,8 +192,7 @@ def sync(
 
     Args:
         cursor (str | Unset):
-        format_ (GetReservationListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -223,7 +210,6 @@ def sync(
     return sync_detailed(
         client=client,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -237,8 +223,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetReservationListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -255,8 +240,7 @@ async def asyncio_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetReservationListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -273,7 +257,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -291,8 +274,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetReservationListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -309,8 +291,7 @@ async def asyncio(
 
     Args:
         cursor (str | Unset):
-        format_ (GetReservationListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -329,7 +310,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             order_id=order_id,
             product_id=product_id,

@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_retail_partner_detail_format import GetRetailPartnerDetailFormat
 from ...models.problem import Problem
 from ...models.retail_partner import RetailPartner
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     retail_partner_id: str,
-    *,
-    format_: GetRetailPartnerDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/retailPartners/{retail_partner_id}".format(
             retail_partner_id=quote(str(retail_partner_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -108,7 +94,6 @@ def sync_detailed(
     retail_partner_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetRetailPartnerDetailFormat | Unset = UNSET,
 ) -> Response[Problem | RetailPartner]:
     """Get a retail partner
 
@@ -116,7 +101,6 @@ def sync_detailed(
 
     Args:
         retail_partner_id (str):
-        format_ (GetRetailPartnerDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,7 +112,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         retail_partner_id=retail_partner_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -142,7 +125,6 @@ def sync(
     retail_partner_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetRetailPartnerDetailFormat | Unset = UNSET,
 ) -> Problem | RetailPartner | None:
     """Get a retail partner
 
@@ -150,7 +132,6 @@ def sync(
 
     Args:
         retail_partner_id (str):
-        format_ (GetRetailPartnerDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,7 +144,6 @@ def sync(
     return sync_detailed(
         retail_partner_id=retail_partner_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -171,7 +151,6 @@ async def asyncio_detailed(
     retail_partner_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetRetailPartnerDetailFormat | Unset = UNSET,
 ) -> Response[Problem | RetailPartner]:
     """Get a retail partner
 
@@ -179,7 +158,6 @@ async def asyncio_detailed(
 
     Args:
         retail_partner_id (str):
-        format_ (GetRetailPartnerDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -191,7 +169,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         retail_partner_id=retail_partner_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -203,7 +180,6 @@ async def asyncio(
     retail_partner_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetRetailPartnerDetailFormat | Unset = UNSET,
 ) -> Problem | RetailPartner | None:
     """Get a retail partner
 
@@ -211,7 +187,6 @@ async def asyncio(
 
     Args:
         retail_partner_id (str):
-        format_ (GetRetailPartnerDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -225,6 +200,5 @@ async def asyncio(
         await asyncio_detailed(
             retail_partner_id=retail_partner_id,
             client=client,
-            format_=format_,
         )
     ).parsed

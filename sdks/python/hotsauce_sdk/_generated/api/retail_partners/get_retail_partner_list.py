@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_retail_partner_list_format import GetRetailPartnerListFormat
 from ...models.paginated_retail_partner_list import PaginatedRetailPartnerList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -15,18 +14,11 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    format_: GetRetailPartnerListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -110,8 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetRetailPartnerListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedRetailPartnerList | Problem]:
     """List retail partners
 
@@ -122,8 +113,7 @@ def sync_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetRetailPartnerListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -135,7 +125,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
     )
 
@@ -150,8 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetRetailPartnerListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedRetailPartnerList | Problem | None:
     """List retail partners
 
@@ -162,8 +150,7 @@ def sync(
 
     Args:
         cursor (str | Unset):
-        format_ (GetRetailPartnerListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +163,6 @@ def sync(
     return sync_detailed(
         client=client,
         cursor=cursor,
-        format_=format_,
         limit=limit,
     ).parsed
 
@@ -185,8 +171,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetRetailPartnerListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedRetailPartnerList | Problem]:
     """List retail partners
 
@@ -197,8 +182,7 @@ async def asyncio_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetRetailPartnerListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,7 +194,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
     )
 
@@ -223,8 +206,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetRetailPartnerListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedRetailPartnerList | Problem | None:
     """List retail partners
 
@@ -235,8 +217,7 @@ async def asyncio(
 
     Args:
         cursor (str | Unset):
-        format_ (GetRetailPartnerListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -250,7 +231,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             cursor=cursor,
-            format_=format_,
             limit=limit,
         )
     ).parsed

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_sell_through_format import PostSellThroughFormat
 from ...models.problem import Problem
 from ...models.sell_through_request import SellThroughRequest
 from ...models.sell_through_result import SellThroughResult
@@ -18,29 +17,17 @@ def _get_kwargs(
     retail_partner_id: str,
     *,
     body: SellThroughRequest,
-    format_: PostSellThroughFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/retailPartners/{retail_partner_id}/sellThrough".format(
             retail_partner_id=quote(str(retail_partner_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: SellThroughRequest,
-    format_: PostSellThroughFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | SellThroughResult]:
     """Report a day's sell-through (the retailer itself)
@@ -162,7 +148,6 @@ def sync_detailed(
 
     Args:
         retail_partner_id (str):
-        format_ (PostSellThroughFormat | Unset):
         idempotency_key (str | Unset):
         body (SellThroughRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -178,7 +163,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         retail_partner_id=retail_partner_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -194,7 +178,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: SellThroughRequest,
-    format_: PostSellThroughFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | SellThroughResult | None:
     """Report a day's sell-through (the retailer itself)
@@ -210,7 +193,6 @@ def sync(
 
     Args:
         retail_partner_id (str):
-        format_ (PostSellThroughFormat | Unset):
         idempotency_key (str | Unset):
         body (SellThroughRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -227,7 +209,6 @@ def sync(
         retail_partner_id=retail_partner_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -237,7 +218,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: SellThroughRequest,
-    format_: PostSellThroughFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | SellThroughResult]:
     """Report a day's sell-through (the retailer itself)
@@ -253,7 +233,6 @@ async def asyncio_detailed(
 
     Args:
         retail_partner_id (str):
-        format_ (PostSellThroughFormat | Unset):
         idempotency_key (str | Unset):
         body (SellThroughRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -269,7 +248,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         retail_partner_id=retail_partner_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -283,7 +261,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: SellThroughRequest,
-    format_: PostSellThroughFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | SellThroughResult | None:
     """Report a day's sell-through (the retailer itself)
@@ -299,7 +276,6 @@ async def asyncio(
 
     Args:
         retail_partner_id (str):
-        format_ (PostSellThroughFormat | Unset):
         idempotency_key (str | Unset):
         body (SellThroughRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -317,7 +293,6 @@ async def asyncio(
             retail_partner_id=retail_partner_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

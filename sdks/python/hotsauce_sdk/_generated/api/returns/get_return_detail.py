@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_return_detail_format import GetReturnDetailFormat
 from ...models.problem import Problem
 from ...models.return_ import Return
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     return_id: str,
-    *,
-    format_: GetReturnDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/returns/{return_id}".format(
             return_id=quote(str(return_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -104,7 +90,6 @@ def sync_detailed(
     return_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReturnDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Return]:
     """Get a return
 
@@ -112,7 +97,6 @@ def sync_detailed(
 
     Args:
         return_id (str):
-        format_ (GetReturnDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,7 +108,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         return_id=return_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -138,7 +121,6 @@ def sync(
     return_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReturnDetailFormat | Unset = UNSET,
 ) -> Problem | Return | None:
     """Get a return
 
@@ -146,7 +128,6 @@ def sync(
 
     Args:
         return_id (str):
-        format_ (GetReturnDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -159,7 +140,6 @@ def sync(
     return sync_detailed(
         return_id=return_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -167,7 +147,6 @@ async def asyncio_detailed(
     return_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReturnDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Return]:
     """Get a return
 
@@ -175,7 +154,6 @@ async def asyncio_detailed(
 
     Args:
         return_id (str):
-        format_ (GetReturnDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,7 +165,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         return_id=return_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -199,7 +176,6 @@ async def asyncio(
     return_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetReturnDetailFormat | Unset = UNSET,
 ) -> Problem | Return | None:
     """Get a return
 
@@ -207,7 +183,6 @@ async def asyncio(
 
     Args:
         return_id (str):
-        format_ (GetReturnDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,6 +196,5 @@ async def asyncio(
         await asyncio_detailed(
             return_id=return_id,
             client=client,
-            format_=format_,
         )
     ).parsed

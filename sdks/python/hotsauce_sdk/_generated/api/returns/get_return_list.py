@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_return_list_format import GetReturnListFormat
 from ...models.get_return_list_status import GetReturnListStatus
 from ...models.paginated_return_list import PaginatedReturnList
 from ...models.problem import Problem
@@ -20,8 +19,7 @@ def _get_kwargs(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetReturnListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -44,12 +42,6 @@ def _get_kwargs(
     params["createdBefore"] = json_created_before
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -152,8 +144,7 @@ def sync_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetReturnListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -170,8 +161,7 @@ def sync_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetReturnListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -192,7 +182,6 @@ def sync_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -216,8 +205,7 @@ def sync(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetReturnListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -234,8 +222,7 @@ def sync(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetReturnListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -257,7 +244,6 @@ def sync(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -275,8 +261,7 @@ async def asyncio_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetReturnListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -293,8 +278,7 @@ async def asyncio_detailed(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetReturnListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -315,7 +299,6 @@ async def asyncio_detailed(
         created_after=created_after,
         created_before=created_before,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -337,8 +320,7 @@ async def asyncio(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetReturnListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -355,8 +337,7 @@ async def asyncio(
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
-        format_ (GetReturnListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -379,7 +360,6 @@ async def asyncio(
             created_after=created_after,
             created_before=created_before,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             order_id=order_id,
             product_id=product_id,

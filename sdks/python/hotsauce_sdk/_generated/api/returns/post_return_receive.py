@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_return_receive_format import PostReturnReceiveFormat
 from ...models.problem import Problem
 from ...models.return_ import Return
 from ...models.return_receive_request import ReturnReceiveRequest
@@ -18,29 +17,17 @@ def _get_kwargs(
     return_id: str,
     *,
     body: ReturnReceiveRequest,
-    format_: PostReturnReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/returns/{return_id}/receive".format(
             return_id=quote(str(return_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -142,7 +129,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ReturnReceiveRequest,
-    format_: PostReturnReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Return]:
     """Receive returned units: restock, quarantine or writeOff each line
@@ -154,7 +140,6 @@ def sync_detailed(
 
     Args:
         return_id (str):
-        format_ (PostReturnReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (ReturnReceiveRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -170,7 +155,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         return_id=return_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -186,7 +170,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ReturnReceiveRequest,
-    format_: PostReturnReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Return | None:
     """Receive returned units: restock, quarantine or writeOff each line
@@ -198,7 +181,6 @@ def sync(
 
     Args:
         return_id (str):
-        format_ (PostReturnReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (ReturnReceiveRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -215,7 +197,6 @@ def sync(
         return_id=return_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -225,7 +206,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ReturnReceiveRequest,
-    format_: PostReturnReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Return]:
     """Receive returned units: restock, quarantine or writeOff each line
@@ -237,7 +217,6 @@ async def asyncio_detailed(
 
     Args:
         return_id (str):
-        format_ (PostReturnReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (ReturnReceiveRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -253,7 +232,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         return_id=return_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -267,7 +245,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ReturnReceiveRequest,
-    format_: PostReturnReceiveFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Return | None:
     """Receive returned units: restock, quarantine or writeOff each line
@@ -279,7 +256,6 @@ async def asyncio(
 
     Args:
         return_id (str):
-        format_ (PostReturnReceiveFormat | Unset):
         idempotency_key (str | Unset):
         body (ReturnReceiveRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -297,7 +273,6 @@ async def asyncio(
             return_id=return_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_shipment_detail_format import GetShipmentDetailFormat
 from ...models.problem import Problem
 from ...models.shipment import Shipment
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     shipment_id: str,
-    *,
-    format_: GetShipmentDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/shipments/{shipment_id}".format(
             shipment_id=quote(str(shipment_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -104,7 +90,6 @@ def sync_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Shipment]:
     """Get a shipment
 
@@ -112,7 +97,6 @@ def sync_detailed(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,7 +108,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -138,7 +121,6 @@ def sync(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentDetailFormat | Unset = UNSET,
 ) -> Problem | Shipment | None:
     """Get a shipment
 
@@ -146,7 +128,6 @@ def sync(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -159,7 +140,6 @@ def sync(
     return sync_detailed(
         shipment_id=shipment_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -167,7 +147,6 @@ async def asyncio_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Shipment]:
     """Get a shipment
 
@@ -175,7 +154,6 @@ async def asyncio_detailed(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,7 +165,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -199,7 +176,6 @@ async def asyncio(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentDetailFormat | Unset = UNSET,
 ) -> Problem | Shipment | None:
     """Get a shipment
 
@@ -207,7 +183,6 @@ async def asyncio(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,6 +196,5 @@ async def asyncio(
         await asyncio_detailed(
             shipment_id=shipment_id,
             client=client,
-            format_=format_,
         )
     ).parsed

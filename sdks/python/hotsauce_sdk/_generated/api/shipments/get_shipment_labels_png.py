@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_shipment_labels_png_format import GetShipmentLabelsPngFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -15,16 +14,9 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     shipment_id: str,
     *,
-    format_: GetShipmentLabelsPngFormat | Unset = UNSET,
     sscc: str | Unset = UNSET,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["sscc"] = sscc
 
@@ -101,7 +93,6 @@ def sync_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentLabelsPngFormat | Unset = UNSET,
     sscc: str | Unset = UNSET,
 ) -> Response[Problem]:
     """Shipment labels as PNG (203 dpi, labels one under the other)
@@ -114,7 +105,6 @@ def sync_detailed(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentLabelsPngFormat | Unset):
         sscc (str | Unset):
 
     Raises:
@@ -127,7 +117,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
         sscc=sscc,
     )
 
@@ -142,7 +131,6 @@ def sync(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentLabelsPngFormat | Unset = UNSET,
     sscc: str | Unset = UNSET,
 ) -> Problem | None:
     """Shipment labels as PNG (203 dpi, labels one under the other)
@@ -155,7 +143,6 @@ def sync(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentLabelsPngFormat | Unset):
         sscc (str | Unset):
 
     Raises:
@@ -169,7 +156,6 @@ def sync(
     return sync_detailed(
         shipment_id=shipment_id,
         client=client,
-        format_=format_,
         sscc=sscc,
     ).parsed
 
@@ -178,7 +164,6 @@ async def asyncio_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentLabelsPngFormat | Unset = UNSET,
     sscc: str | Unset = UNSET,
 ) -> Response[Problem]:
     """Shipment labels as PNG (203 dpi, labels one under the other)
@@ -191,7 +176,6 @@ async def asyncio_detailed(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentLabelsPngFormat | Unset):
         sscc (str | Unset):
 
     Raises:
@@ -204,7 +188,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
         sscc=sscc,
     )
 
@@ -217,7 +200,6 @@ async def asyncio(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentLabelsPngFormat | Unset = UNSET,
     sscc: str | Unset = UNSET,
 ) -> Problem | None:
     """Shipment labels as PNG (203 dpi, labels one under the other)
@@ -230,7 +212,6 @@ async def asyncio(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentLabelsPngFormat | Unset):
         sscc (str | Unset):
 
     Raises:
@@ -245,7 +226,6 @@ async def asyncio(
         await asyncio_detailed(
             shipment_id=shipment_id,
             client=client,
-            format_=format_,
             sscc=sscc,
         )
     ).parsed

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_shipment_list_format import GetShipmentListFormat
 from ...models.get_shipment_list_status import GetShipmentListStatus
 from ...models.paginated_shipment_list import PaginatedShipmentList
 from ...models.problem import Problem
@@ -19,8 +18,7 @@ def _get_kwargs(
     batch_number: str | Unset = UNSET,
     carrier: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetShipmentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -38,12 +36,6 @@ def _get_kwargs(
     params["carrier"] = carrier
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -157,8 +149,7 @@ def sync_detailed(
     batch_number: str | Unset = UNSET,
     carrier: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetShipmentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -177,8 +168,7 @@ def sync_detailed(
         batch_number (str | Unset):
         carrier (str | Unset):
         cursor (str | Unset):
-        format_ (GetShipmentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -201,7 +191,6 @@ def sync_detailed(
         batch_number=batch_number,
         carrier=carrier,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -227,8 +216,7 @@ def sync(
     batch_number: str | Unset = UNSET,
     carrier: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetShipmentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -247,8 +235,7 @@ def sync(
         batch_number (str | Unset):
         carrier (str | Unset):
         cursor (str | Unset):
-        format_ (GetShipmentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -272,7 +259,6 @@ def sync(
         batch_number=batch_number,
         carrier=carrier,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -292,8 +278,7 @@ async def asyncio_detailed(
     batch_number: str | Unset = UNSET,
     carrier: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetShipmentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -312,8 +297,7 @@ async def asyncio_detailed(
         batch_number (str | Unset):
         carrier (str | Unset):
         cursor (str | Unset):
-        format_ (GetShipmentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -336,7 +320,6 @@ async def asyncio_detailed(
         batch_number=batch_number,
         carrier=carrier,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         order_id=order_id,
         product_id=product_id,
@@ -360,8 +343,7 @@ async def asyncio(
     batch_number: str | Unset = UNSET,
     carrier: str | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetShipmentListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     order_id: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     retail_partner_id: str | Unset = UNSET,
@@ -380,8 +362,7 @@ async def asyncio(
         batch_number (str | Unset):
         carrier (str | Unset):
         cursor (str | Unset):
-        format_ (GetShipmentListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         order_id (str | Unset):
         product_id (str | Unset):
         retail_partner_id (str | Unset):
@@ -406,7 +387,6 @@ async def asyncio(
             batch_number=batch_number,
             carrier=carrier,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             order_id=order_id,
             product_id=product_id,

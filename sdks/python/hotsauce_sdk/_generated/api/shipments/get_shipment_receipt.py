@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_shipment_receipt_format import GetShipmentReceiptFormat
 from ...models.problem import Problem
 from ...models.receipt import Receipt
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     shipment_id: str,
-    *,
-    format_: GetShipmentReceiptFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/shipments/{shipment_id}/receipt".format(
             shipment_id=quote(str(shipment_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -104,7 +90,6 @@ def sync_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentReceiptFormat | Unset = UNSET,
 ) -> Response[Problem | Receipt]:
     """The retailer's count of a shipment, with the discrepancies it opened
 
@@ -114,7 +99,6 @@ def sync_detailed(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentReceiptFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,7 +110,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -140,7 +123,6 @@ def sync(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentReceiptFormat | Unset = UNSET,
 ) -> Problem | Receipt | None:
     """The retailer's count of a shipment, with the discrepancies it opened
 
@@ -150,7 +132,6 @@ def sync(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentReceiptFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,7 +144,6 @@ def sync(
     return sync_detailed(
         shipment_id=shipment_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -171,7 +151,6 @@ async def asyncio_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentReceiptFormat | Unset = UNSET,
 ) -> Response[Problem | Receipt]:
     """The retailer's count of a shipment, with the discrepancies it opened
 
@@ -181,7 +160,6 @@ async def asyncio_detailed(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentReceiptFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,7 +171,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -205,7 +182,6 @@ async def asyncio(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetShipmentReceiptFormat | Unset = UNSET,
 ) -> Problem | Receipt | None:
     """The retailer's count of a shipment, with the discrepancies it opened
 
@@ -215,7 +191,6 @@ async def asyncio(
 
     Args:
         shipment_id (str):
-        format_ (GetShipmentReceiptFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,6 +204,5 @@ async def asyncio(
         await asyncio_detailed(
             shipment_id=shipment_id,
             client=client,
-            format_=format_,
         )
     ).parsed

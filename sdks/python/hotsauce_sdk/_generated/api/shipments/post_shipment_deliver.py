@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_shipment_deliver_format import PostShipmentDeliverFormat
 from ...models.problem import Problem
 from ...models.shipment import Shipment
 from ...types import UNSET, Response, Unset
@@ -16,29 +15,17 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     shipment_id: str,
     *,
-    format_: PostShipmentDeliverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/shipments/{shipment_id}/deliver".format(
             shipment_id=quote(str(shipment_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -135,7 +122,6 @@ def sync_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostShipmentDeliverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Shipment]:
     """Mark a shipment delivered
@@ -147,7 +133,6 @@ def sync_detailed(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentDeliverFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -160,7 +145,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -175,7 +159,6 @@ def sync(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostShipmentDeliverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Shipment | None:
     """Mark a shipment delivered
@@ -187,7 +170,6 @@ def sync(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentDeliverFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -201,7 +183,6 @@ def sync(
     return sync_detailed(
         shipment_id=shipment_id,
         client=client,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -210,7 +191,6 @@ async def asyncio_detailed(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostShipmentDeliverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Shipment]:
     """Mark a shipment delivered
@@ -222,7 +202,6 @@ async def asyncio_detailed(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentDeliverFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -235,7 +214,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -248,7 +226,6 @@ async def asyncio(
     shipment_id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostShipmentDeliverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Shipment | None:
     """Mark a shipment delivered
@@ -260,7 +237,6 @@ async def asyncio(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentDeliverFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -275,7 +251,6 @@ async def asyncio(
         await asyncio_detailed(
             shipment_id=shipment_id,
             client=client,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,39 +7,26 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_shipment_receipt_format import PostShipmentReceiptFormat
 from ...models.problem import Problem
 from ...models.receipt import Receipt
 from ...models.receipt_in_request import ReceiptInRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     shipment_id: str,
     *,
     body: ReceiptInRequest,
-    format_: PostShipmentReceiptFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["Idempotency-Key"] = idempotency_key
-
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/shipments/{shipment_id}/receipt".format(
             shipment_id=quote(str(shipment_id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -141,7 +128,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ReceiptInRequest,
-    format_: PostShipmentReceiptFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[Problem | Receipt]:
     """Confirm receipt: counted quantities per product and lot
@@ -162,7 +148,6 @@ def sync_detailed(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentReceiptFormat | Unset):
         idempotency_key (str):
         body (ReceiptInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -178,7 +163,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -194,7 +178,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ReceiptInRequest,
-    format_: PostShipmentReceiptFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Problem | Receipt | None:
     """Confirm receipt: counted quantities per product and lot
@@ -215,7 +198,6 @@ def sync(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentReceiptFormat | Unset):
         idempotency_key (str):
         body (ReceiptInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -232,7 +214,6 @@ def sync(
         shipment_id=shipment_id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -242,7 +223,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ReceiptInRequest,
-    format_: PostShipmentReceiptFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Response[Problem | Receipt]:
     """Confirm receipt: counted quantities per product and lot
@@ -263,7 +243,6 @@ async def asyncio_detailed(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentReceiptFormat | Unset):
         idempotency_key (str):
         body (ReceiptInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -279,7 +258,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         shipment_id=shipment_id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -293,7 +271,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ReceiptInRequest,
-    format_: PostShipmentReceiptFormat | Unset = UNSET,
     idempotency_key: str,
 ) -> Problem | Receipt | None:
     """Confirm receipt: counted quantities per product and lot
@@ -314,7 +291,6 @@ async def asyncio(
 
     Args:
         shipment_id (str):
-        format_ (PostShipmentReceiptFormat | Unset):
         idempotency_key (str):
         body (ReceiptInRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -332,7 +308,6 @@ async def asyncio(
             shipment_id=shipment_id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

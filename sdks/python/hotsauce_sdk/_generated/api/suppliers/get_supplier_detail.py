@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_supplier_detail_format import GetSupplierDetailFormat
 from ...models.problem import Problem
 from ...models.supplier import Supplier
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     supplier_id: str,
-    *,
-    format_: GetSupplierDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/suppliers/{supplier_id}".format(
             supplier_id=quote(str(supplier_id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -104,7 +90,6 @@ def sync_detailed(
     supplier_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetSupplierDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Supplier]:
     """Get a supplier
 
@@ -112,7 +97,6 @@ def sync_detailed(
 
     Args:
         supplier_id (str):
-        format_ (GetSupplierDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,7 +108,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -138,7 +121,6 @@ def sync(
     supplier_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetSupplierDetailFormat | Unset = UNSET,
 ) -> Problem | Supplier | None:
     """Get a supplier
 
@@ -146,7 +128,6 @@ def sync(
 
     Args:
         supplier_id (str):
-        format_ (GetSupplierDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -159,7 +140,6 @@ def sync(
     return sync_detailed(
         supplier_id=supplier_id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -167,7 +147,6 @@ async def asyncio_detailed(
     supplier_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetSupplierDetailFormat | Unset = UNSET,
 ) -> Response[Problem | Supplier]:
     """Get a supplier
 
@@ -175,7 +154,6 @@ async def asyncio_detailed(
 
     Args:
         supplier_id (str):
-        format_ (GetSupplierDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,7 +165,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         supplier_id=supplier_id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -199,7 +176,6 @@ async def asyncio(
     supplier_id: str,
     *,
     client: AuthenticatedClient,
-    format_: GetSupplierDetailFormat | Unset = UNSET,
 ) -> Problem | Supplier | None:
     """Get a supplier
 
@@ -207,7 +183,6 @@ async def asyncio(
 
     Args:
         supplier_id (str):
-        format_ (GetSupplierDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,6 +196,5 @@ async def asyncio(
         await asyncio_detailed(
             supplier_id=supplier_id,
             client=client,
-            format_=format_,
         )
     ).parsed

@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_supplier_list_format import GetSupplierListFormat
 from ...models.paginated_supplier_list import PaginatedSupplierList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -15,18 +14,11 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    format_: GetSupplierListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -110,8 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetSupplierListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedSupplierList | Problem]:
     """List suppliers
 
@@ -121,8 +112,7 @@ def sync_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetSupplierListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,7 +124,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
     )
 
@@ -149,8 +138,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetSupplierListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedSupplierList | Problem | None:
     """List suppliers
 
@@ -160,8 +148,7 @@ def sync(
 
     Args:
         cursor (str | Unset):
-        format_ (GetSupplierListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -174,7 +161,6 @@ def sync(
     return sync_detailed(
         client=client,
         cursor=cursor,
-        format_=format_,
         limit=limit,
     ).parsed
 
@@ -183,8 +169,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetSupplierListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedSupplierList | Problem]:
     """List suppliers
 
@@ -194,8 +179,7 @@ async def asyncio_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetSupplierListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,7 +191,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
     )
 
@@ -220,8 +203,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetSupplierListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedSupplierList | Problem | None:
     """List suppliers
 
@@ -231,8 +213,7 @@ async def asyncio(
 
     Args:
         cursor (str | Unset):
-        format_ (GetSupplierListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -246,7 +227,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             cursor=cursor,
-            format_=format_,
             limit=limit,
         )
     ).parsed

@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_supplier_list_format import PostSupplierListFormat
 from ...models.problem import Problem
 from ...models.supplier import Supplier
 from ...models.supplier_request import SupplierRequest
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: SupplierRequest,
-    format_: PostSupplierListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/suppliers",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -137,7 +124,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: SupplierRequest,
-    format_: PostSupplierListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Supplier]:
     """Create a supplier (brand clients and staff)
@@ -148,7 +134,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostSupplierListFormat | Unset):
         idempotency_key (str | Unset):
         body (SupplierRequest):
 
@@ -162,7 +147,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -177,7 +161,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: SupplierRequest,
-    format_: PostSupplierListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Supplier | None:
     """Create a supplier (brand clients and staff)
@@ -188,7 +171,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostSupplierListFormat | Unset):
         idempotency_key (str | Unset):
         body (SupplierRequest):
 
@@ -203,7 +185,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -212,7 +193,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: SupplierRequest,
-    format_: PostSupplierListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Supplier]:
     """Create a supplier (brand clients and staff)
@@ -223,7 +203,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostSupplierListFormat | Unset):
         idempotency_key (str | Unset):
         body (SupplierRequest):
 
@@ -237,7 +216,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -250,7 +228,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: SupplierRequest,
-    format_: PostSupplierListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Supplier | None:
     """Create a supplier (brand clients and staff)
@@ -261,7 +238,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostSupplierListFormat | Unset):
         idempotency_key (str | Unset):
         body (SupplierRequest):
 
@@ -277,7 +253,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,26 +7,18 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_fsma_204_format import GetFsma204Format
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    format_: GetFsma204Format | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     lot_code: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
     to: datetime.date | Unset = UNSET,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     json_from_: str | Unset = UNSET
     if not isinstance(from_, Unset):
@@ -116,7 +108,6 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    format_: GetFsma204Format | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     lot_code: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -136,7 +127,6 @@ def sync_detailed(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        format_ (GetFsma204Format | Unset):
         from_ (datetime.date | Unset):
         lot_code (str | Unset):
         product_id (str | Unset):
@@ -151,7 +141,6 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
-        format_=format_,
         from_=from_,
         lot_code=lot_code,
         product_id=product_id,
@@ -168,7 +157,6 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    format_: GetFsma204Format | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     lot_code: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -188,7 +176,6 @@ def sync(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        format_ (GetFsma204Format | Unset):
         from_ (datetime.date | Unset):
         lot_code (str | Unset):
         product_id (str | Unset):
@@ -204,7 +191,6 @@ def sync(
 
     return sync_detailed(
         client=client,
-        format_=format_,
         from_=from_,
         lot_code=lot_code,
         product_id=product_id,
@@ -215,7 +201,6 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    format_: GetFsma204Format | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     lot_code: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -235,7 +220,6 @@ async def asyncio_detailed(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        format_ (GetFsma204Format | Unset):
         from_ (datetime.date | Unset):
         lot_code (str | Unset):
         product_id (str | Unset):
@@ -250,7 +234,6 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
-        format_=format_,
         from_=from_,
         lot_code=lot_code,
         product_id=product_id,
@@ -265,7 +248,6 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    format_: GetFsma204Format | Unset = UNSET,
     from_: datetime.date | Unset = UNSET,
     lot_code: str | Unset = UNSET,
     product_id: str | Unset = UNSET,
@@ -285,7 +267,6 @@ async def asyncio(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        format_ (GetFsma204Format | Unset):
         from_ (datetime.date | Unset):
         lot_code (str | Unset):
         product_id (str | Unset):
@@ -302,7 +283,6 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
-            format_=format_,
             from_=from_,
             lot_code=lot_code,
             product_id=product_id,

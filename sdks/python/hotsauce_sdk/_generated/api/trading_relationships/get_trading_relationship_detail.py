@@ -7,33 +7,19 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_trading_relationship_detail_format import GetTradingRelationshipDetailFormat
 from ...models.problem import Problem
 from ...models.trading_relationship import TradingRelationship
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: int,
-    *,
-    format_: GetTradingRelationshipDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/tradingRelationships/{id}".format(
             id=quote(str(id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -108,7 +94,6 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    format_: GetTradingRelationshipDetailFormat | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Get a trading relationship
 
@@ -116,7 +101,6 @@ def sync_detailed(
 
     Args:
         id (int):
-        format_ (GetTradingRelationshipDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,7 +112,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -142,7 +125,6 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-    format_: GetTradingRelationshipDetailFormat | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Get a trading relationship
 
@@ -150,7 +132,6 @@ def sync(
 
     Args:
         id (int):
-        format_ (GetTradingRelationshipDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,7 +144,6 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -171,7 +151,6 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    format_: GetTradingRelationshipDetailFormat | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Get a trading relationship
 
@@ -179,7 +158,6 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        format_ (GetTradingRelationshipDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -191,7 +169,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -203,7 +180,6 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-    format_: GetTradingRelationshipDetailFormat | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Get a trading relationship
 
@@ -211,7 +187,6 @@ async def asyncio(
 
     Args:
         id (int):
-        format_ (GetTradingRelationshipDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -225,6 +200,5 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
-            format_=format_,
         )
     ).parsed

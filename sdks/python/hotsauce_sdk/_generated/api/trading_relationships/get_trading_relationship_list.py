@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_trading_relationship_list_format import GetTradingRelationshipListFormat
 from ...models.paginated_trading_relationship_list import PaginatedTradingRelationshipList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -16,8 +15,7 @@ def _get_kwargs(
     *,
     active: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTradingRelationshipListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     retail_partner_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -26,12 +24,6 @@ def _get_kwargs(
     params["active"] = active
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -120,8 +112,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     active: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTradingRelationshipListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     retail_partner_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedTradingRelationshipList | Problem]:
@@ -132,8 +123,7 @@ def sync_detailed(
     Args:
         active (bool | Unset):
         cursor (str | Unset):
-        format_ (GetTradingRelationshipListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         retail_partner_id (str | Unset):
         supplier_id (str | Unset):
 
@@ -148,7 +138,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         active=active,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         retail_partner_id=retail_partner_id,
         supplier_id=supplier_id,
@@ -166,8 +155,7 @@ def sync(
     client: AuthenticatedClient,
     active: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTradingRelationshipListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     retail_partner_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedTradingRelationshipList | Problem | None:
@@ -178,8 +166,7 @@ def sync(
     Args:
         active (bool | Unset):
         cursor (str | Unset):
-        format_ (GetTradingRelationshipListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         retail_partner_id (str | Unset):
         supplier_id (str | Unset):
 
@@ -195,7 +182,6 @@ def sync(
         client=client,
         active=active,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         retail_partner_id=retail_partner_id,
         supplier_id=supplier_id,
@@ -207,8 +193,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     active: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTradingRelationshipListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     retail_partner_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedTradingRelationshipList | Problem]:
@@ -219,8 +204,7 @@ async def asyncio_detailed(
     Args:
         active (bool | Unset):
         cursor (str | Unset):
-        format_ (GetTradingRelationshipListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         retail_partner_id (str | Unset):
         supplier_id (str | Unset):
 
@@ -235,7 +219,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         active=active,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         retail_partner_id=retail_partner_id,
         supplier_id=supplier_id,
@@ -251,8 +234,7 @@ async def asyncio(
     client: AuthenticatedClient,
     active: bool | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    format_: GetTradingRelationshipListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     retail_partner_id: str | Unset = UNSET,
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedTradingRelationshipList | Problem | None:
@@ -263,8 +245,7 @@ async def asyncio(
     Args:
         active (bool | Unset):
         cursor (str | Unset):
-        format_ (GetTradingRelationshipListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         retail_partner_id (str | Unset):
         supplier_id (str | Unset):
 
@@ -281,7 +262,6 @@ async def asyncio(
             client=client,
             active=active,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             retail_partner_id=retail_partner_id,
             supplier_id=supplier_id,

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.patch_trading_relationship_detail_format import PatchTradingRelationshipDetailFormat
 from ...models.patched_trading_relationship_patch_request import PatchedTradingRelationshipPatchRequest
 from ...models.problem import Problem
 from ...models.trading_relationship import TradingRelationship
@@ -18,29 +17,17 @@ def _get_kwargs(
     id: int,
     *,
     body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
-    format_: PatchTradingRelationshipDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/api/v1/tradingRelationships/{id}".format(
             id=quote(str(id), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -147,7 +134,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
-    format_: PatchTradingRelationshipDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Activate or deactivate a trading relationship
@@ -159,7 +145,6 @@ def sync_detailed(
 
     Args:
         id (int):
-        format_ (PatchTradingRelationshipDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedTradingRelationshipPatchRequest | Unset):
 
@@ -174,7 +159,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -190,7 +174,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
-    format_: PatchTradingRelationshipDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Activate or deactivate a trading relationship
@@ -202,7 +185,6 @@ def sync(
 
     Args:
         id (int):
-        format_ (PatchTradingRelationshipDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedTradingRelationshipPatchRequest | Unset):
 
@@ -218,7 +200,6 @@ def sync(
         id=id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -228,7 +209,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
-    format_: PatchTradingRelationshipDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Activate or deactivate a trading relationship
@@ -240,7 +220,6 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        format_ (PatchTradingRelationshipDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedTradingRelationshipPatchRequest | Unset):
 
@@ -255,7 +234,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -269,7 +247,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
-    format_: PatchTradingRelationshipDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Activate or deactivate a trading relationship
@@ -281,7 +258,6 @@ async def asyncio(
 
     Args:
         id (int):
-        format_ (PatchTradingRelationshipDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedTradingRelationshipPatchRequest | Unset):
 
@@ -298,7 +274,6 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_trading_relationship_list_format import PostTradingRelationshipListFormat
 from ...models.problem import Problem
 from ...models.trading_relationship import TradingRelationship
 from ...models.trading_relationship_request import TradingRelationshipRequest
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: TradingRelationshipRequest,
-    format_: PostTradingRelationshipListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/tradingRelationships",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -141,7 +128,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TradingRelationshipRequest,
-    format_: PostTradingRelationshipListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Create a trading relationship (brand clients and staff)
@@ -152,7 +138,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostTradingRelationshipListFormat | Unset):
         idempotency_key (str | Unset):
         body (TradingRelationshipRequest):
 
@@ -166,7 +151,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -181,7 +165,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TradingRelationshipRequest,
-    format_: PostTradingRelationshipListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Create a trading relationship (brand clients and staff)
@@ -192,7 +175,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostTradingRelationshipListFormat | Unset):
         idempotency_key (str | Unset):
         body (TradingRelationshipRequest):
 
@@ -207,7 +189,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -216,7 +197,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TradingRelationshipRequest,
-    format_: PostTradingRelationshipListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Create a trading relationship (brand clients and staff)
@@ -227,7 +207,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostTradingRelationshipListFormat | Unset):
         idempotency_key (str | Unset):
         body (TradingRelationshipRequest):
 
@@ -241,7 +220,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -254,7 +232,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TradingRelationshipRequest,
-    format_: PostTradingRelationshipListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Create a trading relationship (brand clients and staff)
@@ -265,7 +242,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostTradingRelationshipListFormat | Unset):
         idempotency_key (str | Unset):
         body (TradingRelationshipRequest):
 
@@ -281,7 +257,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_warehouse_list_format import GetWarehouseListFormat
 from ...models.paginated_warehouse_list import PaginatedWarehouseList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -15,19 +14,12 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    format_: GetWarehouseListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     supplier_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -113,8 +105,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetWarehouseListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedWarehouseList | Problem]:
     """List warehouses
@@ -123,8 +114,7 @@ def sync_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetWarehouseListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         supplier_id (str | Unset):
 
     Raises:
@@ -137,7 +127,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
         supplier_id=supplier_id,
     )
@@ -153,8 +142,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetWarehouseListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedWarehouseList | Problem | None:
     """List warehouses
@@ -163,8 +151,7 @@ def sync(
 
     Args:
         cursor (str | Unset):
-        format_ (GetWarehouseListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         supplier_id (str | Unset):
 
     Raises:
@@ -178,7 +165,6 @@ def sync(
     return sync_detailed(
         client=client,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         supplier_id=supplier_id,
     ).parsed
@@ -188,8 +174,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetWarehouseListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     supplier_id: str | Unset = UNSET,
 ) -> Response[PaginatedWarehouseList | Problem]:
     """List warehouses
@@ -198,8 +183,7 @@ async def asyncio_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetWarehouseListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         supplier_id (str | Unset):
 
     Raises:
@@ -212,7 +196,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
         supplier_id=supplier_id,
     )
@@ -226,8 +209,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetWarehouseListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     supplier_id: str | Unset = UNSET,
 ) -> PaginatedWarehouseList | Problem | None:
     """List warehouses
@@ -236,8 +218,7 @@ async def asyncio(
 
     Args:
         cursor (str | Unset):
-        format_ (GetWarehouseListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         supplier_id (str | Unset):
 
     Raises:
@@ -252,7 +233,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             supplier_id=supplier_id,
         )

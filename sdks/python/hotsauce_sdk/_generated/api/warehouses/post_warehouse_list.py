@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_warehouse_list_format import PostWarehouseListFormat
 from ...models.problem import Problem
 from ...models.warehouse import Warehouse
 from ...models.warehouse_request import WarehouseRequest
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: WarehouseRequest,
-    format_: PostWarehouseListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/warehouses",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -137,7 +124,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: WarehouseRequest,
-    format_: PostWarehouseListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Warehouse]:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
@@ -148,7 +134,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostWarehouseListFormat | Unset):
         idempotency_key (str | Unset):
         body (WarehouseRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -163,7 +148,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -178,7 +162,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: WarehouseRequest,
-    format_: PostWarehouseListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Warehouse | None:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
@@ -189,7 +172,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostWarehouseListFormat | Unset):
         idempotency_key (str | Unset):
         body (WarehouseRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -205,7 +187,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -214,7 +195,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: WarehouseRequest,
-    format_: PostWarehouseListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Warehouse]:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
@@ -225,7 +205,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostWarehouseListFormat | Unset):
         idempotency_key (str | Unset):
         body (WarehouseRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -240,7 +219,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -253,7 +231,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: WarehouseRequest,
-    format_: PostWarehouseListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Warehouse | None:
     """Create a warehouse (a supplier creates its own; brand names the supplier)
@@ -264,7 +241,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostWarehouseListFormat | Unset):
         idempotency_key (str | Unset):
         body (WarehouseRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -281,7 +257,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,32 +7,18 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.delete_endpoint_detail_format import DeleteEndpointDetailFormat
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: str,
-    *,
-    format_: DeleteEndpointDetailFormat | Unset = UNSET,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/api/v1/webhooks/{id}".format(
             id=quote(str(id), safe=""),
         ),
-        "params": params,
     }
 
     return _kwargs
@@ -127,7 +113,6 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeleteEndpointDetailFormat | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a webhook endpoint
 
@@ -135,7 +120,6 @@ def sync_detailed(
 
     Args:
         id (str):
-        format_ (DeleteEndpointDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,7 +131,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -161,7 +144,6 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeleteEndpointDetailFormat | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a webhook endpoint
 
@@ -169,7 +151,6 @@ def sync(
 
     Args:
         id (str):
-        format_ (DeleteEndpointDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,7 +163,6 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
-        format_=format_,
     ).parsed
 
 
@@ -190,7 +170,6 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeleteEndpointDetailFormat | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a webhook endpoint
 
@@ -198,7 +177,6 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        format_ (DeleteEndpointDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,7 +188,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -222,7 +199,6 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: DeleteEndpointDetailFormat | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a webhook endpoint
 
@@ -230,7 +206,6 @@ async def asyncio(
 
     Args:
         id (str):
-        format_ (DeleteEndpointDetailFormat | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -244,6 +219,5 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
-            format_=format_,
         )
     ).parsed

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_endpoint_deliveries_format import GetEndpointDeliveriesFormat
 from ...models.get_endpoint_deliveries_status import GetEndpointDeliveriesStatus
 from ...models.paginated_delivery_attempt_list import PaginatedDeliveryAttemptList
 from ...models.problem import Problem
@@ -18,19 +17,12 @@ def _get_kwargs(
     id: str,
     *,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointDeliveriesFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetEndpointDeliveriesStatus | Unset = UNSET,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -123,8 +115,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointDeliveriesFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetEndpointDeliveriesStatus | Unset = UNSET,
 ) -> Response[PaginatedDeliveryAttemptList | Problem]:
     """Every delivery attempt to this endpoint, oldest first
@@ -134,8 +125,7 @@ def sync_detailed(
     Args:
         id (str):
         cursor (str | Unset):
-        format_ (GetEndpointDeliveriesFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetEndpointDeliveriesStatus | Unset):
 
     Raises:
@@ -149,7 +139,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         status=status,
     )
@@ -166,8 +155,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointDeliveriesFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetEndpointDeliveriesStatus | Unset = UNSET,
 ) -> PaginatedDeliveryAttemptList | Problem | None:
     """Every delivery attempt to this endpoint, oldest first
@@ -177,8 +165,7 @@ def sync(
     Args:
         id (str):
         cursor (str | Unset):
-        format_ (GetEndpointDeliveriesFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetEndpointDeliveriesStatus | Unset):
 
     Raises:
@@ -193,7 +180,6 @@ def sync(
         id=id,
         client=client,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         status=status,
     ).parsed
@@ -204,8 +190,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointDeliveriesFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetEndpointDeliveriesStatus | Unset = UNSET,
 ) -> Response[PaginatedDeliveryAttemptList | Problem]:
     """Every delivery attempt to this endpoint, oldest first
@@ -215,8 +200,7 @@ async def asyncio_detailed(
     Args:
         id (str):
         cursor (str | Unset):
-        format_ (GetEndpointDeliveriesFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetEndpointDeliveriesStatus | Unset):
 
     Raises:
@@ -230,7 +214,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         cursor=cursor,
-        format_=format_,
         limit=limit,
         status=status,
     )
@@ -245,8 +228,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointDeliveriesFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
     status: GetEndpointDeliveriesStatus | Unset = UNSET,
 ) -> PaginatedDeliveryAttemptList | Problem | None:
     """Every delivery attempt to this endpoint, oldest first
@@ -256,8 +238,7 @@ async def asyncio(
     Args:
         id (str):
         cursor (str | Unset):
-        format_ (GetEndpointDeliveriesFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
         status (GetEndpointDeliveriesStatus | Unset):
 
     Raises:
@@ -273,7 +254,6 @@ async def asyncio(
             id=id,
             client=client,
             cursor=cursor,
-            format_=format_,
             limit=limit,
             status=status,
         )

@@ -6,7 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_endpoint_list_format import GetEndpointListFormat
 from ...models.paginated_endpoint_list import PaginatedEndpointList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -15,18 +14,11 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
 
     params["cursor"] = cursor
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
 
     params["limit"] = limit
 
@@ -110,8 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedEndpointList | Problem]:
     """List your webhook endpoints
 
@@ -119,8 +110,7 @@ def sync_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetEndpointListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,7 +122,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
     )
 
@@ -147,8 +136,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedEndpointList | Problem | None:
     """List your webhook endpoints
 
@@ -156,8 +144,7 @@ def sync(
 
     Args:
         cursor (str | Unset):
-        format_ (GetEndpointListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,7 +157,6 @@ def sync(
     return sync_detailed(
         client=client,
         cursor=cursor,
-        format_=format_,
         limit=limit,
     ).parsed
 
@@ -179,8 +165,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[PaginatedEndpointList | Problem]:
     """List your webhook endpoints
 
@@ -188,8 +173,7 @@ async def asyncio_detailed(
 
     Args:
         cursor (str | Unset):
-        format_ (GetEndpointListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,7 +185,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         cursor=cursor,
-        format_=format_,
         limit=limit,
     )
 
@@ -214,8 +197,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    format_: GetEndpointListFormat | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> PaginatedEndpointList | Problem | None:
     """List your webhook endpoints
 
@@ -223,8 +205,7 @@ async def asyncio(
 
     Args:
         cursor (str | Unset):
-        format_ (GetEndpointListFormat | Unset):
-        limit (int | Unset):
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -238,7 +219,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             cursor=cursor,
-            format_=format_,
             limit=limit,
         )
     ).parsed

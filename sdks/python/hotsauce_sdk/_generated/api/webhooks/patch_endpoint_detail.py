@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.endpoint import Endpoint
-from ...models.patch_endpoint_detail_format import PatchEndpointDetailFormat
 from ...models.patched_endpoint_update_request import PatchedEndpointUpdateRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -18,29 +17,17 @@ def _get_kwargs(
     id: str,
     *,
     body: PatchedEndpointUpdateRequest | Unset = UNSET,
-    format_: PatchEndpointDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/api/v1/webhooks/{id}".format(
             id=quote(str(id), safe=""),
         ),
-        "params": params,
     }
 
     if not isinstance(body, Unset):
@@ -143,7 +130,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedEndpointUpdateRequest | Unset = UNSET,
-    format_: PatchEndpointDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Endpoint | Problem]:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -154,7 +140,6 @@ def sync_detailed(
 
     Args:
         id (str):
-        format_ (PatchEndpointDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -170,7 +155,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -186,7 +170,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PatchedEndpointUpdateRequest | Unset = UNSET,
-    format_: PatchEndpointDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Endpoint | Problem | None:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -197,7 +180,6 @@ def sync(
 
     Args:
         id (str):
-        format_ (PatchEndpointDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -214,7 +196,6 @@ def sync(
         id=id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -224,7 +205,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchedEndpointUpdateRequest | Unset = UNSET,
-    format_: PatchEndpointDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Endpoint | Problem]:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -235,7 +215,6 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        format_ (PatchEndpointDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -251,7 +230,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -265,7 +243,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PatchedEndpointUpdateRequest | Unset = UNSET,
-    format_: PatchEndpointDetailFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Endpoint | Problem | None:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -276,7 +253,6 @@ async def asyncio(
 
     Args:
         id (str):
-        format_ (PatchEndpointDetailFormat | Unset):
         idempotency_key (str | Unset):
         body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
             field must not be silently dropped.
@@ -294,7 +270,6 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,7 +8,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.endpoint_create_request import EndpointCreateRequest
 from ...models.endpoint_with_secret import EndpointWithSecret
-from ...models.post_endpoint_list_format import PostEndpointListFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,27 +15,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: EndpointCreateRequest,
-    format_: PostEndpointListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/webhooks",
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -141,7 +128,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: EndpointCreateRequest,
-    format_: PostEndpointListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EndpointWithSecret | Problem]:
     """Register a webhook endpoint (the secret is shown only now)
@@ -151,7 +137,6 @@ def sync_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostEndpointListFormat | Unset):
         idempotency_key (str | Unset):
         body (EndpointCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -166,7 +151,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -181,7 +165,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: EndpointCreateRequest,
-    format_: PostEndpointListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> EndpointWithSecret | Problem | None:
     """Register a webhook endpoint (the secret is shown only now)
@@ -191,7 +174,6 @@ def sync(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostEndpointListFormat | Unset):
         idempotency_key (str | Unset):
         body (EndpointCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -207,7 +189,6 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -216,7 +197,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: EndpointCreateRequest,
-    format_: PostEndpointListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EndpointWithSecret | Problem]:
     """Register a webhook endpoint (the secret is shown only now)
@@ -226,7 +206,6 @@ async def asyncio_detailed(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostEndpointListFormat | Unset):
         idempotency_key (str | Unset):
         body (EndpointCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -241,7 +220,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -254,7 +232,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: EndpointCreateRequest,
-    format_: PostEndpointListFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> EndpointWithSecret | Problem | None:
     """Register a webhook endpoint (the secret is shown only now)
@@ -264,7 +241,6 @@ async def asyncio(
     **Idempotency-Key:** honoured (a replay returns the first answer).
 
     Args:
-        format_ (PostEndpointListFormat | Unset):
         idempotency_key (str | Unset):
         body (EndpointCreateRequest): Rejects fields it does not know: a misspelt field must not
             be silently dropped.
@@ -281,7 +257,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -7,7 +7,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.post_endpoint_recover_format import PostEndpointRecoverFormat
 from ...models.post_endpoint_recover_response_202 import PostEndpointRecoverResponse202
 from ...models.problem import Problem
 from ...models.recover_request import RecoverRequest
@@ -18,29 +17,17 @@ def _get_kwargs(
     id: str,
     *,
     body: RecoverRequest,
-    format_: PostEndpointRecoverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/webhooks/{id}/recover".format(
             id=quote(str(id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -146,7 +133,6 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RecoverRequest,
-    format_: PostEndpointRecoverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[PostEndpointRecoverResponse202 | Problem]:
     """Re-send failed deliveries created since a time
@@ -157,7 +143,6 @@ def sync_detailed(
 
     Args:
         id (str):
-        format_ (PostEndpointRecoverFormat | Unset):
         idempotency_key (str | Unset):
         body (RecoverRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -173,7 +158,6 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -189,7 +173,6 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RecoverRequest,
-    format_: PostEndpointRecoverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> PostEndpointRecoverResponse202 | Problem | None:
     """Re-send failed deliveries created since a time
@@ -200,7 +183,6 @@ def sync(
 
     Args:
         id (str):
-        format_ (PostEndpointRecoverFormat | Unset):
         idempotency_key (str | Unset):
         body (RecoverRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -217,7 +199,6 @@ def sync(
         id=id,
         client=client,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -227,7 +208,6 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RecoverRequest,
-    format_: PostEndpointRecoverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[PostEndpointRecoverResponse202 | Problem]:
     """Re-send failed deliveries created since a time
@@ -238,7 +218,6 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        format_ (PostEndpointRecoverFormat | Unset):
         idempotency_key (str | Unset):
         body (RecoverRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -254,7 +233,6 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -268,7 +246,6 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RecoverRequest,
-    format_: PostEndpointRecoverFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> PostEndpointRecoverResponse202 | Problem | None:
     """Re-send failed deliveries created since a time
@@ -279,7 +256,6 @@ async def asyncio(
 
     Args:
         id (str):
-        format_ (PostEndpointRecoverFormat | Unset):
         idempotency_key (str | Unset):
         body (RecoverRequest): Rejects fields it does not know: a misspelt field must not be
             silently dropped.
@@ -297,7 +273,6 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.endpoint_with_secret import EndpointWithSecret
-from ...models.post_endpoint_rotate_secret_format import PostEndpointRotateSecretFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,29 +15,17 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
-    format_: PostEndpointRotateSecretFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/webhooks/{id}/rotateSecret".format(
             id=quote(str(id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -139,7 +126,6 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointRotateSecretFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EndpointWithSecret | Problem]:
     """Rotate the signing secret (the old one also signs for 24 h)
@@ -150,7 +136,6 @@ def sync_detailed(
 
     Args:
         id (str):
-        format_ (PostEndpointRotateSecretFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -163,7 +148,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -178,7 +162,6 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointRotateSecretFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> EndpointWithSecret | Problem | None:
     """Rotate the signing secret (the old one also signs for 24 h)
@@ -189,7 +172,6 @@ def sync(
 
     Args:
         id (str):
-        format_ (PostEndpointRotateSecretFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -203,7 +185,6 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -212,7 +193,6 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointRotateSecretFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EndpointWithSecret | Problem]:
     """Rotate the signing secret (the old one also signs for 24 h)
@@ -223,7 +203,6 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        format_ (PostEndpointRotateSecretFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -236,7 +215,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -249,7 +227,6 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointRotateSecretFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> EndpointWithSecret | Problem | None:
     """Rotate the signing secret (the old one also signs for 24 h)
@@ -260,7 +237,6 @@ async def asyncio(
 
     Args:
         id (str):
-        format_ (PostEndpointRotateSecretFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -275,7 +251,6 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,7 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.delivery import Delivery
-from ...models.post_endpoint_test_format import PostEndpointTestFormat
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,29 +15,17 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
-    format_: PostEndpointTestFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
-    params: dict[str, Any] = {}
-
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
-
-    params["format"] = json_format_
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/api/v1/webhooks/{id}/test".format(
             id=quote(str(id), safe=""),
         ),
-        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -135,7 +122,6 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointTestFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Delivery | Problem]:
     """Send a webhook.test delivery
@@ -146,7 +132,6 @@ def sync_detailed(
 
     Args:
         id (str):
-        format_ (PostEndpointTestFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -159,7 +144,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -174,7 +158,6 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointTestFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Delivery | Problem | None:
     """Send a webhook.test delivery
@@ -185,7 +168,6 @@ def sync(
 
     Args:
         id (str):
-        format_ (PostEndpointTestFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -199,7 +181,6 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
-        format_=format_,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -208,7 +189,6 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointTestFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Delivery | Problem]:
     """Send a webhook.test delivery
@@ -219,7 +199,6 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        format_ (PostEndpointTestFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -232,7 +211,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
-        format_=format_,
         idempotency_key=idempotency_key,
     )
 
@@ -245,7 +223,6 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
-    format_: PostEndpointTestFormat | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Delivery | Problem | None:
     """Send a webhook.test delivery
@@ -256,7 +233,6 @@ async def asyncio(
 
     Args:
         id (str):
-        format_ (PostEndpointTestFormat | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -271,7 +247,6 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
-            format_=format_,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -12,7 +12,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EventFeed(
-    @JsonProperty("results") List<Map<String, JsonNode>> results,
+    @JsonProperty("results") List<EventEnvelope> results,
     @JsonProperty("nextAfter") Long nextAfter,
     @JsonProperty("hasMore") Boolean hasMore
 ) {}

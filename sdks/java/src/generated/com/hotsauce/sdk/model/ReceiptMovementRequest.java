@@ -12,7 +12,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReceiptMovementRequest(
-    /** * `receipt` - receipt * `reservation` - reservation * `release` - release * `sale` - sale * `damage` - damage * `return` - return * `writeOff` - writeOff * `adjustment` - adjustment * `transfer` - transfer */
+    /** * `receipt` - receipt */
     @JsonProperty("type") String type,
     /** Units; positive except for an adjustment (signed). A reservation with orderId may leave it out: the order's remainder is allocated. */
     @JsonProperty("quantity") Long quantity,

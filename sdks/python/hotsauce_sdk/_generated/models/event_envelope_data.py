@@ -7,11 +7,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="EventFeedResultsItem")
+T = TypeVar("T", bound="EventEnvelopeData")
 
 
 @_attrs_define
-class EventFeedResultsItem:
+class EventEnvelopeData:
+    """The resource after the change, and what changed."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +25,10 @@ class EventFeedResultsItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        event_feed_results_item = cls()
+        event_envelope_data = cls()
 
-        event_feed_results_item.additional_properties = d
-        return event_feed_results_item
+        event_envelope_data.additional_properties = d
+        return event_envelope_data
 
     @property
     def additional_keys(self) -> list[str]:
