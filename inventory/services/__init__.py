@@ -42,16 +42,19 @@ from inventory.services.movements import (
 )
 from inventory.services.reconcile import reconcile
 from inventory.services.reservations import (
+    HoldRequest,
     reservation_close,
     reservation_consume,
     reservation_hold,
     reservation_open,
     reservation_release,
     reservations_expire,
+    reservations_open_partial,
 )
 from inventory.services.work import Movement, StockWork, holds_of, stock_arrival_hook_set, stock_work
 
 __all__ = [
+    "HoldRequest",
     "IF_MATCH_ANY",
     "MOVEMENTS",
     "Movement",
@@ -77,6 +80,7 @@ __all__ = [
     "reservation_open",
     "reservation_release",
     "reservations_expire",
+    "reservations_open_partial",
     "stock_adjust",
     "stock_arrival_hook_set",
     "stock_count",

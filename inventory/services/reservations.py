@@ -9,6 +9,7 @@ runs inside a ``StockWork`` on items its caller has locked; the holds themselves
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F
@@ -18,7 +19,7 @@ from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory.models import InventoryItem, InventoryTransaction, Reservation, StockLot
 from inventory.selectors import fefo, lot_quantities
 from inventory.services.lots import insufficient
-from inventory.services.work import Movement, holds_of
+from inventory.services.work import Movement, StockWork, holds_of, holds_place
 from partners.models import RetailPartner
 from partners.principal import Principal
 
@@ -54,21 +55,75 @@ def reservation_hold(*, movement: Movement, reservation: Reservation, candidates
 
     All or nothing unless ``partial``: an order line takes what there is and backorders the rest.
     """
-    plan, remaining = [], quantity
-    for lot in candidates:
-        available, _ = lot_quantities(lot, movement.now, min_expiry)
-        take = min(available, remaining)
-        if take > 0:
-            plan.append((lot, take))
-            remaining -= take
-        if remaining == 0:
-            break
+    plan = _plan(candidates, quantity, movement.now, min_expiry)
+    remaining = quantity - sum(take for _, take in plan)
     if remaining and not partial:
         raise insufficient(movement.item, quantity, quantity - remaining)
     for lot, take in plan:
         movement.change(lot, quantity=take, reserved=take, reservation=reservation, type=T.RESERVATION)
     _counters(reservation, quantity=sum(take for _, take in plan))
     return plan
+
+
+def _plan(candidates: list[StockLot], quantity: int, now: datetime,
+          min_expiry: datetime | None) -> list[tuple[StockLot, int]]:
+    """Up to ``quantity`` available units of ``candidates``, taken in their order (first expired, first out)."""
+    plan, remaining = [], quantity
+    for lot in candidates:
+        if remaining <= 0:
+            break
+        available, _ = lot_quantities(lot, now, min_expiry)
+        take = min(available, remaining)
+        if take > 0:
+            plan.append((lot, take))
+            remaining -= take
+    return plan
+
+
+@dataclass
+class HoldRequest:
+    """A reservation to open on a locked item, holding what it can of ``quantity`` (``reservations_open_partial``).
+
+    ``reason``/``reference`` are the reservation's; ``ledger_reason``/``ledger_reference`` its ledger rows'.
+    """
+
+    item: InventoryItem
+    lots: list[StockLot]
+    quantity: int
+    min_expiry: datetime | None = None
+    retail_partner: RetailPartner | None = None
+    order_ref: str = ""
+    reason: str = ""
+    reference: str = ""
+    ledger_reason: str = ""
+    ledger_reference: str = ""
+
+
+def reservations_open_partial(*, work: StockWork, requests: list[HoldRequest]) -> list[Reservation]:
+    """``reservation_open`` then ``reservation_hold(partial=True)`` for each request (an order's lines), with
+    a fixed number of statements whatever their number: each reservation holds what its item's lots can
+    give (FEFO, ``min_expiry`` kept, held lots never); the rest is simply not held. Items are locked."""
+    actor = work.actor
+    plans = [_plan(fefo(request.lots), request.quantity, work.now, request.min_expiry) for request in requests]
+    reservations = [Reservation(
+        item=request.item, retail_partner=request.retail_partner, order_ref=request.order_ref,
+        reason=request.reason[:500], reference=request.reference[:200], quantity=sum(take for _, take in plan),
+        created_by_client=getattr(actor, "client", None), created_by_user=getattr(actor, "user", None))
+        for request, plan in zip(requests, plans, strict=True)]
+    if not reservations:
+        return []
+    Reservation.objects.bulk_create(reservations)
+    for reservation in reservations:
+        reservation.code = f"RSV-{reservation.pk:06d}"
+    Reservation.objects.bulk_update(reservations, ["code"])
+    placements = []
+    for request, reservation, plan in zip(requests, reservations, plans, strict=True):
+        movement = work.movement(item=request.item, lots=request.lots, type=T.RESERVATION,
+                                 reason=request.ledger_reason, reference=request.ledger_reference,
+                                 retail_partner=request.retail_partner)
+        placements += [(movement, reservation, lot, take) for lot, take in plan]
+    holds_place(placements)
+    return reservations
 
 
 def reservation_release(*, movement: Movement, reservation: Reservation, lots: list[StockLot],

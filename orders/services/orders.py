@@ -25,6 +25,7 @@ from orders.services.common import (
     line_release,
     lines_of,
     lock_orders,
+    min_expiry,
     order_emit,
     order_item_ids,
     order_touch,
@@ -79,13 +80,18 @@ def order_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: li
             delivery_address=delivery_address if delivery_address is not None else "",
             reference=reference, created_by=client_of(actor), attributes=attributes or {})
         code_assign(order, "ORD")
-        created = []
-        for request in lines:
-            line = OrderLine.objects.create(order=order, product=request.product, quantity=request.quantity)
-            item_id = item_by_product[request.product.pk]
-            line_allocate(work=work, line=line, order=order, item=locked.item(item_id), lots=locked.lots_of(item_id),
-                          quantity=request.quantity, actor=actor, reason=f"order {order.code}")
-            created.append(line)
+        # Every line in a fixed number of statements (issue 19): what ``line_allocate`` does for each.
+        cutoff = min_expiry(order, work.now)
+        reservations = stock.reservations_open_partial(work=work, requests=[stock.HoldRequest(
+            item=locked.item(item_by_product[request.product.pk]),
+            lots=locked.lots_of(item_by_product[request.product.pk]), quantity=request.quantity, min_expiry=cutoff,
+            retail_partner=retail_partner, order_ref=order.code, reason=f"order {order.code}",
+            reference=order.reference, ledger_reason=f"order {order.code}", ledger_reference=order.code)
+            for request in lines])
+        created = OrderLine.objects.bulk_create([
+            OrderLine(order=order, product=request.product, quantity=request.quantity, reservation=reservation,
+                      allocated_quantity=reservation.quantity)
+            for request, reservation in zip(lines, reservations, strict=True)])
         order.status = status_derive(order, created)
         Order.objects.filter(pk=order.pk).update(status=order.status)
         metrics.order_status_changed("new", order.status)
