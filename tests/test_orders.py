@@ -348,3 +348,23 @@ def test_an_order_of_many_lines_allocates_each_line_as_alone_and_tells_every_aud
     assert deliveries == {"sup": ["inventory.updated", "inventory.updated", "order.created"],
                           "ret": ["inventory.updated", "inventory.updated"],
                           "oth": ["inventory.updated", "inventory.updated"], "brand": ["order.created"]}
+
+
+def test_cancelling_an_order_of_many_lines_releases_and_closes_every_line(shop):
+    f.receive(shop["supplier"], f.product("SAUCEH"), 4, batch="H300", days=300)
+    order = shop["retail"].post("/api/v1/orders", {"supplierId": "SUPF", "lines": [
+        {"productId": "SAUCEF", "quantity": 15}, {"productId": "SAUCEH", "quantity": 6}]}, key="many").json()
+    response = shop["retail"].post(f"/api/v1/orders/{order['orderId']}/cancel", {"reason": "changed mind"},
+                                   key="many-cancel")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "cancelled"
+    assert [(line["allocatedQuantity"], line["allocations"]) for line in body["lines"]] == [(0, []), (0, [])]
+    assert sum(StockLot.objects.values_list("reserved", flat=True)) == 0
+    reservations = Reservation.objects.filter(order_ref=order["orderId"])
+    assert sorted((r.status, r.quantity, r.released_quantity) for r in reservations) == [
+        ("released", 4, 4), ("released", 15, 15)]
+    releases = InventoryTransaction.objects.filter(reference=order["orderId"], type="release")
+    assert sorted((row.product_sku, row.batch_number, row.quantity, row.reserved_delta) for row in releases) == [
+        ("SAUCEF", "B200", 5, -5), ("SAUCEF", "B60", 10, -10), ("SAUCEH", "H300", 4, -4)]
+    assert reconcile() == []

@@ -43,6 +43,7 @@ from inventory.services.movements import (
 from inventory.services.reconcile import reconcile
 from inventory.services.reservations import (
     HoldRequest,
+    ReleaseRequest,
     reservation_close,
     reservation_consume,
     reservation_hold,
@@ -50,11 +51,13 @@ from inventory.services.reservations import (
     reservation_release,
     reservations_expire,
     reservations_open_partial,
+    reservations_release_close,
 )
 from inventory.services.work import Movement, StockWork, holds_of, stock_arrival_hook_set, stock_work
 
 __all__ = [
     "HoldRequest",
+    "ReleaseRequest",
     "IF_MATCH_ANY",
     "MOVEMENTS",
     "Movement",
@@ -81,6 +84,7 @@ __all__ = [
     "reservation_release",
     "reservations_expire",
     "reservations_open_partial",
+    "reservations_release_close",
     "stock_adjust",
     "stock_arrival_hook_set",
     "stock_count",
