@@ -9,12 +9,13 @@ import pytest
 from django.utils import timezone
 
 from hotsauce.celery import app as celery_app
-from inventory.models import InventoryTransaction, StockLot
+from inventory.models import InventoryTransaction, Product, Reservation, StockLot
 from inventory.services.reconcile import reconcile
 from orders.models import Order
+from partners.models import RetailPartner
 from tests import factories as f
 from tests.conftest import problem
-from webhooks.models import Event, EventAudience
+from webhooks.models import Delivery, Endpoint, Event, EventAudience
 
 
 @pytest.fixture
@@ -295,3 +296,75 @@ def test_backorders_are_served_when_eager_tasks_are_set_in_django_settings(shop,
             "type": "receipt", "quantity": 2, "warehouseLocation": "WH1", "batchNumber": "B300",
             "expirationDate": (timezone.now() + timedelta(days=300)).isoformat()}, key="rcpt")
     assert shop["retail"].get(f"/api/v1/orders/{waiting}").json()["status"] == "allocated"
+
+
+def test_an_order_of_many_lines_allocates_each_line_as_alone_and_tells_every_audience(shop):
+    # The lines are written in bulk (issue 19): each still gets its own reservation, FEFO holds
+    # within the retailer's shelf life, its own movement in the ledger and one inventory.updated
+    # per item, and each endpoint a delivery per event it subscribed to.
+    sup = shop["supplier"]
+    f.trade(sup, f.retailer("RETO"))
+    f.receive(sup, f.product("SAUCEH"), 4, batch="H300", days=300)
+    f.receive(sup, Product.objects.get(sku="SAUCEH"), 4, batch="H100", days=100)
+    f.product("SAUCEN")  # no stock anywhere: its line waits
+    hooks = {name: Endpoint.objects.create(public_id=f"we_{name}", owner_kind=kind, owner_id=owner,
+                                           url=f"https://hooks.example/{name}", secret="s", event_types=types)
+             for name, kind, owner, types in (
+                 ("sup", "supplier", sup.pk, ["*"]), ("ret", "retailer", shop["retailer"].pk, ["inventory.updated"]),
+                 ("oth", "retailer", RetailPartner.objects.get(code="RETO").pk, ["inventory.updated"]),
+                 ("brand", "brand", None, ["order.created"]))}
+    response = shop["retail"].post("/api/v1/orders", {"supplierId": "SUPF", "lines": [
+        {"productId": "SAUCEF", "quantity": 15}, {"productId": "SAUCEH", "quantity": 6},
+        {"productId": "SAUCEN", "quantity": 2}]}, key="many")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "partially_allocated"
+    lines = {line["productId"]: line for line in body["lines"]}
+    assert {sku: [(a["batchNumber"], a["quantity"]) for a in line["allocations"]] for sku, line in lines.items()} == {
+        "SAUCEF": [("B60", 10), ("B200", 5)], "SAUCEH": [("H100", 4), ("H300", 2)], "SAUCEN": []}
+    assert lines["SAUCEN"]["backorderedQuantity"] == 2
+    assert (lot("B20").reserved, lot("B60").reserved, lot("B200").reserved, lot("H100").reserved,
+            lot("H300").reserved) == (0, 10, 5, 4, 2)
+    assert reconcile() == []
+    reservations = {r.code: r for r in Reservation.objects.filter(order_ref=body["orderId"])}
+    assert sorted(reservations) == sorted(line["reservationId"] for line in lines.values())
+    assert sorted(r.quantity for r in reservations.values()) == [0, 6, 15]
+    rows = InventoryTransaction.objects.filter(reference=body["orderId"])
+    movements = {(row.product_sku, row.reservation_code, row.movement_id) for row in rows}
+    assert {(sku, code) for sku, code, _ in movements} == {
+        ("SAUCEF", lines["SAUCEF"]["reservationId"]), ("SAUCEH", lines["SAUCEH"]["reservationId"])}
+    assert len({movement for _, _, movement in movements}) == 2
+    created = Event.objects.get(type="order.created", data__orderId=body["orderId"])
+    updated = list(Event.objects.filter(type="inventory.updated", sequence__gt=created.sequence).order_by("sequence"))
+    assert sorted(event.data["productId"] for event in updated) == ["SAUCEF", "SAUCEH"]
+    for event in updated:
+        audience = {(row.partner_kind, row.partner_id): row.data for row in EventAudience.objects.filter(event=event)}
+        assert set(audience) == {("supplier", sup.pk), ("retailer", shop["retailer"].pk),
+                                 ("retailer", RetailPartner.objects.get(code="RETO").pk)}
+        other = audience[("retailer", RetailPartner.objects.get(code="RETO").pk)]["change"]["transactions"]
+        assert other and all(row["reservationId"] is None and row["reference"] == "" for row in other)
+    deliveries = {name: sorted(Delivery.objects.filter(endpoint=hook).values_list("event__type", flat=True))
+                  for name, hook in hooks.items()}
+    assert deliveries == {"sup": ["inventory.updated", "inventory.updated", "order.created"],
+                          "ret": ["inventory.updated", "inventory.updated"],
+                          "oth": ["inventory.updated", "inventory.updated"], "brand": ["order.created"]}
+
+
+def test_cancelling_an_order_of_many_lines_releases_and_closes_every_line(shop):
+    f.receive(shop["supplier"], f.product("SAUCEH"), 4, batch="H300", days=300)
+    order = shop["retail"].post("/api/v1/orders", {"supplierId": "SUPF", "lines": [
+        {"productId": "SAUCEF", "quantity": 15}, {"productId": "SAUCEH", "quantity": 6}]}, key="many").json()
+    response = shop["retail"].post(f"/api/v1/orders/{order['orderId']}/cancel", {"reason": "changed mind"},
+                                   key="many-cancel")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "cancelled"
+    assert [(line["allocatedQuantity"], line["allocations"]) for line in body["lines"]] == [(0, []), (0, [])]
+    assert sum(StockLot.objects.values_list("reserved", flat=True)) == 0
+    reservations = Reservation.objects.filter(order_ref=order["orderId"])
+    assert sorted((r.status, r.quantity, r.released_quantity) for r in reservations) == [
+        ("released", 4, 4), ("released", 15, 15)]
+    releases = InventoryTransaction.objects.filter(reference=order["orderId"], type="release")
+    assert sorted((row.product_sku, row.batch_number, row.quantity, row.reserved_delta) for row in releases) == [
+        ("SAUCEF", "B200", 5, -5), ("SAUCEF", "B60", 10, -10), ("SAUCEH", "H300", 4, -4)]
+    assert reconcile() == []

@@ -77,15 +77,28 @@ def sequence_next() -> tuple[int, RawSQL | int]:
     return sequence, RawSQL(_HORIZON, [])
 
 
-def _counter_next() -> int:
+def sequences_next(count: int) -> tuple[list[int], RawSQL | int]:
+    """``sequence_next`` for ``count`` events of one transaction, in one statement (ascending)."""
+    if not uses_sequence():
+        last = _counter_next(count)
+        return list(range(last - count + 1, last + 1)), 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_current_xact_id(), nextval('{SEQUENCE}'), pg_stat_clear_snapshot() "
+                       f"FROM generate_series(1, %s)", [count])
+        sequences = sorted(row[1] for row in cursor.fetchall())
+    return sequences, RawSQL(_HORIZON, [])
+
+
+def _counter_next(count: int = 1) -> int:
+    """The last of ``count`` values taken from the counter row."""
     # UPDATE takes the counter's row lock and holds it to commit: sequence order is commit order.
     table = EventCounter._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1 RETURNING value")
+        cursor.execute(f"UPDATE {table} SET value = value + %s WHERE id = 1 RETURNING value", [count])
         row = cursor.fetchone()
         if row is None:
             EventCounter.objects.get_or_create(pk=1, defaults={"value": 0})
-            cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1 RETURNING value")
+            cursor.execute(f"UPDATE {table} SET value = value + %s WHERE id = 1 RETURNING value", [count])
             row = cursor.fetchone()
     return row[0]
 

@@ -23,10 +23,16 @@ from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
 from hotsauce.errors import InvalidState, ValidationFailed
-from webhooks.delivery import deliveries_create_for_event, deliveries_resend, deliveries_schedule, endpoint_disable
+from webhooks.delivery import (
+    deliveries_create_for_event,
+    deliveries_create_for_events,
+    deliveries_resend,
+    deliveries_schedule,
+    endpoint_disable,
+)
 from webhooks.models import Delivery, Endpoint, Event, EventAudience, EventCounter
-from webhooks.sequencing import sequence_next
-from webhooks.streaming import stream_notify
+from webhooks.sequencing import sequence_next, sequences_next
+from webhooks.streaming import stream_notify, streams_notify
 from webhooks.types import EVENT_TYPES, WILDCARD
 from webhooks.urlguard import UnsafeUrlError, url_check
 
@@ -84,16 +90,46 @@ def event_emit(*, type: str, data: dict, supplier_ids: Iterable[int] = (),
         data=camelize(data),
     )
     event.horizon = None  # stored by the database; not needed here
-    audience = [EventAudience(event=event, partner_kind=kind, partner_id=pk, sequence=event.sequence, data=seen)
-                for kind, pk, seen in event_audience(supplier_ids=supplier_ids, retail_partner_ids=retail_partner_ids,
-                                                     audience_data=audience_data, partner_data=partner_data)]
+    audience = _audience(event, supplier_ids, retail_partner_ids, audience_data, partner_data)
     if audience:
         EventAudience.objects.bulk_create(audience)
-    # The delivery fan-out decides from the audience just written, without a re-read.
-    event.audience_pairs = [(row.partner_kind, row.partner_id) for row in audience]
     deliveries_create_for_event(event)
     stream_notify(sequence=event.sequence, type=event.type, audience_pairs=event.audience_pairs)
     return event
+
+
+def events_emit(events: list[dict]) -> list[Event]:
+    """``event_emit`` for several events of one transaction (each a dict of its arguments), in sequence
+    order and a fixed number of statements whatever their number (an order touching many items)."""
+    if len(events) <= 1:
+        return [event_emit(**kwargs) for kwargs in events]
+    if not connection.in_atomic_block:
+        raise RuntimeError("event_emit must run inside the transaction of the change it describes")
+    sequences, horizon = sequences_next(len(events))
+    now = timezone.now()
+    rows = [Event(sequence=sequence, horizon=horizon, event_id=event_id_new(), type=kwargs["type"], timestamp=now,
+                  data=camelize(kwargs["data"])) for sequence, kwargs in zip(sequences, events, strict=True)]
+    Event.objects.bulk_create(rows)
+    audience = []
+    for event, kwargs in zip(rows, events, strict=True):
+        event.horizon = None  # stored by the database; not needed here
+        audience += _audience(event, kwargs.get("supplier_ids", ()), kwargs.get("retail_partner_ids", ()),
+                              kwargs.get("audience_data"), kwargs.get("partner_data"))
+    if audience:
+        EventAudience.objects.bulk_create(audience)
+    deliveries_create_for_events(rows)
+    streams_notify([(event.sequence, event.type, event.audience_pairs) for event in rows])
+    return rows
+
+
+def _audience(event: Event, supplier_ids: Iterable[int], retail_partner_ids: Iterable[int],
+              audience_data: dict[int, dict] | None, partner_data: dict | None) -> list[EventAudience]:
+    audience = [EventAudience(event=event, partner_kind=kind, partner_id=pk, sequence=event.sequence, data=seen)
+                for kind, pk, seen in event_audience(supplier_ids=supplier_ids, retail_partner_ids=retail_partner_ids,
+                                                     audience_data=audience_data, partner_data=partner_data)]
+    # The delivery fan-out decides from the audience just written, without a re-read.
+    event.audience_pairs = [(row.partner_kind, row.partner_id) for row in audience]
+    return audience
 
 
 # --- subscriptions ------------------------------------------------------------------------

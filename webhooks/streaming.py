@@ -64,16 +64,28 @@ def notify_keys(audience_pairs: Iterable[tuple[str, int]]) -> list[str]:
 
 def stream_notify(*, sequence: int, type: str, audience_pairs: Iterable[tuple[str, int]]) -> None:
     """Wake the streams that may see this event once its transaction commits."""
-    keys = notify_keys(audience_pairs)
-    if settings.IS_POSTGRES:
+    streams_notify([(sequence, type, audience_pairs)])
+
+
+def streams_notify(events: list[tuple[int, str, Iterable[tuple[str, int]]]]) -> None:
+    """``stream_notify`` for several events (sequence, type, audience pairs) of one transaction: one statement."""
+    payloads = []
+    for sequence, type, audience_pairs in events:
+        keys = notify_keys(audience_pairs)
+        if not settings.IS_POSTGRES:
+            transaction.on_commit(partial(HUB.publish, sequence, type, frozenset(keys)))
+            continue
         payload = f"{sequence}|{type}|{','.join(keys)}"
-        if len(payload) > PAYLOAD_LIMIT:
-            payload = f"{sequence}|{type}|*"
-        with connection.cursor() as cursor:
-            # Transactional: delivered at commit, dropped with a rollback.
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+        payloads.append(payload if len(payload) <= PAYLOAD_LIMIT else f"{sequence}|{type}|*")
+    if not payloads:
         return
-    transaction.on_commit(partial(HUB.publish, sequence, type, frozenset(keys)))
+    with connection.cursor() as cursor:
+        # Transactional: delivered at commit, dropped with a rollback.
+        if len(payloads) == 1:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payloads[0]])
+        else:  # in sequence order, as the listener expects
+            cursor.execute("SELECT pg_notify(%s, p.payload) FROM unnest(%s::text[]) WITH ORDINALITY AS p(payload, n) "
+                           "ORDER BY p.n", [CHANNEL, payloads])
 
 
 # --- the hub ------------------------------------------------------------------------------

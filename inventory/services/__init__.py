@@ -42,16 +42,22 @@ from inventory.services.movements import (
 )
 from inventory.services.reconcile import reconcile
 from inventory.services.reservations import (
+    HoldRequest,
+    ReleaseRequest,
     reservation_close,
     reservation_consume,
     reservation_hold,
     reservation_open,
     reservation_release,
     reservations_expire,
+    reservations_open_partial,
+    reservations_release_close,
 )
 from inventory.services.work import Movement, StockWork, holds_of, stock_arrival_hook_set, stock_work
 
 __all__ = [
+    "HoldRequest",
+    "ReleaseRequest",
     "IF_MATCH_ANY",
     "MOVEMENTS",
     "Movement",
@@ -77,6 +83,8 @@ __all__ = [
     "reservation_open",
     "reservation_release",
     "reservations_expire",
+    "reservations_open_partial",
+    "reservations_release_close",
     "stock_adjust",
     "stock_arrival_hook_set",
     "stock_count",

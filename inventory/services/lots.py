@@ -90,7 +90,15 @@ def item_ids_ensure(*, supplier: Supplier, products: Iterable[Product | int]) ->
     product_ids = {p if isinstance(p, int) else p.pk for p in products}
     found = dict(InventoryItem.objects.filter(supplier=supplier, product_id__in=product_ids)
                  .values_list("product_id", "pk"))
-    for product_id in sorted(product_ids - set(found)):
+    missing = sorted(product_ids - set(found))
+    if len(missing) > 1:
+        # One INSERT for all of them (an order's lines); items created concurrently are skipped and read.
+        InventoryItem.objects.bulk_create([InventoryItem(supplier=supplier, product_id=product_id)
+                                           for product_id in missing], ignore_conflicts=True)
+        found.update(InventoryItem.objects.filter(supplier=supplier, product_id__in=missing)
+                     .values_list("product_id", "pk"))
+        return found
+    for product_id in missing:
         try:
             with transaction.atomic():
                 found[product_id] = InventoryItem.objects.create(supplier=supplier, product_id=product_id).pk

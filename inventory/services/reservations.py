@@ -9,6 +9,7 @@ runs inside a ``StockWork`` on items its caller has locked; the holds themselves
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F
@@ -18,7 +19,7 @@ from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
 from inventory.models import InventoryItem, InventoryTransaction, Reservation, StockLot
 from inventory.selectors import fefo, lot_quantities
 from inventory.services.lots import insufficient
-from inventory.services.work import Movement, holds_of
+from inventory.services.work import Movement, StockWork, holds_load, holds_of, holds_place, holds_release_all
 from partners.models import RetailPartner
 from partners.principal import Principal
 
@@ -54,21 +55,125 @@ def reservation_hold(*, movement: Movement, reservation: Reservation, candidates
 
     All or nothing unless ``partial``: an order line takes what there is and backorders the rest.
     """
-    plan, remaining = [], quantity
-    for lot in candidates:
-        available, _ = lot_quantities(lot, movement.now, min_expiry)
-        take = min(available, remaining)
-        if take > 0:
-            plan.append((lot, take))
-            remaining -= take
-        if remaining == 0:
-            break
+    plan = _plan(candidates, quantity, movement.now, min_expiry)
+    remaining = quantity - sum(take for _, take in plan)
     if remaining and not partial:
         raise insufficient(movement.item, quantity, quantity - remaining)
     for lot, take in plan:
         movement.change(lot, quantity=take, reserved=take, reservation=reservation, type=T.RESERVATION)
     _counters(reservation, quantity=sum(take for _, take in plan))
     return plan
+
+
+def _plan(candidates: list[StockLot], quantity: int, now: datetime,
+          min_expiry: datetime | None) -> list[tuple[StockLot, int]]:
+    """Up to ``quantity`` available units of ``candidates``, taken in their order (first expired, first out)."""
+    plan, remaining = [], quantity
+    for lot in candidates:
+        if remaining <= 0:
+            break
+        available, _ = lot_quantities(lot, now, min_expiry)
+        take = min(available, remaining)
+        if take > 0:
+            plan.append((lot, take))
+            remaining -= take
+    return plan
+
+
+@dataclass
+class HoldRequest:
+    """A reservation to open on a locked item, holding what it can of ``quantity`` (``reservations_open_partial``).
+
+    ``reason``/``reference`` are the reservation's; ``ledger_reason``/``ledger_reference`` its ledger rows'.
+    """
+
+    item: InventoryItem
+    lots: list[StockLot]
+    quantity: int
+    min_expiry: datetime | None = None
+    retail_partner: RetailPartner | None = None
+    order_ref: str = ""
+    reason: str = ""
+    reference: str = ""
+    ledger_reason: str = ""
+    ledger_reference: str = ""
+
+
+def reservations_open_partial(*, work: StockWork, requests: list[HoldRequest]) -> list[Reservation]:
+    """``reservation_open`` then ``reservation_hold(partial=True)`` for each request (an order's lines), with
+    a fixed number of statements whatever their number: each reservation holds what its item's lots can
+    give (FEFO, ``min_expiry`` kept, held lots never); the rest is simply not held. Items are locked."""
+    actor = work.actor
+    plans = [_plan(fefo(request.lots), request.quantity, work.now, request.min_expiry) for request in requests]
+    reservations = [Reservation(
+        item=request.item, retail_partner=request.retail_partner, order_ref=request.order_ref,
+        reason=request.reason[:500], reference=request.reference[:200], quantity=sum(take for _, take in plan),
+        created_by_client=getattr(actor, "client", None), created_by_user=getattr(actor, "user", None))
+        for request, plan in zip(requests, plans, strict=True)]
+    if not reservations:
+        return []
+    Reservation.objects.bulk_create(reservations)
+    for reservation in reservations:
+        reservation.code = f"RSV-{reservation.pk:06d}"
+    Reservation.objects.bulk_update(reservations, ["code"])
+    placements = []
+    for request, reservation, plan in zip(requests, reservations, plans, strict=True):
+        movement = work.movement(item=request.item, lots=request.lots, type=T.RESERVATION,
+                                 reason=request.ledger_reason, reference=request.ledger_reference,
+                                 retail_partner=request.retail_partner)
+        placements += [(movement, reservation, lot, take) for lot, take in plan]
+    holds_place(placements)
+    return reservations
+
+
+@dataclass
+class ReleaseRequest:
+    """A reservation to empty and close (``reservations_release_close``): its locked item and lots."""
+
+    reservation: Reservation
+    item: InventoryItem
+    lots: list[StockLot]
+    retail_partner: RetailPartner | None = None
+    ledger_reason: str = ""
+    ledger_reference: str = ""
+
+
+def reservations_release_close(*, work: StockWork, requests: list[ReleaseRequest],
+                               close_as: str = R.RELEASED) -> list[int]:
+    """``reservation_release`` of everything each holds, then ``reservation_close``, for many reservations
+    (an order's lines when it is cancelled) in a fixed number of statements; returns the units released
+    per request. Their items are locked."""
+    holds_load(request.reservation for request in requests)
+    placements, released = [], []
+    for request in requests:
+        reservation = request.reservation
+        held = holds_of(reservation)
+        lots = [lot for lot in fefo(request.lots) if held.get(lot.pk)]
+        if lots:
+            movement = work.movement(item=request.item, lots=request.lots, type=T.RELEASE,
+                                     reason=request.ledger_reason, reference=request.ledger_reference,
+                                     retail_partner=request.retail_partner)
+            placements += [(movement, reservation, lot) for lot in lots]
+        released.append(sum(held[lot.pk] for lot in lots))
+    holds_release_all(placements)
+    now, changed = timezone.now(), []
+    for request, quantity in zip(requests, released, strict=True):
+        reservation = request.reservation
+        reservation.released_quantity += quantity
+        if reservation.status == R.OPEN:
+            if reservation.remaining_quantity:
+                raise InvalidState(f"{reservation.code} still holds {reservation.remaining_quantity} units.")
+            reservation.status, reservation.closed_at = close_as, now
+        elif not quantity:
+            continue
+        reservation.updated_at = now
+        changed.append((reservation, quantity))
+    # F(): as ``_counters``, the database stays the authority for the counter.
+    Reservation.objects.bulk_update([Reservation(
+        pk=reservation.pk, released_quantity=F("released_quantity") + quantity, status=reservation.status,
+        closed_at=reservation.closed_at, updated_at=now) for reservation, quantity in changed],
+        ["released_quantity", "status", "closed_at", "updated_at"])
+    return released
 
 
 def reservation_release(*, movement: Movement, reservation: Reservation, lots: list[StockLot],

@@ -36,7 +36,7 @@ from inventory.models import (
     StockLot,
     Warehouse,
 )
-from inventory.services.events import item_updated_emit
+from inventory.services.events import ItemChange, items_updated_emit
 from partners.models import RetailPartner
 from partners.principal import Principal
 
@@ -135,10 +135,10 @@ class StockWork:
         if not self._touched:
             return
         items = [t for _, t in sorted(self._touched.items()) if any(m.rows for m in t.movements) or t.notes]
+        # One change of each item per transaction: its version moves once (one statement for all).
+        InventoryItem.objects.filter(pk__in=[touched.item.pk for touched in items]).update(
+            version=F("version") + 1, last_updated=self.now)
         for touched in items:
-            # One change of the item per transaction: the version moves once.
-            InventoryItem.objects.filter(pk=touched.item.pk).update(version=F("version") + 1,
-                                                                       last_updated=self.now)
             touched.item.version += 1
             touched.item.last_updated = self.now
             for movement in touched.movements:
@@ -146,10 +146,10 @@ class StockWork:
                     row.item_version = touched.item.version
         InventoryTransaction.objects.bulk_create(self.rows)
         metrics.movements_recorded([m.type for t in items for m in t.movements if m.rows])
+        items_updated_emit([ItemChange(item=touched.item, lots=touched.lots, before=touched.before,
+                                       rows=[row for m in touched.movements for row in m.rows], notes=touched.notes)
+                            for touched in items], now=self.now)
         for touched in items:
-            item_updated_emit(item=touched.item, lots=touched.lots, before=touched.before,
-                              rows=[row for m in touched.movements for row in m.rows], notes=touched.notes,
-                              now=self.now)
             if any(row.on_hand_delta > 0 or row.reserved_delta < 0 for m in touched.movements for row in m.rows):
                 arrival_on_commit(touched.item.pk)
         self._touched = {}
@@ -194,6 +194,13 @@ class Movement:
                 _hold_change(reservation, lot, reserved)
         elif not quantity:
             return None
+        return self.record(lot, quantity=quantity, on_hand=on_hand, reserved=reserved, quarantined=quarantined,
+                           reservation=reservation, type=type, counterpart=counterpart, reason=reason)
+
+    def record(self, lot: StockLot, *, quantity: int, on_hand: int = 0, reserved: int = 0, quarantined: int = 0,
+               reservation: Reservation | None = None, type: str | None = None,
+               counterpart: Warehouse | None = None, reason: str | None = None) -> InventoryTransaction:
+        """Ledger a change already applied to ``lot`` (by ``change``, or in bulk by ``holds_place``)."""
         row = InventoryTransaction(
             movement_id=self.id, item=self.item, lot=lot, type=type or self.type, quantity=quantity,
             on_hand_delta=on_hand, reserved_delta=reserved, quarantined_delta=quarantined,
@@ -238,6 +245,61 @@ def _actor_label(actor) -> str:
     if cache is not None:
         cache["ledger_label"] = label[:300]
     return label[:300]
+
+
+def holds_place(placements: list[tuple[Movement, Reservation, StockLot, int]]) -> None:
+    """Reserve units of locked lots for reservations just opened (they hold nothing yet), many at once.
+
+    What ``movement.change(lot, quantity=n, reserved=n, reservation=r)`` does for each placement, in one
+    UPDATE of the lots and one INSERT of the holds whatever their number (an order of many lines).
+    """
+    deltas: dict[int, int] = {}
+    holds = []
+    for movement, reservation, lot, take in placements:
+        own = reservation.__dict__.setdefault("_holds", {})
+        if lot.pk in own:
+            raise ValueError(f"{reservation} already holds units of lot {lot.pk}: use Movement.change")
+        lot.reserved += take
+        deltas[lot.pk] = deltas.get(lot.pk, 0) + take
+        own[lot.pk] = ReservationLot(reservation=reservation, lot=lot, quantity=take)
+        holds.append(own[lot.pk])
+        movement.record(lot, quantity=take, reserved=take, reservation=reservation)
+    if not deltas:
+        return
+    now = placements[0][0].now
+    # F(): the database stays the authority under the lots' row locks, as in ``Movement.change``.
+    StockLot.objects.bulk_update([StockLot(pk=lot_id, reserved=F("reserved") + delta, updated_at=now)
+                                  for lot_id, delta in sorted(deltas.items())], ["reserved", "updated_at"])
+    ReservationLot.objects.bulk_create(holds)
+
+
+def holds_release_all(placements: list[tuple[Movement, Reservation, StockLot]]) -> None:
+    """Give back the whole hold of each (reservation, lot), many at once: what
+    ``movement.change(lot, quantity=n, reserved=-n, reservation=r)`` does for a hold of n units, in one
+    UPDATE of the lots and one DELETE of the holds (an order of many lines cancelled)."""
+    deltas: dict[int, int] = {}
+    gone = []
+    for movement, reservation, lot in placements:
+        hold = _holds(reservation).pop(lot.pk)
+        lot.reserved -= hold.quantity
+        deltas[lot.pk] = deltas.get(lot.pk, 0) - hold.quantity
+        gone.append(hold.pk)
+        movement.record(lot, quantity=hold.quantity, reserved=-hold.quantity, reservation=reservation)
+    if not deltas:
+        return
+    now = placements[0][0].now
+    StockLot.objects.bulk_update([StockLot(pk=lot_id, reserved=F("reserved") + delta, updated_at=now)
+                                  for lot_id, delta in sorted(deltas.items())], ["reserved", "updated_at"])
+    ReservationLot.objects.filter(pk__in=gone).delete()
+
+
+def holds_load(reservations: Iterable[Reservation]) -> None:
+    """Read the holds of many reservations in one query (``holds_of`` then needs none)."""
+    todo = {r.pk: r for r in reservations if "_holds" not in r.__dict__}
+    for reservation in todo.values():
+        reservation.__dict__["_holds"] = {}
+    for hold in ReservationLot.objects.filter(reservation_id__in=sorted(todo)):
+        todo[hold.reservation_id].__dict__["_holds"][hold.lot_id] = hold
 
 
 def _hold_change(reservation: Reservation, lot: StockLot, delta: int) -> None:

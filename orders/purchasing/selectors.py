@@ -122,12 +122,22 @@ def purchase_order_view(po: PurchaseOrder, *, fresh: bool = False) -> dict:
 
 def inbound_lines(*, supplier_id: int, product_id: int, until: date | None = None) -> list[PurchaseOrderLine]:
     """Promised purchase order lines still to arrive at the supplier, earliest promise first."""
+    return _inbound_by_product(supplier_id=supplier_id, product_ids=[product_id], until=until)[product_id]
+
+
+def _inbound_by_product(*, supplier_id: int, product_ids: list[int],
+                        until: date | None = None) -> dict[int, list[PurchaseOrderLine]]:
+    """``inbound_lines`` of several products in one query: product id -> its lines."""
     qs = PurchaseOrderLine.objects.filter(
-        purchase_order__ship_to_supplier_id=supplier_id, product_id=product_id,
+        purchase_order__ship_to_supplier_id=supplier_id, product_id__in=product_ids,
         purchase_order__status__in=INBOUND_STATUSES, promised_date__isnull=False)
     if until is not None:
         qs = qs.filter(promised_date__lte=until)
-    return [line for line in qs.order_by("promised_date", "purchase_order_id", "pk") if line.outstanding_quantity]
+    out: dict[int, list[PurchaseOrderLine]] = {product_id: [] for product_id in product_ids}
+    for line in qs.order_by("promised_date", "purchase_order_id", "pk"):
+        if line.outstanding_quantity:
+            out[line.product_id].append(line)
+    return out
 
 
 def inbound_due(item: InventoryItem, as_of: date) -> int:
@@ -161,22 +171,28 @@ def backorder_inbound(order: Order) -> dict[int, dict]:
     """Order line id -> the promised inbound that will serve its backorder: ``quantity`` covered and
     ``expectedDate``, the promised date by which the whole backorder is covered (null when promised
     inbound does not cover it). Backorders are served oldest order first, as inbound is received."""
-    lines = [line for line in OrderLine.objects.filter(order=order) if _waiting(line) > 0]
+    return {line.pk: cover for line, cover in _backorder_cover(order)}
+
+
+def _backorder_cover(order: Order) -> list[tuple[OrderLine, dict]]:
+    # Three queries whatever the number of lines: the order's lines, the queues of their products,
+    # the inbound promised for them.
+    lines = [line for line in OrderLine.objects.filter(order=order).select_related("product") if _waiting(line) > 0]
     if order.status not in OPEN_STATUSES or not lines:
-        return {}
-    out = {}
-    for line in lines:
-        queue = list(OrderLine.objects.filter(
-            order__supplier_id=order.supplier_id, product_id=line.product_id, order__status__in=OPEN_STATUSES,
-            quantity__gt=F("allocated_quantity") + F("shipped_quantity")).order_by("order_id", "pk"))
-        out[line.pk] = _cover(line, queue, inbound_lines(supplier_id=order.supplier_id, product_id=line.product_id))
-    return out
+        return []
+    product_ids = sorted({line.product_id for line in lines})
+    queues: dict[int, list[OrderLine]] = {product_id: [] for product_id in product_ids}
+    for other in OrderLine.objects.filter(
+            order__supplier_id=order.supplier_id, product_id__in=product_ids, order__status__in=OPEN_STATUSES,
+            quantity__gt=F("allocated_quantity") + F("shipped_quantity")).order_by("order_id", "pk"):
+        queues[other.product_id].append(other)
+    inbound = _inbound_by_product(supplier_id=order.supplier_id, product_ids=product_ids)
+    return [(line, _cover(line, queues[line.product_id], inbound[line.product_id])) for line in lines]
 
 
 def order_view_with_inbound(view: dict, order: Order) -> dict:
     """``GET orders/{orderId}``: each backordered line says which promised inbound will serve it."""
-    cover = backorder_inbound(order)
-    by_product = {line.product.sku: cover.get(line.pk) for line in order.lines.all()} if cover else {}
+    by_product = {line.product.sku: cover for line, cover in _backorder_cover(order)}
     for line in view["lines"]:
         line["inbound"] = by_product.get(line["product_id"])
     return view
