@@ -358,7 +358,8 @@ def fast_movement_body(data) -> dict | None:
     """The arguments of ``fast.movement_fast`` for a body ``MovementSerializer`` would take exactly as it
     is (a positive whole number, texts it would keep unchanged, only the fields the fast path knows);
     None otherwise."""
-    fields = _FAST_FIELDS.get(data.get("type")) if isinstance(data, dict) else None
+    kind = data.get("type") if isinstance(data, dict) else None
+    fields = _FAST_FIELDS.get(kind) if isinstance(kind, str) else None
     if fields is None or not set(data) <= fields:
         return None
     for name, limit in _FAST_TEXT.items():

@@ -293,3 +293,14 @@ def test_a_release_and_a_sale_take_two_statements_and_one_commit(settings, body)
     inside = statements[statements.index("BEGIN") + 1:statements.index("COMMIT")]
     assert len(inside) == 2 and "inventory_write_finish" in inside[1], inside
     assert IdempotencyRecord.objects.filter(key="rt-move", status_code=201).count() == 1
+
+
+@pytest.mark.parametrize("kind", [{}, [], None, 1, "RESERVATION"])
+def test_a_movement_type_that_is_not_a_known_name_is_a_400_through_the_fast_paths_door(kind):
+    # Found by Schemathesis: {"type": {}} reached the fast path's table lookup and answered 500.
+    callers = world()
+    before = InventoryTransaction.objects.count()
+    response = callers["supplier"].post(ITEM, {"type": kind, "quantity": 1}, key=f"bad-type-{kind!r}")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert InventoryTransaction.objects.count() == before
