@@ -68,13 +68,8 @@ def sequence_next() -> tuple[int, RawSQL | int]:
     The horizon is an expression: the INSERT that stores it evaluates it after this statement
     drew the sequence, which the rule above needs.
     """
-    if not uses_sequence():
-        return _counter_next(), 0
-    with connection.cursor() as cursor:
-        # pg_current_xact_id() first: this transaction's xid exists before its sequence does.
-        cursor.execute(f"SELECT pg_current_xact_id(), nextval('{SEQUENCE}'), pg_stat_clear_snapshot()")
-        sequence = cursor.fetchone()[1]
-    return sequence, RawSQL(_HORIZON, [])
+    sequences, horizon = sequences_next(1)
+    return sequences[0], horizon
 
 
 def sequences_next(count: int) -> tuple[list[int], RawSQL | int]:
@@ -83,6 +78,7 @@ def sequences_next(count: int) -> tuple[list[int], RawSQL | int]:
         last = _counter_next(count)
         return list(range(last - count + 1, last + 1)), 0
     with connection.cursor() as cursor:
+        # pg_current_xact_id() first: this transaction's xid exists before its sequences do.
         cursor.execute(f"SELECT pg_current_xact_id(), nextval('{SEQUENCE}'), pg_stat_clear_snapshot() "
                        f"FROM generate_series(1, %s)", [count])
         sequences = sorted(row[1] for row in cursor.fetchall())

@@ -266,10 +266,7 @@ def holds_place(placements: list[tuple[Movement, Reservation, StockLot, int]]) -
         movement.record(lot, quantity=take, reserved=take, reservation=reservation)
     if not deltas:
         return
-    now = placements[0][0].now
-    # F(): the database stays the authority under the lots' row locks, as in ``Movement.change``.
-    StockLot.objects.bulk_update([StockLot(pk=lot_id, reserved=F("reserved") + delta, updated_at=now)
-                                  for lot_id, delta in sorted(deltas.items())], ["reserved", "updated_at"])
+    _lots_reserved_shift(deltas, placements[0][0].now)
     ReservationLot.objects.bulk_create(holds)
 
 
@@ -287,10 +284,15 @@ def holds_release_all(placements: list[tuple[Movement, Reservation, StockLot]]) 
         movement.record(lot, quantity=hold.quantity, reserved=-hold.quantity, reservation=reservation)
     if not deltas:
         return
-    now = placements[0][0].now
+    _lots_reserved_shift(deltas, placements[0][0].now)
+    ReservationLot.objects.filter(pk__in=gone).delete()
+
+
+def _lots_reserved_shift(deltas: dict[int, int], now) -> None:
+    """Add each delta to its lot's reserved units, all lots in one UPDATE. F(): the database stays the
+    authority under the lots' row locks, as in ``Movement.change``."""
     StockLot.objects.bulk_update([StockLot(pk=lot_id, reserved=F("reserved") + delta, updated_at=now)
                                   for lot_id, delta in sorted(deltas.items())], ["reserved", "updated_at"])
-    ReservationLot.objects.filter(pk__in=gone).delete()
 
 
 def holds_load(reservations: Iterable[Reservation]) -> None:
