@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -83,6 +84,8 @@ def test_quarantine_asks_for_a_reason_and_the_numbers_add_up_before_and_after(br
     assert table[2:] == [str(v) for v in (before["on_hand"], before["reserved"], before["on_hold"],
                                           before["available"], unreserved, 0)]
     browser.find_element(By.CSS_SELECTOR, "#staff-form input[type=submit]").click()  # no reason: refused
+    WebDriverWait(browser, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda driver: "This field is required." in driver.find_element(By.CSS_SELECTOR, ".field-reason").text)
     assert "This field is required." in browser.find_element(By.CSS_SELECTOR, ".field-reason").text
     assert Batch.objects.get(batch_number="BATCH202406").status == "released"
     browser.find_element(By.NAME, "reason").send_keys("Seal defect reported by QA, lab check")
@@ -118,7 +121,11 @@ def test_a_return_line_is_split_across_restock_quarantine_and_write_off(browser,
     for name, units in (("restock", 6), ("quarantine", 3), ("writeoff", 2)):
         browser.find_element(By.NAME, f"{name}_{line.pk}").send_keys(str(units))
     browser.find_element(By.CSS_SELECTOR, "#staff-form input[type=submit]").click()
-    assert "The split adds up to 11; the line has 10 units." in browser.find_element(By.ID, "staff-form").text
+    # The answer is a new page: wait for it rather than read the form that was just submitted.
+    refused = "The split adds up to 11; the line has 10 units."
+    WebDriverWait(browser, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda driver: refused in driver.find_element(By.ID, "staff-form").text)
+    assert refused in browser.find_element(By.ID, "staff-form").text
     field = browser.find_element(By.NAME, f"writeoff_{line.pk}")
     field.clear()
     field.send_keys("1")
