@@ -283,7 +283,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["hotsauce.api.permissions.ScopePermission"],
     "DEFAULT_THROTTLE_CLASSES": ["hotsauce.api.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": [
-        "djangorestframework_camel_case.render.CamelCaseJSONRenderer",
+        "hotsauce.api.renderers.CamelCaseJSONRenderer",
         "hotsauce.api.renderers.ProblemJSONRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [

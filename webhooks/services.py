@@ -20,8 +20,8 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from djangorestframework_camel_case.util import camelize
 
+from hotsauce.api.camel import camelize
 from hotsauce.errors import InvalidState, ValidationFailed
 from webhooks.delivery import (
     deliveries_create_for_event,

@@ -1,5 +1,16 @@
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+from djangorestframework_camel_case.settings import api_settings
 from rest_framework.renderers import JSONRenderer
+
+from hotsauce.api.camel import camelize
+
+
+class CamelCaseJSONRenderer(JSONRenderer):
+    """camelCase keys (``hotsauce.api.camel``: the library's renderer, its key conversion remembered)."""
+
+    ignore_fields = tuple(api_settings.JSON_UNDERSCOREIZE.get("ignore_fields") or ())
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return super().render(camelize(data, self.ignore_fields), accepted_media_type, renderer_context)
 
 
 class ProblemJSONRenderer(CamelCaseJSONRenderer):

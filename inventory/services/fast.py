@@ -26,6 +26,7 @@ from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
 from hotsauce import metrics
+from hotsauce.api.camel import camelize
 from inventory.models import Batch, InventoryItem, InventoryTransaction, Product, Reservation, StockLot, Warehouse
 from inventory.services.events import item_updated_data
 from inventory.services.movements import MovementResult
@@ -102,17 +103,17 @@ def _rebuilt(type: str, answer: dict, params: dict, now: datetime) -> FastMoveme
                          last_updated=now)
     lots, before = [], []
     for values in answer["lots"]:
-        snapshots = []
-        for _ in range(2):  # the lot as it is now, and as it was (``StockWork.touch``)
-            warehouse = Warehouse(pk=values["warehouse_id"], code=values["warehouse_code"], supplier=supplier)
-            batch = Batch(pk=values["batch_id"], batch_number=values["batch_number"], status=values["batch_status"],
-                          expiration_date=_when(values["expiration_date"]), supplier_id=values["batch_supplier_id"],
-                          product_id=values["batch_product_id"])
-            snapshots.append(StockLot(pk=values["id"], item=item, warehouse=warehouse, batch=batch,
-                                      on_hand=values["on_hand"], reserved=values["reserved"],
-                                      quarantined=values["quarantined"]))
-        lots.append(snapshots[0])
-        before.append(snapshots[1])
+        # The lot as it is now, and as it was (``StockWork.touch``); the movement changes neither
+        # its warehouse nor its batch, which both snapshots share.
+        warehouse = Warehouse(pk=values["warehouse_id"], code=values["warehouse_code"], supplier=supplier)
+        batch = Batch(pk=values["batch_id"], batch_number=values["batch_number"], status=values["batch_status"],
+                      expiration_date=_when(values["expiration_date"]), supplier_id=values["batch_supplier_id"],
+                      product_id=values["batch_product_id"])
+        lots.append(StockLot(pk=values["id"], item=item, warehouse=warehouse, batch=batch, on_hand=values["on_hand"],
+                             reserved=values["reserved"], quarantined=values["quarantined"]))
+        before.append(StockLot(pk=values["id"], item=item, warehouse=warehouse, batch=batch,
+                               on_hand=values["on_hand"], reserved=values["reserved"],
+                               quarantined=values["quarantined"]))
     by_id = {lot.pk: lot for lot in lots}
     held = answer.get("reservation")
     retail_partner = None
@@ -149,8 +150,6 @@ def _rebuilt(type: str, answer: dict, params: dict, now: datetime) -> FastMoveme
 
 def fast_finish(fast: FastMovement, record: dict | None) -> dict:
     """The second statement: the event as ``event_emit`` writes it, and the idempotency record."""
-    from djangorestframework_camel_case.util import camelize
-
     now = timezone.now()
     audience = event_audience(supplier_ids=fast.event["supplier_ids"],
                               retail_partner_ids=fast.event["retail_partner_ids"],

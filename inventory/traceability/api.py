@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
+from hotsauce.api.renderers import CamelCaseJSONRenderer
 from hotsauce.api.views import ApiView
 from hotsauce.errors import ValidationFailed
 from inventory.traceability import export, selectors

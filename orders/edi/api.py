@@ -12,12 +12,11 @@ Who may do what:
 from __future__ import annotations
 
 from django.http import HttpResponse
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from hotsauce.api.renderers import ProblemJSONRenderer
+from hotsauce.api.renderers import CamelCaseJSONRenderer, ProblemJSONRenderer
 from hotsauce.api.views import GenericApiView
 from hotsauce.errors import NotFound, ValidationFailed
 from inventory.gs1.labels import render_pdf, render_png
