@@ -9,7 +9,7 @@ PORT ?= 8000
 WEBHOOK_ALLOW_PRIVATE_URLS ?= 1
 METRICS_DIR := $(or $(PROMETHEUS_MULTIPROC_DIR),$(or $(HOTSAUCE_VAR_DIR),$(CURDIR)/var)/metrics)
 
-.PHONY: run test setup lint migrations-check bench loadtest clean sdks sdks-check
+.PHONY: run test setup lint migrations-check bench loadtest clean sdks sdks-check bench-before
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ sdks-check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# The same HTTP phases against round 1's code (issue 19's "before"; bench/README.md).
+BEFORE_CODE ?= ca1f5e8
+bench-before: $(STAMP)
+	$(BIN)/python bench/bench.py --code $(BEFORE_CODE) $(BENCH_ARGS)
 
 # Production-like stack on this machine + Locust + invariant checks (bench/README.md).
 loadtest: $(STAMP)

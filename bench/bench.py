@@ -15,6 +15,12 @@ to ``--seconds`` with ``--clients`` concurrent clients:
 
 Prints one table (and writes it to ``var/bench/report.md``). Figures depend on the machine's
 load: compare runs made minutes apart.
+
+``--code REV`` runs the same HTTP phases against an older commit instead (issue 19's "before"):
+a throwaway ``git worktree`` of REV under ``var/bench/``, a fresh ``<name>_bench_before``
+database migrated and seeded by that code (``bench/before_seed.py``: its ``seed_demo``, 50
+stocked items, 10,000 feed events), its server started the same way from that tree with this
+venv; no pgbench rows. The table goes to ``var/bench/report-before.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,12 +50,12 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
-def database(args) -> tuple[str, str]:
+def database(suffix: str = "_bench") -> tuple[str, str]:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotsauce")
     url = urlparse(base)
     if url.scheme not in ("postgres", "postgresql") or url.hostname not in ("127.0.0.1", "localhost"):
         raise SystemExit("bench needs PostgreSQL on 127.0.0.1 (DATABASE_URL)")
-    name = f"{url.path.lstrip('/')}_bench"
+    name = f"{url.path.lstrip('/')}{suffix}"
     admin = ["-h", url.hostname, "-p", str(url.port or 5432), "-U", url.username or "postgres"]
     subprocess.run(["psql", *admin, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "postgres"],
                    check=True)
@@ -117,13 +124,15 @@ async def http_phases(args, base: str, prepared: dict) -> dict:
             return request
 
         results = {}
-        # First, while the bulk events are the newest: one client catching up from before them.
+        # First, one client catching up on the bulk events (sequences events_after + 1 … + events), and
+        # no further: the pgbench floor run before the server adds its own events after them.
         started, after, seen = time.perf_counter(), prepared["events_after"], 0
+        last = prepared["events_after"] + prepared["events"]
         while True:
             body = (await client.get(f"/api/v1/events?after={after}&limit=500", headers=auth)).json()
             seen += len(body["results"])
             after = body["nextAfter"]
-            if not body["hasMore"]:
+            if not body["hasMore"] or after >= last:
                 break
         results["feed"] = {"seconds": time.perf_counter() - started, "events": seen}
         for name, request in (("reserve1", reserve(1)), ("reserve50", reserve(50)),
@@ -134,7 +143,8 @@ async def http_phases(args, base: str, prepared: dict) -> dict:
     return results
 
 
-def report(http: dict, floor: dict, fast: dict, args) -> str:
+def report(http: dict, floor: dict | None, fast: dict | None, args) -> str:
+    """The table; ``floor``/``fast`` None (a ``--code`` run) prints their columns as n/a."""
     def row(label, r, against, against_label):
         ratio = f"{r['rate'] / against:.3f}" if against else "n/a"
         return (f"| {label} | {r['rate']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['errors']} | "
@@ -145,39 +155,38 @@ def report(http: dict, floor: dict, fast: dict, args) -> str:
         return (f"| fast-path ceiling, {n} item{'s' if n > 1 else ''} (pgbench: its 2 function calls) | "
                 f"{fast[n]:.0f} | | | | HTTP reservation {served:.0f} req/s | {served / fast[n]:.3f} |")
 
-    lines = [f"{args.clients} clients, {args.seconds:.0f} s per phase, uvicorn {args.workers} workers, DEBUG=0",
+    def reservation(n: int) -> str:
+        label = f"POST reservation, {n} item{'s' if n > 1 else ''}"
+        if floor is None:
+            return row(label, http[f"reserve{n}"], None, "SQL floor n/a")
+        return row(label, http[f"reserve{n}"], floor[n], f"SQL floor {floor[n]:.0f} tx/s")
+
+    empty = http["empty"]["rate"]
+    code = f"code {args.code}, " if args.code else ""
+    lines = [f"{code}{args.clients} clients, {args.seconds:.0f} s per phase, uvicorn {args.workers} workers, DEBUG=0",
              "", "| phase | req/s | p50 ms | p99 ms | errors | against | ratio |", "|---|---:|---:|---:|---:|---|---:|",
-             row("POST reservation, 1 item", http["reserve1"], floor[1], f"SQL floor {floor[1]:.0f} tx/s"),
-             row("POST reservation, 50 items", http["reserve50"], floor[50], f"SQL floor {floor[50]:.0f} tx/s"),
-             *(ceiling(n) for n in (1, 50)),
-             row("GET item", http["item"], http["empty"]["rate"], f"empty view {http['empty']['rate']:.0f} req/s"),
-             row("GET inventory?limit=100", http["list"], http["empty"]["rate"],
-                 f"empty view {http['empty']['rate']:.0f} req/s"),
+             reservation(1), reservation(50),
+             *((ceiling(n) for n in (1, 50)) if fast else ["| (fast-path ceiling) | n/a | | | | n/a | n/a |"]),
+             row("GET item", http["item"], empty, f"empty view {empty:.0f} req/s"),
+             row("GET inventory?limit=100", http["list"], empty, f"empty view {empty:.0f} req/s"),
              f"| feed catch-up | {http['feed']['events']} events in {http['feed']['seconds']:.2f} s | | | | "
              f"{http['feed']['events'] / http['feed']['seconds']:.0f} events/s | |"]
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
-    args = parser.parse_args()
-    db_url, db_name = database(args)
-    var = ROOT / "var" / "bench"
-    env = environment(db_url, var)
-    done = subprocess.run([PY, str(ROOT / "bench" / "prepare.py")], env=env, cwd=ROOT, capture_output=True, text=True)
+def prepare(env: dict, cwd: Path, script: Path) -> dict:
+    """Run a seeding script (its last stdout line is JSON: skus, events_after, credentials)."""
+    done = subprocess.run([PY, str(script)], env=env, cwd=cwd, capture_output=True, text=True)
     if done.returncode:
-        raise SystemExit(f"bench/prepare.py failed:\n{done.stderr[-3000:]}")
-    prepared = json.loads(done.stdout.strip().splitlines()[-1])
-    floor = {n: pgbench(db_name, var / "floor.sql", n, args.clients, args.seconds) for n in (1, 50)}
-    # The fast path's two function calls, short: what the server could reach with no Python at all.
-    fast = {n: pgbench(db_name, var / "fast.sql", n, args.clients, min(args.seconds, 5)) for n in (1, 50)}
+        raise SystemExit(f"{script.name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def serve_and_measure(args, env: dict, cwd: Path, prepared: dict) -> dict:
+    """uvicorn (``hotsauce.asgi`` of the tree at ``cwd``) on 127.0.0.1, the HTTP phases, then stop it."""
     server = subprocess.Popen([str(Path(PY).parent / "uvicorn"), "hotsauce.asgi:application", "--host", "127.0.0.1",
                                "--port", str(args.port), "--workers", str(args.workers), "--no-access-log",
-                               "--log-level", "warning"], env=env, cwd=ROOT)
+                               "--log-level", "warning", "--app-dir", str(cwd)], env=env, cwd=cwd)
     try:
         base = f"http://127.0.0.1:{args.port}"
         for _ in range(100):
@@ -187,13 +196,77 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        http = asyncio.run(http_phases(args, base, prepared))
+        return asyncio.run(http_phases(args, base, prepared))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    text = report(http, floor, fast, args)
+
+
+def bench_current(args) -> tuple[str, Path]:
+    db_url, db_name = database()
+    var = ROOT / "var" / "bench"
+    env = environment(db_url, var)
+    prepared = prepare(env, ROOT, ROOT / "bench" / "prepare.py")
+    floor = {n: pgbench(db_name, var / "floor.sql", n, args.clients, args.seconds) for n in (1, 50)}
+    # The fast path's two function calls, short: what the server could reach with no Python at all.
+    fast = {n: pgbench(db_name, var / "fast.sql", n, args.clients, min(args.seconds, 5)) for n in (1, 50)}
+    http = serve_and_measure(args, env, ROOT, prepared)
+    return report(http, floor, fast, args), var / "report.md"
+
+
+def requirements_missing(code: str) -> list[str]:
+    """Pins of ``code``'s requirements.txt this venv does not have at that exact version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = subprocess.run(["git", "show", f"{code}:requirements.txt"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+    missing = []
+    for line in pins.splitlines():
+        match = re.match(r"\s*([A-Za-z0-9_.-]+)(?:\[[^]]*\])?==(\S+)", line)
+        if not match:
+            continue
+        try:
+            installed = version(match.group(1))
+        except PackageNotFoundError:
+            installed = None
+        if installed != match.group(2):
+            missing.append(f"{match.group(1)}=={match.group(2)} (installed: {installed})")
+    return missing
+
+
+def bench_before(args) -> tuple[str, Path]:
+    """The same HTTP phases against commit ``args.code``, from a throwaway worktree, with this venv."""
+    missing = requirements_missing(args.code)
+    if missing:
+        raise SystemExit(f"this venv lacks {args.code}'s requirements: {', '.join(missing)}")
+    var = ROOT / "var" / "bench"
+    tree = var / ("before-" + re.sub(r"[^A-Za-z0-9._-]", "_", args.code))
+    subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
+    shutil.rmtree(tree, ignore_errors=True)  # a crashed run's leftovers
+    subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True)
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), args.code], cwd=ROOT, check=True)
+    try:
+        db_url, _ = database("_bench_before")
+        env = environment(db_url, var / "before")
+        env.pop("PYTHONPATH", None)
+        prepared = prepare(env, tree, ROOT / "bench" / "before_seed.py")
+        http = serve_and_measure(args, env, tree, prepared)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True)
+    return report(http, None, None, args), var / "report-before.md"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
+    parser.add_argument("--code", help="a commit to bench instead of this tree (HTTP phases only), e.g. ca1f5e8")
+    args = parser.parse_args()
+    text, out = bench_before(args) if args.code else bench_current(args)
     print(text)
-    (var / "report.md").write_text(text + "\n")
+    out.write_text(text + "\n")
 
 
 if __name__ == "__main__":
