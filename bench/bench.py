@@ -101,7 +101,40 @@ def pgbench(db_name: str, script: Path, items: int, clients: int, seconds: float
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
-async def http_phases(args, base: str, prepared: dict) -> dict:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_ticks(server_pid: int) -> dict[str, int]:
+    """CPU ticks used so far by the database (every ``postgres`` process), the server (uvicorn and its
+    workers) and this client, from ``/proc`` (Linux; zeros elsewhere)."""
+    totals = {"database": 0, "server": 0, "client": 0}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        comm, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        pid, ppid, ticks = int(entry.name), int(fields[1]), int(fields[11]) + int(fields[12])
+        if comm == "postgres":
+            totals["database"] += ticks
+        elif server_pid in (pid, ppid):
+            totals["server"] += ticks
+        elif pid == os.getpid():
+            totals["client"] += ticks
+    return totals
+
+
+async def measured(client, args, request, server_pid: int) -> dict:
+    """``load``, with the CPU each side spent per request (ms) while it ran."""
+    before = cpu_ticks(server_pid)
+    result = await load(client, args.clients, args.seconds, request)
+    after = cpu_ticks(server_pid)
+    result["cpu"] = {side: (after[side] - before[side]) * 1000 / CLOCK_TICKS / max(result["count"], 1)
+                     for side in before}
+    return result
+
+
+async def http_phases(args, base: str, prepared: dict, server_pid: int) -> dict:
     creds = json.load(open(prepared["credentials"]))["clients"]
     supplier = next(c for c in creds if c["kind"] == "supplier" and c["partnerId"] == "SUP123")
     limits = httpx.Limits(max_connections=args.clients + 2, max_keepalive_connections=args.clients + 2)
@@ -139,7 +172,7 @@ async def http_phases(args, base: str, prepared: dict) -> dict:
                               ("item", await get("/api/v1/inventory/SUP123/BENCH001")),
                               ("list", await get("/api/v1/inventory?limit=100")), ("empty", await get("/healthz"))):
             await load(client, args.clients, 2, request)  # warm-up
-            results[name] = await load(client, args.clients, args.seconds, request)
+            results[name] = await measured(client, args, request, server_pid)
     return results
 
 
@@ -171,7 +204,19 @@ def report(http: dict, floor: dict | None, fast: dict | None, args) -> str:
              row("GET inventory?limit=100", http["list"], empty, f"empty view {empty:.0f} req/s"),
              f"| feed catch-up | {http['feed']['events']} events in {http['feed']['seconds']:.2f} s | | | | "
              f"{http['feed']['events'] / http['feed']['seconds']:.0f} events/s | |"]
-    return "\n".join(lines)
+    return "\n".join(lines + ["", *cpu_table(http)])
+
+
+def cpu_table(http: dict) -> list[str]:
+    """Where each request's CPU went: the machine's cores are shared by all three sides."""
+    lines = ["CPU per request, ms (from /proc, during each phase):", "",
+             "| phase | database | server | client | total |", "|---|---:|---:|---:|---:|"]
+    for name, label in (("reserve1", "POST reservation, 1 item"), ("reserve50", "POST reservation, 50 items"),
+                        ("item", "GET item"), ("list", "GET inventory?limit=100"), ("empty", "empty view")):
+        cpu = http[name]["cpu"]
+        lines.append(f"| {label} | {cpu['database']:.2f} | {cpu['server']:.2f} | {cpu['client']:.2f} | "
+                     f"{sum(cpu.values()):.2f} |")
+    return lines
 
 
 def prepare(env: dict, cwd: Path, script: Path) -> dict:
@@ -196,7 +241,7 @@ def serve_and_measure(args, env: dict, cwd: Path, prepared: dict) -> dict:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        return asyncio.run(http_phases(args, base, prepared))
+        return asyncio.run(http_phases(args, base, prepared, server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)
