@@ -300,7 +300,7 @@ class InventoryItemApi(GenericApiView):
         return Response(movement_response(result), status=201, headers={"ETag": f'"{result.item.version}"'})
 
     def fast_path(self, request, claim, supplier_id: str, product_id: str):
-        """An ordinary reservation, release or sale in two statements on PostgreSQL
+        """An ordinary reservation, release, sale or receipt in two statements on PostgreSQL
         (``inventory.services.fast``), or None for the ordinary path: any other movement or field, a
         value the serializer would change or reject, a caller that is neither a supplier nor the
         brand. Called by the idempotency protocol, in the request's transaction."""
@@ -350,8 +350,11 @@ class InventoryItemApi(GenericApiView):
 #: movement type -> the fields its fast path takes (any other field: the Python path).
 _FAST_FIELDS = {"reservation": {"type", "quantity", "reason", "reference"},
                 "release": {"type", "quantity", "reservation_id", "reason", "reference"},
-                "sale": {"type", "quantity", "reason", "reference"}}
-_FAST_TEXT = {"reason": 500, "reference": 200, "reservation_id": 32}
+                "sale": {"type", "quantity", "reason", "reference"},
+                "receipt": {"type", "quantity", "batch_number", "warehouse_location", "reason", "reference"}}
+_FAST_TEXT = {"reason": 500, "reference": 200, "reservation_id": 32, "batch_number": 64, "warehouse_location": 64}
+#: fields that, when sent, the serializer would reject blank.
+_FAST_NOT_BLANK = ("reservation_id", "batch_number", "warehouse_location")
 
 
 def fast_movement_body(data) -> dict | None:
@@ -368,11 +371,16 @@ def fast_movement_body(data) -> dict | None:
             return None
     if "reservation_id" in fields and not data.get("reservation_id"):
         return None
+    if kind == "receipt" and not data.get("batch_number"):
+        return None
+    if any(name in data and not data[name] for name in _FAST_NOT_BLANK):
+        return None
     quantity = data.get("quantity")
     if type(quantity) is not int or not 0 < quantity <= 1_000_000_000:
         return None
     return {"type": data["type"], "quantity": quantity, "reason": data.get("reason", ""),
-            "reference": data.get("reference", ""), "reservation_code": data.get("reservation_id")}
+            "reference": data.get("reference", ""), "reservation_code": data.get("reservation_id"),
+            "batch_number": data.get("batch_number"), "warehouse_code": data.get("warehouse_location")}
 
 
 def parse_as_of(raw: str) -> date:

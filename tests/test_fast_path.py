@@ -25,6 +25,7 @@ from django.utils import timezone
 from hotsauce.api.models import IdempotencyRecord
 from inventory import services
 from inventory.models import Batch, InventoryItem, InventoryTransaction, Reservation, ReservationLot, StockLot
+from inventory.traceability.models import CriticalTrackingEvent
 from partners.models import RetailPartner, Supplier
 from partners.services import api_client_create
 from tests import factories as f
@@ -111,6 +112,35 @@ SCRIPT = [
 ]
 
 
+# Receipts: into existing lots on the fast path (its FSMA 204 receiving record too); a new lot, a new
+# batch, an unknown batch or warehouse, a missing warehouse and other bodies through the Python path.
+RECEIPTS = [
+    ("supplier", {"type": "receipt", "quantity": 7, "batchNumber": "B1", "warehouseLocation": "WH1"}, "r1"),
+    ("supplier", {"type": "receipt", "quantity": 7, "batchNumber": "B1", "warehouseLocation": "WH1"}, "r1"),  # replay
+    ("supplier", {"type": "receipt", "quantity": 8, "batchNumber": "B1", "warehouseLocation": "WH1"}, "r1"),  # 422
+    ("supplier", {"type": "receipt", "quantity": 5, "batchNumber": "B3", "warehouseLocation": "WH2",
+                  "reason": "delivery", "reference": "PO-7"}, "r2"),
+    ("supplier", {"type": "receipt", "quantity": 4, "batchNumber": "B3", "warehouseLocation": "WH1"}, "r3"),  # new lot
+    ("supplier", {"type": "receipt", "quantity": 6, "batchNumber": "B9", "warehouseLocation": "WH1",
+                  "expirationDate": "2033-01-01T00:00:00Z"}, "r4"),  # new batch: Python path
+    ("supplier", {"type": "receipt", "quantity": 2, "batchNumber": "B9", "warehouseLocation": "WH1"}, "r5"),
+    ("supplier", {"type": "receipt", "quantity": 2, "batchNumber": "NOPE", "warehouseLocation": "WH1"}, "r6"),  # 400
+    ("supplier", {"type": "receipt", "quantity": 2, "batchNumber": "B1"}, "r7"),  # two warehouses: 400
+    ("supplier", {"type": "receipt", "quantity": 2, "batchNumber": "B1", "warehouseLocation": "NOWH"}, "r8"),  # 400
+    ("supplier", {"type": "receipt", "quantity": 3, "batchNumber": "B2", "warehouseLocation": "WH1"}, "r9"),  # held
+    ("supplier", {"type": "receipt", "quantity": 0, "batchNumber": "B1", "warehouseLocation": "WH1"}, "r10"),  # 400
+    ("supplier", {"type": "receipt", "quantity": 1, "batchNumber": "B1", "warehouseLocation": "WH1",
+                  "reason": " padded"}, "r11"),  # Python path
+    ("supplier", {"type": "receipt", "quantity": 1, "batchNumber": "B1", "warehouseLocation": None}, "r12"),  # 400
+    ("supplier", {"type": "receipt", "quantity": 1, "batchNumber": "", "warehouseLocation": "WH1"}, "r13"),  # 400
+    ("other", {"type": "receipt", "quantity": 1, "batchNumber": "B1", "warehouseLocation": "WH1"}, "r14"),  # 404
+    ("brand", {"type": "receipt", "quantity": 2, "batchNumber": "B3", "warehouseLocation": "WH2"}, "r15"),
+    ("retailer", {"supplierId": "SUPF", "lines": [{"productId": "SAUCEF", "quantity": 100}]}, "o1"),  # backordered
+    ("supplier", {"type": "receipt", "quantity": 50, "batchNumber": "B3", "warehouseLocation": "WH2"}, "r16"),
+    ("supplier", {"type": "sale", "quantity": 1}, "r17"),
+]
+
+
 def stable(value):
     """``value`` without what necessarily differs between the paths (see VOLATILE)."""
     if isinstance(value, dict):
@@ -120,7 +150,7 @@ def stable(value):
     return value
 
 
-def run(fast: bool, settings) -> dict:
+def run(fast: bool, settings, script=SCRIPT) -> dict:
     settings.INVENTORY_FAST_PATH = fast
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the stock-arrival hook allocates backorders in this thread
     call_command("flush", interactive=False, verbosity=0)  # sequences reset: same ids in both runs
@@ -130,7 +160,7 @@ def run(fast: bool, settings) -> dict:
     answers, calls = [], []
     with mock.patch("webhooks.tasks.delivery_send.apply_async", side_effect=lambda **kw: calls.append(kw)):
         made = {}
-        for caller, body, key in SCRIPT:
+        for caller, body, key in script:
             body = {name: made[value[1:]] if isinstance(value, str) and value.startswith("@") else value
                     for name, value in body.items()}
             response = callers[caller].post("/api/v1/orders" if "lines" in body else ITEM, body, key=key)
@@ -162,8 +192,18 @@ def state() -> dict:
                 "body": stable(json.loads(r.response_body)) if r.response_body else None,
                 "headers": r.response_headers}
                for r in IdempotencyRecord.objects.order_by("key")]
+    # A receipt without a reference documents itself by its movement id (volatile): compared as such.
+    ctes = [stable(values) | {"reference_document_number": "=movement" if values["reference_document_number"] ==
+                              str(values["movement_id"]) else values["reference_document_number"]}
+            for values in CriticalTrackingEvent.objects.order_by("pk").values(
+        "pk", "cte_type", "supplier_id", "product_id", "batch_id", "traceability_lot_code", "product_description",
+        "quantity", "unit_of_measure", "event_date", "warehouse_id", "location_id", "location_description",
+        "tlc_source_id", "tlc_source_description", "counterparty_id", "counterparty_description",
+        "retail_partner_id", "inputs", "reference_document_type", "reference_document_number", "movement_id")]
+    batches = list(Batch.objects.order_by("pk").values("pk", "batch_number", "supplier_id", "product_id", "status",
+                                                       "expiration_date", "production_date"))
     return {"ledger": ledger, "lots": lots, "items": items, "reservations": reservations, "holds": holds,
-            "events": events, "records": records}
+            "events": events, "records": records, "ctes": ctes, "batches": batches}
 
 
 def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(settings):
@@ -179,7 +219,7 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     assert sum("inventory_write_finish" in sql for sql in sent) == 9  # k1, k3, k5, k6, k13, k14, k15, k18, k21
     for before, after in zip(python["answers"], fast["answers"], strict=True):
         assert after == before, after["key"]
-    for table in ("ledger", "lots", "items", "reservations", "holds", "records", "events"):
+    for table in ("ledger", "lots", "items", "reservations", "holds", "records", "events", "ctes", "batches"):
         assert fast[table] == python[table], table
     assert fast["published"] == python["published"] > 0
     # The script did what it says: the fixtures are not trivially empty.
@@ -197,6 +237,32 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     assert [(t["type"], t["retailPartnerId"], t["reservedDelta"]) for t in release] == [("release", "RETE", -1)]
     first = python["answers"][0]["body"]["transactions"]
     assert [(t["batchNumber"], t["quantity"]) for t in first] == [("B1", 3), ("B3", 2)]
+
+
+def test_fast_and_python_receipts_leave_the_same_answers_rows_and_tracking_records(settings):
+    settings.WEBHOOK_RETRY_SCHEDULE = [0, 5, 300]
+    python = run(False, settings, RECEIPTS)
+    with CaptureQueriesContext(connection) as queries:
+        fast = run(True, settings, RECEIPTS)
+    sent = [q["sql"] for q in queries.captured_queries]
+    # r1 (x3), r2, r3, r5, r6, r7, r8, r9, r14, r15, r16 asked the function; r1, r2, r5, r9, r15, r16 it wrote.
+    assert sum("inventory_receive_fast" in sql for sql in sent) == 13
+    assert sum("inventory_write_finish" in sql for sql in sent) == 7  # and the sale r17
+    for before, after in zip(python["answers"], fast["answers"], strict=True):
+        assert after == before, after["key"]
+    for table in ("ledger", "lots", "items", "reservations", "holds", "records", "events", "ctes", "batches"):
+        assert fast[table] == python[table], table
+    assert fast["published"] == python["published"] > 0
+    assert [a["status"] for a in python["answers"]] == [
+        201, 201, 422, 201, 201, 201, 201, 400, 400, 400, 201, 400, 201, 400, 400, 404, 201, 201, 201, 201], \
+        python["answers"]
+    assert python["answers"][1]["headers"]["Idempotent-Replayed"] == "true"
+    # B9's lot code was assigned at its first receipt: the second one names the same source.
+    b9 = [c for c in python["ctes"] if c["traceability_lot_code"] == "B9"]
+    assert len(b9) == 2 and b9[0]["tlc_source_id"] == b9[1]["tlc_source_id"] == "SUPF/WH1"
+    assert [c["reference_document_number"] for c in python["ctes"] if c["quantity"] == 5] == ["PO-7"]
+    # The receipt freed units on commit: the backordered order was allocated (the stock-arrival hook).
+    assert [r["quantity"] for r in python["reservations"] if r["order_ref"]] == [100]
 
 
 def test_a_fast_reservation_is_visible_to_the_strict_retailer_as_the_python_path_shows_it(settings):

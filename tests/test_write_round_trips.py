@@ -12,9 +12,11 @@ from unittest import mock
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from hotsauce.api.models import IdempotencyRecord
-from inventory.models import Reservation
+from inventory.models import Reservation, StockLot
+from inventory.traceability.models import CriticalTrackingEvent
 from tests import factories as f
 
 ITEM = "/api/v1/inventory/SUP123/HOTSAUCE789"
@@ -76,6 +78,29 @@ def test_a_reservation_commits_once_with_its_idempotency_record(supplier_caller)
     assert commits <= 1
     assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for s in statements), statements
     assert Reservation.objects.count() == reservations + 1
+
+
+def test_a_receipt_into_an_existing_lot_commits_once_in_two_statements(supplier_caller):
+    lot = StockLot.objects.select_related("warehouse", "batch").filter(
+        item__supplier__code="SUP123", item__product__sku="HOTSAUCE789", batch__expiration_date__gt=timezone.now(),
+    ).order_by("pk").first()
+    body = {"type": "receipt", "quantity": 3, "batchNumber": lot.batch.batch_number,
+            "warehouseLocation": lot.warehouse.code}
+    response, statements, commits = measured(lambda: supplier_caller.post(ITEM, body, key="rt-receipt"))
+    assert response.status_code == 201, response.content
+    assert commits == 1
+    # The fast path: the receipt function (lot, ledger, FSMA 204 receiving record) and write_finish.
+    assert statements.count("BEGIN") == statements.count("COMMIT") == 1, statements
+    inside = statements[statements.index("BEGIN") + 1:statements.index("COMMIT")]
+    assert len(inside) <= 2, inside
+    assert "inventory_receive_fast" in inside[0] and "inventory_write_finish" in inside[-1], inside
+    assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for s in statements), statements
+    lot.refresh_from_db()
+    assert response.json()["transaction"]["quantity"] == 3
+    assert CriticalTrackingEvent.objects.filter(batch=lot.batch, cte_type="receiving",
+                                                movement_id=response.json()["transaction"]["movementId"]).count() == 1
+    records = IdempotencyRecord.objects.filter(key="rt-receipt")
+    assert [(r.state, r.status_code) for r in records] == [("completed", 201)]
 
 
 def test_a_failed_movement_stores_its_answer_after_the_rollback(supplier_caller):

@@ -1,4 +1,5 @@
-"""The reservation fast path (issue 19): ``stock_reserve`` in two statements on PostgreSQL.
+"""The fast path (issue 19): ``stock_reserve``, ``stock_release``, ``stock_sell`` (without a
+reservation) and ``stock_receive`` (into an existing lot) in two statements on PostgreSQL.
 
 The rules stay where they are read: ``stock_reserve`` (and the functions it calls) is the
 reference. ``inventory/sql/reserve_fast.sql`` is the same reservation for the ordinary case —
@@ -11,6 +12,12 @@ rows the function wrote, and ``inventory/sql/write_finish.sql`` writes the event
 audiences and deliveries, the ``pg_notify`` and the request's idempotency record: the second
 and last statement. ``tests/test_fast_path.py`` runs both paths on the same fixtures and
 compares everything they write.
+
+Release, sale and receipt follow the same pattern (``release_sell_fast.sql``,
+``receive_fast_v1.sql``; see each function's header for what falls back). The receipt function
+also writes the FSMA 204 receiving record (``traceability.cte_receiving_record``); it falls back
+for a new batch, a new lot, an unknown warehouse or batch, another supplier's or an expired batch.
+A sale naming a reservation still takes the Python path.
 """
 
 from __future__ import annotations
@@ -56,14 +63,14 @@ class FastMovement:
 
 
 #: movement type -> the function that runs it, each the ordinary case of one Python function:
-#: ``stock_reserve``, ``stock_release``, ``stock_sell`` (see their SQL files for what falls back).
+#: ``stock_reserve``, ``stock_release``, ``stock_sell``, ``stock_receive`` (see their SQL files for what falls back).
 FUNCTIONS = {T.RESERVATION: "inventory_reserve_fast", T.RELEASE: "inventory_release_fast",
-             T.SALE: "inventory_sell_fast"}
+             T.SALE: "inventory_sell_fast", T.RECEIPT: "inventory_receive_fast"}
 
 
 def movement_fast(*, type: str, claim, supplier_code: str, supplier_only: int | None, sku: str, quantity: int,
                   actor: Principal, reason: str = "", reference: str = "", reservation_code: str | None = None,
-                  idempotency_key: str = ""):
+                  idempotency_key: str = "", batch_number: str | None = None, warehouse_code: str | None = None):
     """The first statement. Returns the key's stored record (a dict of its columns), ``"busy"``,
     None (not handled: run the Python path) or a ``FastMovement``."""
     now = timezone.now()
@@ -71,7 +78,8 @@ def movement_fast(*, type: str, claim, supplier_code: str, supplier_only: int | 
     params = {
         "client_key": claim.client_key, "key": claim.key, "lock_class": claim.lock_class,
         "supplier_code": supplier_code, "supplier_only": supplier_only, "sku": sku, "quantity": quantity,
-        "reservation_code": reservation_code, "now": now.isoformat(), "reason": reason, "reference": reference,
+        "reservation_code": reservation_code, "batch_number": batch_number, "warehouse_code": warehouse_code,
+        "now": now.isoformat(), "reason": reason, "reference": reference,
         "idempotency_key": idempotency_key, "movement_id": str(uuid.uuid4()),
         "actor_client_id": client.pk if client is not None else None,
         "actor_user_id": user.pk if user is not None else None, "actor_label": _actor_label(actor),
