@@ -350,7 +350,7 @@ class InventoryItemApi(GenericApiView):
 #: movement type -> the fields its fast path takes (any other field: the Python path).
 _FAST_FIELDS = {"reservation": {"type", "quantity", "reason", "reference"},
                 "release": {"type", "quantity", "reservation_id", "reason", "reference"},
-                "sale": {"type", "quantity", "reason", "reference"},
+                "sale": {"type", "quantity", "reservation_id", "reason", "reference"},
                 "receipt": {"type", "quantity", "batch_number", "warehouse_location", "reason", "reference"}}
 _FAST_TEXT = {"reason": 500, "reference": 200, "reservation_id": 32, "batch_number": 64, "warehouse_location": 64}
 #: fields that, when sent, the serializer would reject blank.
@@ -369,7 +369,7 @@ def fast_movement_body(data) -> dict | None:
         text = data.get(name, "")
         if not isinstance(text, str) or len(text) > limit or text != text.strip() or "\x00" in text:
             return None
-    if "reservation_id" in fields and not data.get("reservation_id"):
+    if kind == "release" and not data.get("reservation_id"):
         return None
     if kind == "receipt" and not data.get("batch_number"):
         return None

@@ -109,6 +109,9 @@ SCRIPT = [
     ("retailer", {"supplierId": "SUPF", "lines": [{"productId": "SAUCEF", "quantity": 30}]}, "o1"),  # backordered
     ("brand", {"type": "release", "quantity": 43, "reservationId": "@k3"}, "k21"),  # closed; o1 served
     ("supplier", {"type": "release", "quantity": 1, "reservationId": "@k3"}, "k22"),  # closed: 409
+    ("supplier", {"type": "sale", "quantity": 1, "reservationId": "@k3"}, "k23"),  # closed: 409
+    ("supplier", {"type": "sale", "quantity": 2, "reservationId": "@k13"}, "k24"),  # holds 1: 409
+    ("supplier", {"type": "sale", "quantity": 1, "reservationId": "@k13"}, "k25"),  # consumed, closed
 ]
 
 
@@ -216,7 +219,9 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     assert sum("inventory_reserve_fast" in sql for sql in sent) == 10  # k1 (x3), k2 (x2), k3, k4, k6, k9, k13
     assert sum("inventory_release_fast" in sql for sql in sent) == 9  # k5, k8, k14, k15 (x2), k16, k17, k21, k22
     assert sum("inventory_sell_fast" in sql for sql in sent) == 2  # k18, k19
-    assert sum("inventory_write_finish" in sql for sql in sent) == 9  # k1, k3, k5, k6, k13, k14, k15, k18, k21
+    assert sum("inventory_sell_reserved_fast" in sql for sql in sent) == 4  # k7, k23, k24, k25
+    # k1, k3, k5, k6, k7, k13, k14, k15, k18, k21, k25
+    assert sum("inventory_write_finish" in sql for sql in sent) == 11
     for before, after in zip(python["answers"], fast["answers"], strict=True):
         assert after == before, after["key"]
     for table in ("ledger", "lots", "items", "reservations", "holds", "records", "events", "ctes", "batches"):
@@ -225,7 +230,9 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     # The script did what it says: the fixtures are not trivially empty.
     assert [a["status"] for a in python["answers"]] == [
         201, 201, 422, 409, 409, 201, 409, 201, 201, 201, 409, 404, 201, 201, 400, 201,
-        201, 201, 201, 409, 400, 201, 409, 201, 201, 201, 409], python["answers"]
+        201, 201, 201, 409, 400, 201, 409, 201, 201, 201, 409, 409, 409, 201], python["answers"]
+    assert {r["code"]: r["status"] for r in python["reservations"]}[python["answers"][15]["body"]["transaction"][
+        "reservationId"]] == "consumed"  # k13's, by k25
     assert python["answers"][1]["headers"]["Idempotent-Replayed"] == "true"
     assert python["answers"][18]["headers"]["Idempotent-Replayed"] == "true"
     closed = {r["code"]: r["status"] for r in python["reservations"]}
@@ -344,7 +351,9 @@ def test_fast_and_python_movements_of_one_item_interleave_without_drift_or_deadl
 
 
 @pytest.mark.parametrize("body", [{"type": "release", "quantity": 1, "reservationId": "@"},
-                                  {"type": "sale", "quantity": 1}], ids=["release", "sale"])
+                                  {"type": "sale", "quantity": 1},
+                                  {"type": "sale", "quantity": 1, "reservationId": "@"}],
+                         ids=["release", "sale", "sale-reserved"])
 def test_a_release_and_a_sale_take_two_statements_and_one_commit(settings, body):
     from tests.test_write_round_trips import measured
 

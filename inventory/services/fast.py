@@ -1,5 +1,5 @@
-"""The fast path (issue 19): ``stock_reserve``, ``stock_release``, ``stock_sell`` (without a
-reservation) and ``stock_receive`` (into an existing lot) in two statements on PostgreSQL.
+"""The fast path (issue 19): ``stock_reserve``, ``stock_release``, ``stock_sell`` and
+``stock_receive`` (into an existing lot) in two statements on PostgreSQL.
 
 The rules stay where they are read: ``stock_reserve`` (and the functions it calls) is the
 reference. ``inventory/sql/reserve_fast.sql`` is the same reservation for the ordinary case —
@@ -14,10 +14,10 @@ and last statement. ``tests/test_fast_path.py`` runs both paths on the same fixt
 compares everything they write.
 
 Release, sale and receipt follow the same pattern (``release_sell_fast.sql``,
-``receive_fast_v1.sql``; see each function's header for what falls back). The receipt function
+``sell_reserved_fast_v1.sql`` for a sale naming a reservation, ``receive_fast_v1.sql``; see each
+function's header for what falls back). The receipt function
 also writes the FSMA 204 receiving record (``traceability.cte_receiving_record``); it falls back
 for a new batch, a new lot, an unknown warehouse or batch, another supplier's or an expired batch.
-A sale naming a reservation still takes the Python path.
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def movement_fast(*, type: str, claim, supplier_code: str, supplier_only: int | 
         "actor_user_id": user.pk if user is not None else None, "actor_label": _actor_label(actor),
     }
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {FUNCTIONS[type]}(%s::jsonb)", [json.dumps(params)])
+        function = "inventory_sell_reserved_fast" if type == T.SALE and reservation_code else FUNCTIONS[type]
+        cursor.execute(f"SELECT {function}(%s::jsonb)", [json.dumps(params)])
         answer = cursor.fetchone()[0]
     if isinstance(answer, str):
         answer = json.loads(answer)
