@@ -85,8 +85,10 @@ def form_value_errors(fields, data) -> dict:
 
 
 class StrictSerializer(serializers.Serializer):
-    """Rejects fields it does not know (a misspelt field must not be silently dropped), and values
-    of the wrong JSON type (``"reason": 0``, ``"active": 1``) rather than coercing them."""
+    """Rejects fields it does not know: a misspelt field must not be silently dropped."""
+
+    # (Not in the docstring, which the schema shows for every request body:) it also rejects values
+    # of the wrong JSON type (``"reason": 0``, ``"active": 1``) rather than coercing them.
 
     def to_internal_value(self, data):
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
