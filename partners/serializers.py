@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from hotsauce.api.fields import StrictModelSerializer, StrictSerializer
 from partners.attributes.fields import AttributesField
 from partners.models import RetailPartner, Supplier, TradingRelationship, code_validator
 
@@ -25,7 +26,7 @@ class RetailPartnerSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class TradingRelationshipSerializer(serializers.ModelSerializer):
+class TradingRelationshipSerializer(StrictModelSerializer):
     supplier_id = serializers.CharField(source="supplier.code", max_length=64)
     retail_partner_id = serializers.CharField(source="retail_partner.code", max_length=64)
     active = serializers.BooleanField(required=False, default=True)
@@ -36,5 +37,5 @@ class TradingRelationshipSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class TradingRelationshipPatchSerializer(serializers.Serializer):
+class TradingRelationshipPatchSerializer(StrictSerializer):
     active = serializers.BooleanField()

@@ -37,15 +37,15 @@ load_all_checks()
 # rejected, positive data accepted, required headers, unsupported methods and their Allow header,
 # ignored auth, use after free, resource availability and object-level authorization.
 # Not yet run, with what they still find (issue 13):
-# - negative_data_rejection: request bodies are read leniently where the schema is strict: a
-#   boolean field takes 0/1, a string field takes a number (`"reason": 0`), an optional date in a
-#   form body takes an empty value; analytics/scorecards takes `?to=` empty. (List filters and
-#   `limit` no longer accept empty or unknown values: tests/test_inventory_movements.py.)
+# - negative_data_rejection on GET events/stream only: Schemathesis' coverage phase sends the
+#   headers object with an unexpected property and the stream answers 200 (every other operation
+#   runs it; JSON/form bodies and queries are strict: tests/test_strict_bodies.py).
 # - positive_data_acceptance: bodies valid by the schema that the rules refuse with a 400 the
 #   schema cannot express (a supplier code that does not exist or is not traded with, an attribute
 #   key nobody defined, an EDI body that is not X12, fsma204 without a lot code or a date range).
-PENDING = {"negative_data_rejection", "positive_data_acceptance"}
+PENDING = {"positive_data_acceptance"}
 ALL_CHECKS = [check for check in CHECKS.get_all() if check.__name__ not in PENDING]
+STREAM_CHECKS = [check for check in ALL_CHECKS if check.__name__ != "negative_data_rejection"]
 STREAM = "/api/v1/events/stream"
 # Reading the endless stream: keep-alives come this often, and the reading stops after this long.
 STREAM_KEEPALIVE_SECONDS = 0.2
@@ -129,7 +129,8 @@ def _run(case, caller) -> None:
     # The stream never ends: it is read for STREAM_READ_SECONDS (the sandbox's events, then
     # keep-alives), then closed, and every event read is validated.
     timeout = STREAM_READ_SECONDS if case.path == STREAM else None
-    case.call_and_validate(headers={"Authorization": f"Bearer {caller.token}"}, checks=ALL_CHECKS, timeout=timeout)
+    case.call_and_validate(headers={"Authorization": f"Bearer {caller.token}"},
+                           checks=STREAM_CHECKS if case.path == STREAM else ALL_CHECKS, timeout=timeout)
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """Serializer fields and a base serializer that are strict about what clients send."""
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 DATETIME_INPUT_FORMATS = ["iso-8601", "%Y-%m-%d"]
@@ -19,12 +20,79 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+JSON_BOOLEAN = "Must be true or false (a JSON boolean, not a number or a string)."
+JSON_STRING = "A string is required (a JSON string, not a number or a boolean)."
+
+
+def _json_type(field) -> tuple[type, str] | None:
+    """The JSON type a field's value must have in a JSON body (the schema's ``type``), if it is fixed."""
+    if isinstance(field, serializers.BooleanField):
+        return bool, JSON_BOOLEAN
+    if isinstance(field, serializers.CharField):  # RegexField, EmailField, SlugField, URLField too
+        return str, JSON_STRING
+    if isinstance(field, serializers.ChoiceField) and all(isinstance(key, str) for key in field.choices):
+        return str, JSON_STRING
+    if isinstance(field, serializers.DateField | serializers.DateTimeField | serializers.TimeField):
+        return str, JSON_STRING
+    return None
+
+
+def json_type_errors(fields, data) -> dict:
+    """Fields of a JSON body whose value has the wrong JSON type: DRF would coerce ``0`` to ``False``
+    or ``"0"``; the schema says boolean or string, so the API says 400 (issue 13). Form bodies
+    (a QueryDict: every value is text) are left to the fields' own parsing."""
+    if isinstance(data, QueryDict):
+        return form_value_errors(fields, data)
+    if not isinstance(data, dict):
+        return {}
+    errors = {}
+    for name, field in fields.items():
+        value = data.get(name)
+        if field.read_only or value is None:
+            continue
+        problem = _wrong_type(field, value)
+        if problem:
+            errors[name] = [problem]
+    return errors
+
+
+def _wrong_type(field, value) -> str | None:
+    if isinstance(field, serializers.ListField) and isinstance(value, list):  # each item: the child's type
+        return next(filter(None, (_wrong_type(field.child, item) for item in value if item is not None)), None)
+    expected = _json_type(field)
+    if expected and not isinstance(value, expected[0]):
+        return expected[1]
+    return None
+
+
+FORM_BOOLEAN = "Must be true or false."
+FORM_EMPTY = "May not be empty (leave the field out instead)."
+
+
+def form_value_errors(fields, data) -> dict:
+    """A form body's values are text: a boolean is ``true`` or ``false`` (not 0/1), and an empty value
+    is an error unless the field takes an empty string (DRF would read it as null or as false)."""
+    errors = {}
+    for name, field in fields.items():
+        if field.read_only or name not in data:
+            continue
+        value = data.get(name)
+        if value == "" and not getattr(field, "allow_blank", False):
+            errors[name] = [FORM_EMPTY]
+        elif isinstance(field, serializers.BooleanField) and value not in ("true", "false"):
+            errors[name] = [FORM_BOOLEAN]
+    return errors
+
+
 class StrictSerializer(serializers.Serializer):
     """Rejects fields it does not know: a misspelt field must not be silently dropped."""
 
+    # (Not in the docstring, which the schema shows for every request body:) it also rejects values
+    # of the wrong JSON type (``"reason": 0``, ``"active": 1``) rather than coercing them.
+
     def to_internal_value(self, data):
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
-        errors = {name: ["Unknown field."] for name in unknown}
+        errors = {**{name: ["Unknown field."] for name in unknown}, **json_type_errors(self.fields, data)}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

@@ -358,7 +358,7 @@ class StockReportApi(GenericApiView):
 
 
 def _day(raw: str | None, name: str, errors: list[dict]) -> date | None:
-    if raw is None or raw == "":
+    if raw is None:  # absent: the default applies; present but empty is an error, not the default
         return None
     try:
         if len(raw) == 10:

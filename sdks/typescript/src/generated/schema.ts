@@ -2989,6 +2989,7 @@ export interface components {
             /** Format: date */
             endDate?: string;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         PatchedTradingRelationshipPatchRequest: {
             active?: boolean;
         };
@@ -4218,6 +4219,7 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         TradingRelationship: {
             readonly id: number;
             supplierId: string;
@@ -4229,6 +4231,7 @@ export interface components {
             /** Format: date-time */
             readonly updatedAt: string;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         TradingRelationshipRequest: {
             supplierId: string;
             retailPartnerId: string;

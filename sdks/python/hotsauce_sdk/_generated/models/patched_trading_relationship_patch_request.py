@@ -14,7 +14,8 @@ T = TypeVar("T", bound="PatchedTradingRelationshipPatchRequest")
 
 @_attrs_define
 class PatchedTradingRelationshipPatchRequest:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         active (bool | Unset):
     """

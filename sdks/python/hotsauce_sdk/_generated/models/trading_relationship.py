@@ -15,7 +15,8 @@ T = TypeVar("T", bound="TradingRelationship")
 
 @_attrs_define
 class TradingRelationship:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         id (int):
         supplier_id (str):

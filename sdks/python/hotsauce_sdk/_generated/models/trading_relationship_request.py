@@ -14,7 +14,8 @@ T = TypeVar("T", bound="TradingRelationshipRequest")
 
 @_attrs_define
 class TradingRelationshipRequest:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         supplier_id (str):
         retail_partner_id (str):

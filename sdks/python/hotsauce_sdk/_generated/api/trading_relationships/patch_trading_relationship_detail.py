@@ -146,7 +146,8 @@ def sync_detailed(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset):
+        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+            misspelt field must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,7 +187,8 @@ def sync(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset):
+        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+            misspelt field must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,7 +223,8 @@ async def asyncio_detailed(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset):
+        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+            misspelt field must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -259,7 +262,8 @@ async def asyncio(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset):
+        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+            misspelt field must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
