@@ -355,6 +355,8 @@ _FAST_FIELDS = {"reservation": {"type", "quantity", "reason", "reference"},
 _FAST_TEXT = {"reason": 500, "reference": 200, "reservation_id": 32, "batch_number": 64, "warehouse_location": 64}
 #: fields that, when sent, the serializer would reject blank.
 _FAST_NOT_BLANK = ("reservation_id", "batch_number", "warehouse_location")
+#: movement type -> the field its fast path cannot do without.
+_FAST_REQUIRED = {"release": "reservation_id", "receipt": "batch_number"}
 
 
 def fast_movement_body(data) -> dict | None:
@@ -369,9 +371,7 @@ def fast_movement_body(data) -> dict | None:
         text = data.get(name, "")
         if not isinstance(text, str) or len(text) > limit or text != text.strip() or "\x00" in text:
             return None
-    if kind == "release" and not data.get("reservation_id"):
-        return None
-    if kind == "receipt" and not data.get("batch_number"):
+    if kind in _FAST_REQUIRED and not data.get(_FAST_REQUIRED[kind]):
         return None
     if any(name in data and not data[name] for name in _FAST_NOT_BLANK):
         return None
