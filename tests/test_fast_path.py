@@ -112,6 +112,8 @@ SCRIPT = [
     ("supplier", {"type": "sale", "quantity": 1, "reservationId": "@k3"}, "k23"),  # closed: 409
     ("supplier", {"type": "sale", "quantity": 2, "reservationId": "@k13"}, "k24"),  # holds 1: 409
     ("supplier", {"type": "sale", "quantity": 1, "reservationId": "@k13"}, "k25"),  # consumed, closed
+    ("supplier", {"type": "reservation", "quantity": 2, "retailPartnerId": "RETE"}, "k26"),  # Python path
+    ("supplier", {"type": "sale", "quantity": 2, "reservationId": "@k26"}, "k27"),  # RETE's, sold: closed
 ]
 
 
@@ -219,9 +221,9 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     assert sum("inventory_reserve_fast" in sql for sql in sent) == 10  # k1 (x3), k2 (x2), k3, k4, k6, k9, k13
     assert sum("inventory_release_fast" in sql for sql in sent) == 9  # k5, k8, k14, k15 (x2), k16, k17, k21, k22
     assert sum("inventory_sell_fast" in sql for sql in sent) == 2  # k18, k19
-    assert sum("inventory_sell_reserved_fast" in sql for sql in sent) == 4  # k7, k23, k24, k25
-    # k1, k3, k5, k6, k7, k13, k14, k15, k18, k21, k25
-    assert sum("inventory_write_finish" in sql for sql in sent) == 11
+    assert sum("inventory_sell_reserved_fast" in sql for sql in sent) == 5  # k7, k23, k24, k25, k27
+    # k1, k3, k5, k6, k7, k13, k14, k15, k18, k21, k25, k27
+    assert sum("inventory_write_finish" in sql for sql in sent) == 12
     for before, after in zip(python["answers"], fast["answers"], strict=True):
         assert after == before, after["key"]
     for table in ("ledger", "lots", "items", "reservations", "holds", "records", "events", "ctes", "batches"):
@@ -230,7 +232,7 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     # The script did what it says: the fixtures are not trivially empty.
     assert [a["status"] for a in python["answers"]] == [
         201, 201, 422, 409, 409, 201, 409, 201, 201, 201, 409, 404, 201, 201, 400, 201,
-        201, 201, 201, 409, 400, 201, 409, 201, 201, 201, 409, 409, 409, 201], python["answers"]
+        201, 201, 201, 409, 400, 201, 409, 201, 201, 201, 409, 409, 409, 201, 201, 201], python["answers"]
     assert {r["code"]: r["status"] for r in python["reservations"]}[python["answers"][15]["body"]["transaction"][
         "reservationId"]] == "consumed"  # k13's, by k25
     assert python["answers"][1]["headers"]["Idempotent-Replayed"] == "true"
@@ -240,6 +242,9 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     assert closed[python["answers"][5]["body"]["transaction"]["reservationId"]] == "released"  # k3, by k21
     # The release freed units on commit: the backordered order was allocated (the stock-arrival hook).
     assert [r["quantity"] for r in python["reservations"] if r["order_ref"]] == [30]
+    sold = python["answers"][31]["body"]["transactions"]  # k27: a retailer's reservation, sold by name
+    assert [(t["type"], t["retailPartnerId"], t["reservedDelta"]) for t in sold] == [("sale", "RETE", -2)]
+    assert closed[python["answers"][30]["body"]["transaction"]["reservationId"]] == "consumed"
     release = python["answers"][16]["body"]["transactions"]
     assert [(t["type"], t["retailPartnerId"], t["reservedDelta"]) for t in release] == [("release", "RETE", -1)]
     first = python["answers"][0]["body"]["transactions"]
