@@ -288,7 +288,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "djangorestframework_camel_case.parser.CamelCaseJSONParser",
-        "djangorestframework_camel_case.parser.CamelCaseFormParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["hotsauce.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "hotsauce.api.pagination.CursorPage",
@@ -317,12 +316,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # A PATCH body is what its serializer says (no partial serializers here): `lots` of a count is
+    # required, not optional as a "Patched" copy would claim.
+    "COMPONENT_SPLIT_PATCH": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "CAMELIZE_NAMES": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "webhooks.schema.add_event_stream_path",
         "hotsauce.api.schema.add_problem_component",
+        "hotsauce.api.schema.constrain_inputs",
         "hotsauce.api.schema_examples.add_examples",
     ],
     "SECURITY": [{"oauth2": []}, {"apiKey": []}],

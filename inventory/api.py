@@ -396,7 +396,7 @@ def record_movement(view, supplier: Supplier, product: Product, data: dict) -> s
     if data.get("retail_partner_id"):
         retail_partner = RetailPartner.objects.filter(code=data["retail_partner_id"]).first()
         if retail_partner is None:
-            raise ValidationFailed.for_field("retailPartnerId", f"No retail partner {data['retail_partner_id']}.")
+            raise NotFound.for_field("retailPartnerId", f"No retail partner {data['retail_partner_id']}.")
     return services.movement_record(
         type=data["type"], supplier=supplier, product=product, quantity=data.get("quantity"), actor=view.principal,
         movements=view.movements, warehouse_code=data.get("warehouse_location"),

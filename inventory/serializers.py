@@ -217,7 +217,7 @@ class CountSerializer(StrictSerializer):
     lots = CountLotSerializer(many=True, allow_empty=False, max_length=1000)
 
 
-class BatchSerializer(serializers.ModelSerializer):
+class BatchSerializer(StrictModelSerializer):
     product_id = serializers.CharField(source="product.sku")
     supplier_id = serializers.CharField(source="supplier.code")
     inventory_level = serializers.SerializerMethodField()
@@ -300,6 +300,8 @@ def _movement_type_serializer(kind: str, base: type[serializers.Serializer]) -> 
         if name in required:
             kwargs.pop("default", None)
             kwargs.update(required=True, allow_null=False)
+        if name == "quantity" and kind != "adjustment":  # only an adjustment is signed
+            kwargs["min_value"] = 1
         fields[name] = type(field)(*field._args, **kwargs)
         if name == "type":  # each branch admits its own type only: a body matches exactly one branch
             fields[name] = serializers.ChoiceField(choices=[kind])

@@ -50,7 +50,7 @@ def _products(lines: list[dict]) -> dict[str, Product]:
     found = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
     for index, line in enumerate(lines):
         if line["product_id"] not in found:
-            raise ValidationFailed.for_field(f"lines[{index}].productId", f"No product {line['product_id']}.")
+            raise NotFound.for_field(f"lines[{index}].productId", f"No product {line['product_id']}.")
     return found
 
 
@@ -65,7 +65,7 @@ def _retail_partner_for(principal, code: str | None) -> RetailPartner:
         raise ValidationFailed.for_field("retailPartnerId", "This field is required.")
     retail_partner = RetailPartner.objects.filter(code=code).first()
     if retail_partner is None:
-        raise ValidationFailed.for_field("retailPartnerId", f"No retail partner {code}.")
+        raise NotFound.for_field("retailPartnerId", f"No retail partner {code}.")
     return retail_partner
 
 
@@ -74,7 +74,7 @@ def _supplier_in_body(principal, code: str) -> Supplier:
     ids = supplier_ids_visible_to(principal)
     if supplier is None or (ids is not None and supplier.pk not in ids):
         # Same answer for unknown and not-trading: a retailer learns nothing about others.
-        raise ValidationFailed.for_field("supplierId", f"No supplier {code} you trade with.")
+        raise NotFound.for_field("supplierId", f"No supplier {code} you trade with.")
     return supplier
 
 
@@ -277,11 +277,11 @@ class ReturnListApi(GenericApiView):
             order = Order.objects.filter(code=data["order_id"], retail_partner=retail_partner).select_related(
                 "supplier").first()
             if order is None:
-                raise ValidationFailed.for_field("orderId", f"No order {data['order_id']}.")
+                raise NotFound.for_field("orderId", f"No order {data['order_id']}.")
         if data.get("supplier_id"):
             supplier = Supplier.objects.filter(code=data["supplier_id"]).first()
             if supplier is None:
-                raise ValidationFailed.for_field("supplierId", f"No supplier {data['supplier_id']}.")
+                raise NotFound.for_field("supplierId", f"No supplier {data['supplier_id']}.")
         elif order is not None:
             supplier = order.supplier
         else:

@@ -1,5 +1,6 @@
 """Request parsing for the partner workflow; responses are the selectors' views, documented here."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hotsauce.api.fields import StrictIntegerField, StrictSerializer
@@ -18,6 +19,8 @@ class OrderLineInSerializer(StrictSerializer):
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
+@extend_schema_field({"oneOf": [{"type": "string", "maxLength": 2000}, {"type": "object"}],
+                      "description": "Free text or a structured address object, stored and echoed as sent."})
 class DeliveryAddressField(serializers.JSONField):
     """Free text or a structured address object, stored and echoed as sent."""
 

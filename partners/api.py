@@ -128,5 +128,5 @@ class TradingRelationshipDetailApi(GenericApiView):
         serializer = TradingRelationshipPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         relationship = services.trading_relationship_update(
-            relationship_id=id, active=serializer.validated_data["active"])
+            relationship_id=id, active=serializer.validated_data.get("active"))
         return Response(self.get_serializer(relationship).data)

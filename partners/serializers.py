@@ -5,7 +5,7 @@ from partners.attributes.fields import AttributesField
 from partners.models import RetailPartner, Supplier, TradingRelationship, code_validator
 
 
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(StrictModelSerializer):
     supplier_id = serializers.CharField(source="code", max_length=64, validators=[code_validator])
 
     class Meta:
@@ -14,7 +14,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class RetailPartnerSerializer(serializers.ModelSerializer):
+class RetailPartnerSerializer(StrictModelSerializer):
     retail_partner_id = serializers.CharField(source="code", max_length=64, validators=[code_validator])
     minimum_shelf_life_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     attributes = AttributesField(resource="retailPartner")
@@ -38,4 +38,4 @@ class TradingRelationshipSerializer(StrictModelSerializer):
 
 
 class TradingRelationshipPatchSerializer(StrictSerializer):
-    active = serializers.BooleanField()
+    active = serializers.BooleanField(required=False, help_text="Left out: no change (the answer is the relationship).")

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
-from hotsauce.errors import NotFound, ValidationFailed
+from hotsauce.errors import InvalidState, NotFound, ValidationFailed
 from partners.models import ApiClient, ApiKey, AuthAuditLog, RetailPartner, Supplier, TradingRelationship
 from partners.scopes import BRAND, KIND_SCOPES, KINDS, RETAILER, SUPPLIER, invalid_scopes_for, parse_scopes
 from partners.tokens import tokens_revoke
@@ -188,7 +188,7 @@ def api_client_deactivate(*, client: ApiClient) -> None:
 
 def supplier_create(*, code: str, name: str, **fields) -> Supplier:
     if Supplier.objects.filter(code=code).exists():
-        raise ValidationFailed.for_field("supplierId", f"Supplier {code} already exists.")
+        raise InvalidState.for_field("supplierId", f"Supplier {code} already exists.")
     supplier = Supplier(code=code, name=name, **fields)
     supplier.full_clean()
     supplier.save()
@@ -197,7 +197,7 @@ def supplier_create(*, code: str, name: str, **fields) -> Supplier:
 
 def retail_partner_create(*, code: str, name: str, **fields) -> RetailPartner:
     if RetailPartner.objects.filter(code=code).exists():
-        raise ValidationFailed.for_field("retailPartnerId", f"Retail partner {code} already exists.")
+        raise InvalidState.for_field("retailPartnerId", f"Retail partner {code} already exists.")
     partner = RetailPartner(code=code, name=name, **fields)
     partner.full_clean()
     partner.save()
@@ -208,23 +208,25 @@ def trading_relationship_create(*, supplier_code: str, retail_partner_code: str,
                                 active: bool = True) -> TradingRelationship:
     supplier = Supplier.objects.filter(code=supplier_code).first()
     if supplier is None:
-        raise ValidationFailed.for_field("supplierId", f"No supplier {supplier_code}.")
+        raise NotFound.for_field("supplierId", f"No supplier {supplier_code}.")
     partner = RetailPartner.objects.filter(code=retail_partner_code).first()
     if partner is None:
-        raise ValidationFailed.for_field("retailPartnerId", f"No retail partner {retail_partner_code}.")
+        raise NotFound.for_field("retailPartnerId", f"No retail partner {retail_partner_code}.")
     relationship, created = TradingRelationship.objects.get_or_create(
         supplier=supplier, retail_partner=partner, defaults={"active": active})
     if not created:
-        raise ValidationFailed.for_field(
+        raise InvalidState.for_field(
             "retailPartnerId", f"{supplier_code} and {retail_partner_code} already have a relationship "
             f"(id {relationship.pk}); PATCH it instead.")
     return relationship
 
 
-def trading_relationship_update(*, relationship_id: int, active: bool) -> TradingRelationship:
+def trading_relationship_update(*, relationship_id: int, active: bool | None) -> TradingRelationship:
     relationship = TradingRelationship.objects.filter(pk=relationship_id).first()
     if relationship is None:
         raise NotFound(f"No trading relationship {relationship_id}.")
+    if active is None or active == relationship.active:
+        return relationship
     relationship.active = active
     relationship.save(update_fields=["active", "updated_at"])
     return relationship

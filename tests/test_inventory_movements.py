@@ -110,7 +110,7 @@ def test_adjustment_takes_a_signed_quantity(supplier_caller):
     ({"type": "reservation", "quantity": 451}, 409, "quantity"),
     ({"type": "release", "quantity": 51, "reservationId": "SANDBOX_HOLD"}, 409, "quantity"),
     ({"type": "release", "quantity": 5}, 400, "reservationId"),
-    ({"type": "release", "quantity": 5, "reservationId": "RSV-999999"}, 400, "reservationId"),
+    ({"type": "release", "quantity": 5, "reservationId": "RSV-999999"}, 404, "reservationId"),
     ({"type": "damage", "quantity": 451}, 409, "quantity"),
     ({"type": "adjustment", "quantity": -451, "warehouseLocation": "Warehouse_A", "batchNumber": "BATCH202406"},
      409, "quantity"),

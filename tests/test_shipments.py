@@ -86,7 +86,7 @@ def test_shipping_more_than_allocated_is_409_and_changes_nothing(shop):
     ({"orderId": "ORD-999999"}, 404, None),
     ({"orderId": "X", "lines": [{"productId": "SAUCEA", "quantity": "2"}]}, 400, "lines[0].quantity"),
     ({"orderId": "X", "lines": [{"productId": "SAUCEA", "quantity": 0}]}, 400, "lines[0].quantity"),
-    ({"orderId": "X", "lines": [{"productId": "NOPE", "quantity": 1}]}, 400, "lines[0].productId"),
+    ({"orderId": "X", "lines": [{"productId": "NOPE", "quantity": 1}]}, 404, "lines[0].productId"),
     ({"orderId": "X", "lines": [{"productId": "SAUCEZ", "quantity": 1}]}, 400, "lines[0].productId"),
     ({"orderId": "X", "trackingNumbr": "1"}, 400, "trackingNumbr"),
 ])

@@ -190,7 +190,9 @@ ROUTES: dict[str, Route] = {
         bodies={"POST": lambda w: {"lines": [{"productId": "HOTSAUCE789", "batchNumber": w.ids["batch"],
                                               "receivedQuantity": 4}]}}),
     "discrepancies": Route(bodies={"POST": lambda w: {"kind": "delay", "orderId": w.ids["order"],
-                                                      "description": "matrix"}}),
+                                                      "description": "matrix"}},
+                           # the order the body names is SUP123's: strangers are told it does not exist
+                           expect={("POST", OTHER_SUPPLIER): {404}, ("POST", UNRELATED): {404}}),
     "discrepancies/<str:discrepancyId>": Route(args=lambda w: {"discrepancyId": w.ids["discrepancy"]},
                                                visible=SUP123_PARTIES),
     "discrepancies/<str:discrepancyId>/messages": Route(

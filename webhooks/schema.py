@@ -10,7 +10,7 @@ _TYPES = "|".join(re.escape(kind) for kind in EVENT_TYPES)
 
 # What webhooks.api._sequence and _types accept: at most 18 digits, known types separated by commas.
 SEQUENCE_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
-TYPES_SCHEMA = {"type": "string", "pattern": rf"^\s*({_TYPES})?\s*(,\s*({_TYPES})?\s*)*$"}
+TYPES_SCHEMA = {"type": "string", "pattern": rf"^ *({_TYPES})? *(, *({_TYPES})? *)*$"}
 
 # The envelope of API-CONTRACT.md 5.1, the same in the feed, the stream and webhook deliveries.
 EVENT_ENVELOPE = {

@@ -3,9 +3,18 @@ from rest_framework import serializers
 
 from hotsauce.api.fields import DATETIME_INPUT_FORMATS, StrictSerializer
 
+# What webhooks.services accepts before it resolves the host: an absolute http(s) URL.
+URL_SCHEMA = {"type": "string", "maxLength": 2000,
+              "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\x00-\x1F\x7F]+(/[^\s\x00-\x1F\x7F]*)?$"}
+
+
+@extend_schema_field(URL_SCHEMA)
+class ReceiverUrlField(serializers.CharField):
+    pass
+
 
 class EndpointCreateSerializer(StrictSerializer):
-    url = serializers.CharField(max_length=2000)
+    url = ReceiverUrlField(max_length=2000)
     event_types = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False,
                                         max_length=50, required=False, default=["*"],
                                         help_text='Event types to receive; ["*"] (the default) for all.')
@@ -13,7 +22,7 @@ class EndpointCreateSerializer(StrictSerializer):
 
 
 class EndpointUpdateSerializer(StrictSerializer):
-    url = serializers.CharField(max_length=2000, required=False)
+    url = ReceiverUrlField(max_length=2000, required=False)
     event_types = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False,
                                         max_length=50, required=False)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -1,6 +1,5 @@
 """Serializer fields and a base serializer that are strict about what clients send."""
 
-from django.http import QueryDict
 from rest_framework import serializers
 
 DATETIME_INPUT_FORMATS = ["iso-8601", "%Y-%m-%d"]
@@ -39,10 +38,7 @@ def _json_type(field) -> tuple[type, str] | None:
 
 def json_type_errors(fields, data) -> dict:
     """Fields of a JSON body whose value has the wrong JSON type: DRF would coerce ``0`` to ``False``
-    or ``"0"``; the schema says boolean or string, so the API says 400 (issue 13). Form bodies
-    (a QueryDict: every value is text) are left to the fields' own parsing."""
-    if isinstance(data, QueryDict):
-        return form_value_errors(fields, data)
+    or ``"0"``; the schema says boolean or string, so the API says 400 (issue 13)."""
     if not isinstance(data, dict):
         return {}
     errors = {}
@@ -63,25 +59,6 @@ def _wrong_type(field, value) -> str | None:
     if expected and not isinstance(value, expected[0]):
         return expected[1]
     return None
-
-
-FORM_BOOLEAN = "Must be true or false."
-FORM_EMPTY = "May not be empty (leave the field out instead)."
-
-
-def form_value_errors(fields, data) -> dict:
-    """A form body's values are text: a boolean is ``true`` or ``false`` (not 0/1), and an empty value
-    is an error unless the field takes an empty string (DRF would read it as null or as false)."""
-    errors = {}
-    for name, field in fields.items():
-        if field.read_only or name not in data:
-            continue
-        value = data.get(name)
-        if value == "" and not getattr(field, "allow_blank", False):
-            errors[name] = [FORM_EMPTY]
-        elif isinstance(field, serializers.BooleanField) and value not in ("true", "false"):
-            errors[name] = [FORM_BOOLEAN]
-    return errors
 
 
 class StrictSerializer(serializers.Serializer):

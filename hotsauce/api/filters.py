@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import django_filters
+from django import forms
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -55,6 +56,18 @@ class StrictFilterBackend(DjangoFilterBackend):
                 except OverflowError:
                     raise ValidationError({name: ["Date and time out of range."]}) from None
         return filterset.qs
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(django_filters.NumberFilter):
+    """A database id: a whole number within bigint (``-3.4e38`` or ``1.5`` is a 400, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.BOOL)  # documented as the boolean it is, not a choice of strings

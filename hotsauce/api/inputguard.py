@@ -1,7 +1,7 @@
 """Input no API view should ever see, refused up front as a problem (issue 12: each was a 500).
 
-- control characters in the path or the query (PostgreSQL cannot even compare a string
-  holding NUL; nothing we name contains one);
+- control characters in the path (404: nothing we name contains one, and PostgreSQL cannot
+  even compare a string holding NUL) or in the query (400);
 - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413; Django raises only when the body is
   first read, which the idempotency layer did outside DRF's error handling);
 - JSON nested deeper than ``MAX_JSON_DEPTH`` (the parser and every recursive walk after it
@@ -71,7 +71,7 @@ def refusal(request) -> tuple | None:
     if not request.path.startswith(API_PREFIX):
         return None
     if _CONTROL.search(request.path):
-        return 400, "validation_error", "The path contains control characters; no resource is named so.", None
+        return 404, "not_found", "No resource is named with control characters.", None
     return _query_refusal(request) or _body_refusal(request)
 
 
@@ -80,7 +80,7 @@ def _problem(request, refused: tuple):
 
     status, code, detail, field = refused
     errors = [{"field": field, "message": detail}] if field else []
-    title = "Payload too large" if status == 413 else None
+    title = {413: "Payload too large", 404: "Not found"}.get(status)
     return JsonResponse(problem_body(status=status, code=code, detail=detail, request=request, title=title,
                                      errors_list=errors), status=status, content_type=PROBLEM_CONTENT_TYPE)
 

@@ -3,6 +3,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
+# What DRF's cursors are made of (base64 of the position's query string).
+CURSOR_PATTERN = r"^[A-Za-z0-9+/=]*$"
+
 
 class CursorPage(CursorPagination):
     """``{"next", "previous", "results"}`` with ``?limit=`` (default 50, max 500)."""
@@ -77,4 +80,10 @@ class CursorPage(CursorPagination):
                 parameter["schema"] = {"type": "integer", "minimum": 1, "default": self.page_size}
                 parameter["description"] = (f"Page size, at least 1 (default {self.page_size}); more than "
                                             f"{self.max_page_size} is read as {self.max_page_size}.")
+            elif parameter["name"] == self.cursor_query_param:
+                # Opaque: only the `next` and `previous` links make one. Anything else is a 400
+                # `validation_error` naming `cursor`, which no schema can tell apart in advance.
+                parameter["schema"] = {"type": "string", "pattern": CURSOR_PATTERN}
+                parameter["description"] = ("Opaque position, taken from a page's `next` or `previous` link; "
+                                            "any other value is a 400 naming `cursor`.")
         return parameters

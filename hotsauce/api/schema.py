@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
+from hotsauce.api.filters import PAGINATION_PARAMS
 from partners.principal import Principal
 from partners.scopes import BRAND, SCOPES
 
@@ -113,6 +116,17 @@ class ProblemAwareAutoSchema(AutoSchema):
         # make every empty value a schema violation.
         if getattr(field, "allow_blank", False) and isinstance(schema, dict) and "format" in schema:
             schema = {k: v for k, v in schema.items() if k != "format"}
+        # Text that may not be blank is at least one character long.
+        if (direction == "request" and isinstance(field, serializers.CharField) and not field.allow_blank
+                and isinstance(schema, dict) and schema.get("type") == "string" and "enum" not in schema):
+            schema.setdefault("minLength", 1)
+            if (field.trim_whitespace and "format" not in schema  # "  " is trimmed to blank
+                    and not any(isinstance(validator, RegexValidator) for validator in field.validators)):
+                schema.setdefault("pattern", NON_BLANK)
+        # `allow_empty=False` (a list that may not be empty) is a 400 for []: say so.
+        if (isinstance(field, serializers.ListField | serializers.ListSerializer) and not field.allow_empty
+                and isinstance(schema, dict) and schema.get("type") == "array"):
+            schema.setdefault("minItems", 1)
         return schema
 
     def _insert_field_validators(self, field, schema):
@@ -206,6 +220,44 @@ def add_problem_component(result, generator, request, public):
                     "X-Request-Id": {"schema": {"type": "string"}, "description": "Echoed or generated id."},
                 })
     return result
+
+
+# What the API refuses before any view looks at a value (hotsauce.api.inputguard, StrictFilterBackend,
+# StrictSerializer), said in the schema, so that a request the schema calls valid is never a 400
+# for a reason the schema kept quiet about (issue 13).
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1F\x7F]*$"
+NO_NUL = r"^[^\x00]*$"
+NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def constrain_inputs(result, generator, request, public):
+    """Query filters: not empty, no control characters. Request bodies: no unknown fields, no NUL."""
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else ():
+                schema = parameter.get("schema", {})
+                if (parameter["in"] != "query" or parameter["name"] in PAGINATION_PARAMS
+                        or schema.get("type") != "string" or {"enum", "pattern"} & set(schema)):
+                    continue
+                schema.setdefault("minLength", 1)
+                if "format" not in schema:
+                    schema["pattern"] = NO_CONTROL_CHARACTERS
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: used by request bodies only
+            _constrain_body(schema)
+    return result
+
+
+def _constrain_body(schema) -> None:
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return
+    if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+        schema["pattern"] = NO_NUL
+    if schema.get("type") == "object" and "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+    for child in (*schema.get("properties", {}).values(), schema.get("items"), schema.get("additionalProperties"),
+                  *schema.get("oneOf", ()), *schema.get("anyOf", ()), *schema.get("allOf", ())):
+        _constrain_body(child)
 
 
 class _Base(OpenApiAuthenticationExtension):

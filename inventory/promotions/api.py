@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
 from hotsauce.api.views import GenericApiView
-from hotsauce.errors import NotFound, ValidationFailed
+from hotsauce.errors import NotFound
 from inventory.models import Product
 from inventory.promotions import selectors, services
 from inventory.promotions.filters import PromotionFilter
@@ -51,8 +51,8 @@ class PromotionListApi(GenericApiView):
             errors.append({"field": "retailPartnerId", "message": f"No retail partner {data['retail_partner_id']}."})
         if product is None:
             errors.append({"field": "productId", "message": f"No product {data['product_id']}."})
-        if errors:
-            raise ValidationFailed("The promotion is invalid.", errors=errors)
+        if errors:  # what it names does not exist: 404, each missing name in `errors`
+            raise NotFound(errors[0]["message"], errors=errors)
         promotion = services.promotion_create(retail_partner=retail_partner, product=product, name=data["name"],
                                               start_date=data["start_date"], end_date=data["end_date"],
                                               actor=self.principal)

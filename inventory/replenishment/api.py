@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
 from hotsauce.api.views import GenericApiView
-from hotsauce.errors import ValidationFailed
+from hotsauce.errors import NotFound
 from inventory import forecast_selectors, forecasting
 from inventory.api import product_or_404, visible_supplier
 from inventory.forecasting.formulas import Policy
@@ -107,7 +107,7 @@ class ReplenishmentPolicyApi(GenericApiView):
         vendor_code = data.pop("purchase_from_supplier_id", None)
         vendor = Supplier.objects.filter(code=vendor_code).first() if vendor_code else None
         if vendor_code and vendor is None:
-            raise ValidationFailed.for_field("purchaseFromSupplierId", f"No supplier {vendor_code}.")
+            raise NotFound.for_field("purchaseFromSupplierId", f"No supplier {vendor_code}.")
         policy = forecasting.replenishment_policy_set(supplier=supplier, product=product, purchase_from=vendor, **data)
         return Response(policy_view(supplier, product, policy, _forecast(self.principal, supplier, product)))
 

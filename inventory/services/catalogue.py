@@ -5,7 +5,7 @@ from __future__ import annotations
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
-from hotsauce.errors import ValidationFailed
+from hotsauce.errors import InvalidState, ValidationFailed
 from inventory.models import Product, Warehouse
 from partners.models import Supplier
 
@@ -25,7 +25,7 @@ def gtin_validate(value: str) -> str:
 def product_create(*, sku: str, name: str, gtin: str = "", **fields) -> Product:
     gtin = gtin_validate(gtin)
     if Product.objects.filter(sku=sku).exists():
-        raise ValidationFailed.for_field("productId", f"Product {sku} already exists.")
+        raise InvalidState.for_field("productId", f"Product {sku} already exists.")
     if gtin and Product.objects.filter(gtin=gtin).exists():
         raise ValidationFailed.for_field("gtin", f"GTIN {gtin} is already used by another product.")
     product = Product(sku=sku, name=name, gtin=gtin, **fields)
@@ -49,7 +49,7 @@ def product_update(*, product: Product, name: str, gtin: str = "", **fields) -> 
 
 def warehouse_create(*, supplier: Supplier, code: str, name: str, **fields) -> Warehouse:
     if Warehouse.objects.filter(supplier=supplier, code=code).exists():
-        raise ValidationFailed.for_field("warehouseLocation", f"{supplier.code} already has warehouse {code}.")
+        raise InvalidState.for_field("warehouseLocation", f"{supplier.code} already has warehouse {code}.")
     warehouse = Warehouse(supplier=supplier, code=code, name=name, **fields)
     warehouse.full_clean()
     warehouse.save()

@@ -90,7 +90,7 @@ def _batch_for_receipt(*, supplier: Supplier, product: Product, batch_number: st
     if batch.supplier_id != supplier.pk:
         raise ValidationFailed.for_field("batchNumber", f"Batch {batch_number} belongs to another supplier.")
     if expiration_date is not None and expiration_date != batch.expiration_date:
-        raise ValidationFailed.for_field(
+        raise InvalidState.for_field(  # the batch's expiry is fixed when it is first received
             "expirationDate", f"Batch {batch_number} expires {batch.expiration_date:%Y-%m-%dT%H:%M:%SZ}.")
     if batch.expiration_date <= now:
         raise ValidationFailed.for_field("expirationDate", "Expired goods are not received into stock.")

@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db.models import F
 from django.utils import timezone
 
-from hotsauce.errors import InsufficientStock, InvalidState, ValidationFailed
+from hotsauce.errors import InsufficientStock, InvalidState, NotFound
 from inventory.models import InventoryItem, InventoryTransaction, Reservation, StockLot
 from inventory.selectors import fefo, lot_quantities
 from inventory.services.lots import insufficient
@@ -44,7 +44,7 @@ def reservation_get_locked(*, item: InventoryItem, code: str) -> Reservation:
     """A reservation of a locked item by its public id (404 when it is another item's)."""
     reservation = Reservation.objects.filter(item=item, code=code).select_related("retail_partner").first()
     if reservation is None:
-        raise ValidationFailed.for_field("reservationId", f"No reservation {code} of {item.product.sku} at "
+        raise NotFound.for_field("reservationId", f"No reservation {code} of {item.product.sku} at "
                                                           f"{item.supplier.code}.")
     return reservation
 

@@ -83,7 +83,7 @@ def _party(principal, model, code: str | None, own_id: int | None, field: str, v
     partner = model.objects.filter(code=code).first()
     if partner is None or (visible_ids is not None and partner.pk not in visible_ids) or (
             own_id is not None and partner.pk != own_id):
-        raise ValidationFailed.for_field(field, f"No {field[:-2]} {code} you trade with.")
+        raise NotFound.for_field(field, f"No {field[:-2]} {code} you trade with.")
     return partner
 
 
@@ -164,7 +164,7 @@ class OrderAcknowledgeApi(GenericApiView):
             products = {p.sku: p for p in Product.objects.filter(sku__in={x["product_id"] for x in data["lines"]})}
             for index, line in enumerate(data["lines"]):
                 if line["product_id"] not in products:
-                    raise ValidationFailed.for_field(f"lines[{index}].productId", f"No product {line['product_id']}.")
+                    raise NotFound.for_field(f"lines[{index}].productId", f"No product {line['product_id']}.")
             lines = [(products[line["product_id"]], line["quantity"]) for line in data["lines"]]
         ack = services.order_acknowledge(order=order, decision=data["decision"], lines=lines, reason=data["reason"],
                                          actor=self.principal)

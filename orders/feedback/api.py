@@ -129,7 +129,7 @@ def _party(model, code: str | None, field: str, visible: set[int] | None):
     found = model.objects.filter(code=code).first()
     if found is None or (visible is not None and found.pk not in visible):
         # Same answer for unknown and not-trading: a partner learns nothing about others.
-        raise ValidationFailed.for_field(field, f"No partner {code} you trade with.")
+        raise NotFound.for_field(field, f"No partner {code} you trade with.")
     return found
 
 
@@ -139,11 +139,11 @@ def _anchor(principal, data: dict):
     if data.get("shipment_id"):
         shipment = order_selectors.shipment_get(principal=principal, code=data["shipment_id"])
         if shipment is None:
-            raise ValidationFailed.for_field("shipmentId", f"No shipment {data['shipment_id']}.")
+            raise NotFound.for_field("shipmentId", f"No shipment {data['shipment_id']}.")
     if data.get("order_id"):
         order = order_selectors.order_get(principal=principal, code=data["order_id"])
         if order is None:
-            raise ValidationFailed.for_field("orderId", f"No order {data['order_id']}.")
+            raise NotFound.for_field("orderId", f"No order {data['order_id']}.")
     return shipment, order
 
 
@@ -175,7 +175,7 @@ def _opening_request(principal, data: dict) -> services.DiscrepancyRequest:
     if data.get("product_id"):
         product = Product.objects.filter(sku=data["product_id"]).first()
         if product is None:
-            raise ValidationFailed.for_field("productId", f"No product {data['product_id']}.")
+            raise NotFound.for_field("productId", f"No product {data['product_id']}.")
     return services.DiscrepancyRequest(
         kind=data["kind"], retail_partner=retailer, supplier=supplier, order=order, shipment=shipment,
         product=product, batch_number=data.get("batch_number") or "", description=data.get("description", ""),

@@ -96,7 +96,7 @@ class PurchaseOrderListApi(GenericApiView):
         if data.get("alert_id"):
             alert = forecast_selectors.alert_list(principal=self.principal).filter(pk=data["alert_id"]).first()
             if alert is None:
-                raise ValidationFailed.for_field("alertId", f"No alert {data['alert_id']}.")
+                raise NotFound.for_field("alertId", f"No alert {data['alert_id']}.")
             po = services.purchase_order_from_alert(alert=alert, actor=self.principal, supplier=supplier,
                                                     warehouse_code=data.get("warehouse_location"))
             return Response(po.view, status=201)

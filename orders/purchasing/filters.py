@@ -1,5 +1,6 @@
 import django_filters
 
+from hotsauce.api.filters import IdFilter
 from orders.purchasing.models import PurchaseOrder
 
 
@@ -8,7 +9,7 @@ class PurchaseOrderFilter(django_filters.FilterSet):
     shipToSupplierId = django_filters.CharFilter(field_name="ship_to_supplier__code")
     status = django_filters.ChoiceFilter(choices=PurchaseOrder.Status.choices)
     productId = django_filters.CharFilter(field_name="lines__product__sku", distinct=True)
-    alertId = django_filters.NumberFilter(field_name="alert_id")
+    alertId = IdFilter(field_name="alert_id")
     createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from hotsauce.errors import InvalidState, ValidationFailed
+from hotsauce.errors import InvalidState, NotFound, ValidationFailed
 from inventory import services as stock
 from inventory.models import Batch, Product, Warehouse
 from orders.models import (
@@ -51,7 +51,7 @@ def return_create(*, supplier: Supplier, retail_partner: RetailPartner, lines: l
     if not lines:
         raise ValidationFailed.for_field("lines", "A return needs at least one line.")
     if order is not None and (order.supplier_id != supplier.pk or order.retail_partner_id != retail_partner.pk):
-        raise ValidationFailed.for_field("orderId", f"No order {order.code} from {supplier.code}.")
+        raise NotFound.for_field("orderId", f"No order {order.code} from {supplier.code}.")
     batches: list[Batch] = []
     for index, line in enumerate(lines):
         if line.quantity <= 0:

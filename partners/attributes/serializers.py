@@ -1,16 +1,23 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hotsauce.api.fields import StrictSerializer
+from hotsauce.api.fields import StrictModelSerializer, StrictSerializer
 from partners.attributes.models import RESOURCES, AttributeDefinition
 
 TYPES = AttributeDefinition.Type.values
 
 
-class AttributeDefinitionSerializer(serializers.ModelSerializer):
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(RESOURCES)}, "minItems": 1,
+                      "uniqueItems": True})
+class ResourceListField(serializers.ListField):
+    """What a definition applies to: a non-empty list of distinct resources."""
+
+
+class AttributeDefinitionSerializer(StrictModelSerializer):
     """The definition as the API shows it."""
 
     values = serializers.SerializerMethodField(help_text="An enum's allowed values; null for other types")
-    applies_to = serializers.ListField(child=serializers.ChoiceField(choices=RESOURCES))
+    applies_to = ResourceListField(child=serializers.ChoiceField(choices=RESOURCES))
     deprecated = serializers.SerializerMethodField()
 
     class Meta:
@@ -32,7 +39,7 @@ class AttributeDefinitionCreateSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=TYPES, help_text="Fixed once created")
     values = serializers.ListField(child=serializers.CharField(max_length=100), required=False, allow_null=True,
                                    max_length=100, help_text="An enum's allowed values (enum only)")
-    applies_to = serializers.ListField(child=serializers.ChoiceField(choices=RESOURCES), allow_empty=False,
+    applies_to = ResourceListField(child=serializers.ChoiceField(choices=RESOURCES), allow_empty=False,
                                        max_length=len(RESOURCES))
     partner_readable = serializers.BooleanField(required=False, default=False)
     valid_from = serializers.DateField(required=False, allow_null=True)
@@ -47,7 +54,7 @@ class AttributeDefinitionPatchSerializer(StrictSerializer):
                                    help_text="If sent, must be the current type: a definition is never retyped (409)")
     values = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=100,
                                    help_text="An enum's values; withdrawing one still in use is 409")
-    applies_to = serializers.ListField(child=serializers.ChoiceField(choices=RESOURCES), required=False,
+    applies_to = ResourceListField(child=serializers.ChoiceField(choices=RESOURCES), required=False,
                                        allow_empty=False, max_length=len(RESOURCES),
                                        help_text="Withdrawing a resource that still has values is 409")
     partner_readable = serializers.BooleanField(required=False)

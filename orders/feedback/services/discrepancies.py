@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from hotsauce.errors import InvalidState, ValidationFailed
+from hotsauce.errors import InvalidState, NotFound, ValidationFailed
 from inventory import services as stock
 from inventory.models import Batch, Product, StockLot
 from orders import services as orders
@@ -91,7 +91,7 @@ def _check_parties(request: DiscrepancyRequest) -> None:
             raise ValidationFailed.for_field("supplierId", f"Order {request.order.code} is addressed to another "
                                                            f"supplier.")
         if request.order.retail_partner_id != request.retail_partner.pk:
-            raise ValidationFailed.for_field("orderId", f"No order {request.order.code} of "
+            raise NotFound.for_field("orderId", f"No order {request.order.code} of "
                                                         f"{request.retail_partner.code}.")
         request.supplier = request.order.supplier
     if request.supplier is None:

@@ -1995,6 +1995,36 @@ export interface components {
             /** Format: date */
             validTo?: string | null;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
+        AttributeDefinitionPatchRequest: {
+            /** @description If sent, must be the path's key */
+            key?: string;
+            label?: string;
+            description?: string;
+            /**
+             * @description If sent, must be the current type: a definition is never retyped (409)
+             *
+             *     * `boolean` - boolean
+             *     * `integer` - integer
+             *     * `decimal` - decimal
+             *     * `string` - string
+             *     * `date` - date
+             *     * `enum` - enum
+             * @enum {string}
+             */
+            type?: "boolean" | "integer" | "decimal" | "string" | "date" | "enum";
+            /** @description An enum's values; withdrawing one still in use is 409 */
+            values?: string[];
+            /** @description Withdrawing a resource that still has values is 409 */
+            appliesTo?: ("product" | "batch" | "order" | "retailPartner")[];
+            partnerReadable?: boolean;
+            /** Format: date */
+            validFrom?: string | null;
+            /** Format: date */
+            validTo?: string | null;
+            /** @description Existing values stay; new ones are refused */
+            deprecated?: boolean;
+        };
         Author: {
             /**
              * @description * `retailer` - retailer
@@ -2006,6 +2036,7 @@ export interface components {
             kind: "retailer" | "supplier" | "brand" | "system";
             partnerId: string | null;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         Batch: {
             productId: string;
             supplierId: string;
@@ -2035,6 +2066,18 @@ export interface components {
             };
             /** Format: date-time */
             readonly createdAt: string;
+        };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
+        BatchPatchRequest: {
+            /**
+             * @description Merged: the keys sent are set, null removes one
+             * @example {
+             *       "limitedEdition": true
+             *     }
+             */
+            attributes: {
+                [key: string]: boolean | number | string;
+            };
         };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         CancelRequest: {
@@ -2071,6 +2114,13 @@ export interface components {
             warehouseLocation: string;
             batchNumber: string;
             inventoryLevel: number;
+        };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
+        CountRequest: {
+            version?: number;
+            /** @default  */
+            reason: string;
+            lots: components["schemas"]["CountLotRequest"][];
         };
         /** @description Units found damaged: they leave stock. */
         DamageLedgerMovementRequest: {
@@ -2460,6 +2510,13 @@ export interface components {
             /** @default  */
             description: string;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
+        EndpointUpdateRequest: {
+            url?: string;
+            eventTypes?: string[];
+            description?: string;
+            enabled?: boolean;
+        };
         /** @description Only the create and rotate responses carry the secret. */
         EndpointWithSecret: {
             id: string;
@@ -2713,7 +2770,8 @@ export interface components {
             lines: components["schemas"]["OrderLineInRequest"][];
             /** Format: date */
             requestedDeliveryDate?: string | null;
-            deliveryAddress?: unknown;
+            /** @description Free text or a structured address object, stored and echoed as sent. */
+            deliveryAddress?: (string | Record<string, never>) | null;
             /** @default  */
             reference: string;
             /**
@@ -2926,74 +2984,6 @@ export interface components {
             results: components["schemas"]["Warehouse"][];
         };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        PatchedAttributeDefinitionPatchRequest: {
-            /** @description If sent, must be the path's key */
-            key?: string;
-            label?: string;
-            description?: string;
-            /**
-             * @description If sent, must be the current type: a definition is never retyped (409)
-             *
-             *     * `boolean` - boolean
-             *     * `integer` - integer
-             *     * `decimal` - decimal
-             *     * `string` - string
-             *     * `date` - date
-             *     * `enum` - enum
-             * @enum {string}
-             */
-            type?: "boolean" | "integer" | "decimal" | "string" | "date" | "enum";
-            /** @description An enum's values; withdrawing one still in use is 409 */
-            values?: string[];
-            /** @description Withdrawing a resource that still has values is 409 */
-            appliesTo?: ("product" | "batch" | "order" | "retailPartner")[];
-            partnerReadable?: boolean;
-            /** Format: date */
-            validFrom?: string | null;
-            /** Format: date */
-            validTo?: string | null;
-            /** @description Existing values stay; new ones are refused */
-            deprecated?: boolean;
-        };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        PatchedBatchPatchRequest: {
-            /**
-             * @description Merged: the keys sent are set, null removes one
-             * @example {
-             *       "limitedEdition": true
-             *     }
-             */
-            attributes?: {
-                [key: string]: boolean | number | string;
-            };
-        };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        PatchedCountRequest: {
-            version?: number;
-            /** @default  */
-            reason: string;
-            lots?: components["schemas"]["CountLotRequest"][];
-        };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        PatchedEndpointUpdateRequest: {
-            url?: string;
-            eventTypes?: string[];
-            description?: string;
-            enabled?: boolean;
-        };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        PatchedPromotionPatchRequest: {
-            name?: string;
-            /** Format: date */
-            startDate?: string;
-            /** Format: date */
-            endDate?: string;
-        };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
-        PatchedTradingRelationshipPatchRequest: {
-            active?: boolean;
-        };
-        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         Product: {
             productId: string;
             /** @default  */
@@ -3176,6 +3166,14 @@ export interface components {
             startDate: string;
             /** Format: date */
             endDate: string;
+        };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
+        PromotionPatchRequest: {
+            name?: string;
+            /** Format: date */
+            startDate?: string;
+            /** Format: date */
+            endDate?: string;
         };
         PurchaseOrder: {
             purchaseOrderId: string;
@@ -3754,6 +3752,7 @@ export interface components {
             /** @description stockAdjustment: default the discrepancy's batch */
             batchNumber?: string | null;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         RetailPartner: {
             retailPartnerId: string;
             name: string;
@@ -3781,6 +3780,7 @@ export interface components {
             /** Format: date-time */
             readonly updatedAt: string;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         RetailPartnerRequest: {
             retailPartnerId: string;
             name: string;
@@ -4156,6 +4156,7 @@ export interface components {
             date: string;
             lines: components["schemas"]["StockReportLine"][];
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         Supplier: {
             supplierId: string;
             name: string;
@@ -4174,6 +4175,7 @@ export interface components {
             /** Format: date-time */
             readonly updatedAt: string;
         };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         SupplierRequest: {
             supplierId: string;
             name: string;
@@ -4230,6 +4232,11 @@ export interface components {
             readonly createdAt: string;
             /** Format: date-time */
             readonly updatedAt: string;
+        };
+        /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
+        TradingRelationshipPatchRequest: {
+            /** @description Left out: no change (the answer is the relationship). */
+            active?: boolean;
         };
         /** @description Rejects fields it does not know: a misspelt field must not be silently dropped. */
         TradingRelationshipRequest: {
@@ -4476,7 +4483,7 @@ export interface operations {
     getAlertList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -5107,7 +5114,7 @@ export interface operations {
                  *     * `retailPartner` - retailPartner
                  */
                 appliesTo?: "batch" | "order" | "product" | "retailPartner";
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 deprecated?: boolean;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
@@ -5297,24 +5304,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AttributeDefinitionCreateRequest"];
-                /**
-                 * @example {
-                 *       "key": "limitedEdition",
-                 *       "label": "Limited edition",
-                 *       "description": "ERP sync",
-                 *       "type": "boolean",
-                 *       "values": [
-                 *         "string"
-                 *       ],
-                 *       "appliesTo": [
-                 *         "product"
-                 *       ],
-                 *       "partnerReadable": true,
-                 *       "validFrom": "2026-11-01",
-                 *       "validTo": "2026-11-01"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["AttributeDefinitionCreateRequest"];
             };
         };
         responses: {
@@ -5684,26 +5673,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["PatchedAttributeDefinitionPatchRequest"];
-                /**
-                 * @example {
-                 *       "key": "limitedEdition",
-                 *       "label": "Limited edition",
-                 *       "description": "ERP sync",
-                 *       "type": "boolean",
-                 *       "values": [
-                 *         "string"
-                 *       ],
-                 *       "appliesTo": [
-                 *         "product"
-                 *       ],
-                 *       "partnerReadable": true,
-                 *       "validFrom": "2026-11-01",
-                 *       "validTo": "2026-11-01",
-                 *       "deprecated": true
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedAttributeDefinitionPatchRequest"];
+                "application/json": components["schemas"]["AttributeDefinitionPatchRequest"];
             };
         };
         responses: {
@@ -5918,20 +5888,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DemandHistoryRequest"];
-                /**
-                 * @example {
-                 *       "supplierId": "SUP123",
-                 *       "productId": "HOTSAUCE789",
-                 *       "days": [
-                 *         {
-                 *           "date": "2026-11-01",
-                 *           "quantity": 1
-                 *         }
-                 *       ],
-                 *       "source": "string"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["DemandHistoryRequest"];
             };
         };
         responses: {
@@ -6157,7 +6113,7 @@ export interface operations {
         parameters: {
             query?: {
                 batchNumber?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 discrepancyId?: string;
                 /**
@@ -6419,22 +6375,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DiscrepancyInRequest"];
-                /**
-                 * @example {
-                 *       "kind": "shortage",
-                 *       "description": "ERP sync",
-                 *       "orderId": "ORD-000042",
-                 *       "shipmentId": "SHP-000007",
-                 *       "supplierId": "SUP123",
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "productId": "HOTSAUCE789",
-                 *       "batchNumber": "BATCH202406",
-                 *       "expectedQuantity": 1,
-                 *       "actualQuantity": 1,
-                 *       "quantity": 1
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["DiscrepancyInRequest"];
             };
         };
         responses: {
@@ -7166,12 +7106,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["MessageInRequest"];
-                /**
-                 * @example {
-                 *       "body": "Two cases arrived crushed."
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["MessageInRequest"];
             };
         };
         responses: {
@@ -7441,12 +7375,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["NoteInRequest"];
-                /**
-                 * @example {
-                 *       "note": "checked on arrival"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["NoteInRequest"];
             };
         };
         responses: {
@@ -7716,12 +7644,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["NoteInRequest"];
-                /**
-                 * @example {
-                 *       "note": "checked on arrival"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["NoteInRequest"];
             };
         };
         responses: {
@@ -7986,18 +7908,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ResolveInRequest"];
-                /**
-                 * @example {
-                 *       "resolution": "credit",
-                 *       "note": "checked on arrival",
-                 *       "quantity": 1,
-                 *       "creditAmount": 1,
-                 *       "creditCurrency": "USD",
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "batchNumber": "BATCH202406"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ResolveInRequest"];
             };
         };
         responses: {
@@ -8252,7 +8162,7 @@ export interface operations {
             query?: {
                 createdAfter?: string;
                 createdBefore?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /**
                  * @description * `inbound` - Inbound
@@ -8463,14 +8373,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["DocumentCreateRequest"];
-                /**
-                 * @example {
-                 *       "transactionSet": "846",
-                 *       "supplierId": "SUP123",
-                 *       "retailPartnerId": "RETAIL456"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["DocumentCreateRequest"];
             };
         };
         responses: {
@@ -9164,7 +9066,7 @@ export interface operations {
         parameters: {
             query?: {
                 belowReorderPoint?: boolean;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -9503,7 +9405,7 @@ export interface operations {
     getInventoryList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 expiringBefore?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
@@ -9885,24 +9787,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["MovementRequestRequest"];
-                /**
-                 * @example {
-                 *       "type": "receipt",
-                 *       "quantity": 1,
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "batchNumber": "BATCH202406",
-                 *       "expirationDate": "2026-11-20T10:15:30Z",
-                 *       "productionDate": "2026-11-01",
-                 *       "toWarehouseLocation": "Warehouse_B",
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "reservationId": "RSV-000001",
-                 *       "orderId": "ORD-000042",
-                 *       "expiresAt": "2026-11-20T10:15:30Z",
-                 *       "reason": "inbound PO-881",
-                 *       "reference": "PO-881"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["MovementRequestRequest"];
             };
         };
         responses: {
@@ -10240,7 +10124,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 /**
                  * @example {
@@ -10255,21 +10139,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["PatchedCountRequest"];
-                /**
-                 * @example {
-                 *       "version": 1,
-                 *       "reason": "inbound PO-881",
-                 *       "lots": [
-                 *         {
-                 *           "warehouseLocation": "Warehouse_A",
-                 *           "batchNumber": "BATCH202406",
-                 *           "inventoryLevel": 1
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedCountRequest"];
+                "application/json": components["schemas"]["CountRequest"];
             };
         };
         responses: {
@@ -10504,17 +10374,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ScanRequest"];
-                /**
-                 * @example {
-                 *       "scan": "(01)00012345678905(10)BATCH202406",
-                 *       "type": "receipt",
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "quantity": 1,
-                 *       "reason": "inbound PO-881",
-                 *       "reference": "PO-881"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ScanRequest"];
             };
         };
         responses: {
@@ -10864,7 +10723,7 @@ export interface operations {
                 batchNumber?: string;
                 createdAfter?: string;
                 createdBefore?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -11094,26 +10953,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["LedgerMovementRequestRequest"];
-                /**
-                 * @example {
-                 *       "type": "receipt",
-                 *       "quantity": 1,
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "batchNumber": "BATCH202406",
-                 *       "expirationDate": "2026-11-20T10:15:30Z",
-                 *       "productionDate": "2026-11-01",
-                 *       "toWarehouseLocation": "Warehouse_B",
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "reservationId": "RSV-000001",
-                 *       "orderId": "ORD-000042",
-                 *       "expiresAt": "2026-11-20T10:15:30Z",
-                 *       "reason": "inbound PO-881",
-                 *       "reference": "PO-881",
-                 *       "supplierId": "SUP123",
-                 *       "productId": "HOTSAUCE789"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["LedgerMovementRequestRequest"];
             };
         };
         responses: {
@@ -11442,7 +11281,7 @@ export interface operations {
             query?: {
                 createdAfter?: string;
                 createdBefore?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -11796,26 +11635,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["OrderCreateRequest"];
-                /**
-                 * @example {
-                 *       "supplierId": "SUP123",
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "quantity": 1
-                 *         }
-                 *       ],
-                 *       "requestedDeliveryDate": "2026-11-01",
-                 *       "deliveryAddress": "1200 Capsaicin Way, Austin TX",
-                 *       "reference": "PO-881",
-                 *       "attributes": {
-                 *         "limitedEdition": true,
-                 *         "promoCode": "SPRING24"
-                 *       }
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["OrderCreateRequest"];
             };
         };
         responses: {
@@ -12478,19 +12297,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["AcknowledgeRequest"];
-                /**
-                 * @example {
-                 *       "decision": "accept",
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "quantity": 1
-                 *         }
-                 *       ],
-                 *       "reason": "inbound PO-881"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["AcknowledgeRequest"];
             };
         };
         responses: {
@@ -12704,12 +12510,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["CancelRequest"];
-                /**
-                 * @example {
-                 *       "reason": "inbound PO-881"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["CancelRequest"];
             };
         };
         responses: {
@@ -13056,7 +12856,7 @@ export interface operations {
             query?: {
                 /** @description The batch made */
                 batchNumber?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Runs that consumed this lot */
                 inputBatchNumber?: string;
@@ -13249,28 +13049,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProductionRunCreateRequest"];
-                /**
-                 * @example {
-                 *       "supplierId": "SUP123",
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "inputs": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "batchNumber": "BATCH202406",
-                 *           "quantity": 1
-                 *         }
-                 *       ],
-                 *       "output": {
-                 *         "productId": "HOTSAUCE789",
-                 *         "batchNumber": "BATCH202406",
-                 *         "quantity": 1,
-                 *         "expirationDate": "2026-11-20T10:15:30Z",
-                 *         "productionDate": "2026-11-01"
-                 *       },
-                 *       "reference": "PO-881"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ProductionRunCreateRequest"];
             };
         };
         responses: {
@@ -13641,7 +13419,7 @@ export interface operations {
     getProductList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 kind?: "finished_sauce" | "ingredient" | "packaging";
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
@@ -13840,26 +13618,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ProductRequest"];
-                /**
-                 * @example {
-                 *       "productId": "HOTSAUCE789",
-                 *       "gtin": "00012345678905",
-                 *       "name": "Habanero Gold 150 ml",
-                 *       "flavor": "habanero",
-                 *       "heatLevelShu": 1,
-                 *       "bottleSizeMl": 1,
-                 *       "ingredients": [
-                 *         "string"
-                 *       ],
-                 *       "kind": "finished_sauce",
-                 *       "expiryWarningDays": 1,
-                 *       "attributes": {
-                 *         "limitedEdition": true,
-                 *         "promoCode": "SPRING24"
-                 *       }
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ProductRequest"];
             };
         };
         responses: {
@@ -14246,26 +14004,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ProductPutRequest"];
-                /**
-                 * @example {
-                 *       "productId": "HOTSAUCE789",
-                 *       "gtin": "00012345678905",
-                 *       "name": "Habanero Gold 150 ml",
-                 *       "flavor": "habanero",
-                 *       "heatLevelShu": 1,
-                 *       "bottleSizeMl": 1,
-                 *       "ingredients": [
-                 *         "string"
-                 *       ],
-                 *       "kind": "finished_sauce",
-                 *       "expiryWarningDays": 1,
-                 *       "attributes": {
-                 *         "limitedEdition": true,
-                 *         "promoCode": "SPRING24"
-                 *       }
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ProductPutRequest"];
             };
         };
         responses: {
@@ -14470,7 +14208,7 @@ export interface operations {
     getBatchList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 expiringBefore?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
@@ -14798,17 +14536,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["PatchedBatchPatchRequest"];
-                /**
-                 * @example {
-                 *       "attributes": {
-                 *         "limitedEdition": true
-                 *       }
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedBatchPatchRequest"];
+                "application/json": components["schemas"]["BatchPatchRequest"];
             };
         };
         responses: {
@@ -15188,12 +14918,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["RecallRequest"];
-                /**
-                 * @example {
-                 *       "reason": "inbound PO-881"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["RecallRequest"];
             };
         };
         responses: {
@@ -15653,7 +15377,7 @@ export interface operations {
             query?: {
                 /** @description Promotions running on this day */
                 activeOn?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 endsAfter?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
@@ -15818,16 +15542,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PromotionCreateRequest"];
-                /**
-                 * @example {
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "productId": "HOTSAUCE789",
-                 *       "name": "Habanero Gold 150 ml",
-                 *       "startDate": "2026-11-01",
-                 *       "endDate": "2026-11-01"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PromotionCreateRequest"];
             };
         };
         responses: {
@@ -16333,15 +16047,7 @@ export interface operations {
                  *       "endDate": "2026-11-01"
                  *     }
                  */
-                "application/json": components["schemas"]["PatchedPromotionPatchRequest"];
-                /**
-                 * @example {
-                 *       "name": "Habanero Gold 150 ml",
-                 *       "startDate": "2026-11-01",
-                 *       "endDate": "2026-11-01"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedPromotionPatchRequest"];
+                "application/json": components["schemas"]["PromotionPatchRequest"];
             };
         };
         responses: {
@@ -16531,7 +16237,7 @@ export interface operations {
                 alertId?: number;
                 createdAfter?: string;
                 createdBefore?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -16836,26 +16542,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderCreateRequest"];
-                /**
-                 * @example {
-                 *       "alertId": 17,
-                 *       "supplierId": "SUP123",
-                 *       "shipToSupplierId": "string",
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "reference": "PO-881",
-                 *       "draft": true,
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "quantity": 1,
-                 *           "unitOfMeasure": "each",
-                 *           "casePack": 1,
-                 *           "requestedDate": "2026-11-01"
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderCreateRequest"];
             };
         };
         responses: {
@@ -17450,19 +17136,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderAcknowledgeRequest"];
-                /**
-                 * @example {
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "promisedDate": "2026-11-01",
-                 *           "promisedQuantity": 1
-                 *         }
-                 *       ],
-                 *       "note": "checked on arrival"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderAcknowledgeRequest"];
             };
         };
         responses: {
@@ -18115,23 +17788,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderReceiveRequest"];
-                /**
-                 * @example {
-                 *       "inboundShipmentId": "string",
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "closeShort": true,
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "batchNumber": "BATCH202406",
-                 *           "receivedQuantity": 1,
-                 *           "expirationDate": "2026-11-20T10:15:30Z",
-                 *           "productionDate": "2026-11-01"
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderReceiveRequest"];
             };
         };
         responses: {
@@ -18460,24 +18116,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PurchaseOrderShipRequest"];
-                /**
-                 * @example {
-                 *       "carrier": "UPS",
-                 *       "trackingNumber": "1Z999AA10123456784",
-                 *       "expectedDate": "2026-11-01",
-                 *       "shipFromWarehouseLocation": "Warehouse_A",
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "batchNumber": "BATCH202406",
-                 *           "quantity": 1,
-                 *           "expirationDate": "2026-11-20T10:15:30Z",
-                 *           "productionDate": "2026-11-01"
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PurchaseOrderShipRequest"];
             };
         };
         responses: {
@@ -19315,18 +18953,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReplenishmentPolicyInRequest"];
-                /**
-                 * @example {
-                 *       "leadTimeDays": 1,
-                 *       "leadTimeStdDevDays": 1,
-                 *       "serviceLevel": 1,
-                 *       "minimumOrderQuantity": 1,
-                 *       "casePack": 1,
-                 *       "reviewPeriodDays": 1,
-                 *       "purchaseFromSupplierId": "string"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ReplenishmentPolicyInRequest"];
             };
         };
         responses: {
@@ -19563,7 +19189,7 @@ export interface operations {
     getReservationList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -19925,7 +19551,7 @@ export interface operations {
     getRetailPartnerList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -20102,19 +19728,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["RetailPartnerRequest"];
-                /**
-                 * @example {
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "name": "Habanero Gold 150 ml",
-                 *       "channel": "grocery",
-                 *       "minimumShelfLifeDays": 1,
-                 *       "contactEmail": "ops@example.com",
-                 *       "attributes": {
-                 *         "limitedEdition": true
-                 *       }
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["RetailPartnerRequest"];
             };
         };
         responses: {
@@ -20469,19 +20082,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["SellThroughRequest"];
-                /**
-                 * @example {
-                 *       "date": "2026-11-01",
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "unitsSold": 1,
-                 *           "onHand": 1
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["SellThroughRequest"];
             };
         };
         responses: {
@@ -20693,18 +20293,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["StockReportRequest"];
-                /**
-                 * @example {
-                 *       "date": "2026-11-01",
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "onHand": 1
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["StockReportRequest"];
             };
         };
         responses: {
@@ -20894,7 +20482,7 @@ export interface operations {
                 batchNumber?: string;
                 createdAfter?: string;
                 createdBefore?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -21103,22 +20691,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ReturnCreateRequest"];
-                /**
-                 * @example {
-                 *       "supplierId": "SUP123",
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "orderId": "ORD-000042",
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "batchNumber": "BATCH202406",
-                 *           "quantity": 1,
-                 *           "reason": "damaged"
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ReturnCreateRequest"];
             };
         };
         responses: {
@@ -21508,18 +21080,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ReturnReceiveRequest"];
-                /**
-                 * @example {
-                 *       "lines": [
-                 *         {
-                 *           "lineId": "string",
-                 *           "disposition": "restock",
-                 *           "warehouseLocation": "Warehouse_A"
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ReturnReceiveRequest"];
             };
         };
         responses: {
@@ -21730,7 +21290,7 @@ export interface operations {
             query?: {
                 batchNumber?: string;
                 carrier?: string;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -21987,34 +21547,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["ShipmentCreateRequest"];
-                /**
-                 * @example {
-                 *       "orderId": "ORD-000042",
-                 *       "carrier": "UPS",
-                 *       "trackingNumber": "1Z999AA10123456784",
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "quantity": 1,
-                 *           "batchNumber": "BATCH202406",
-                 *           "warehouseLocation": "Warehouse_A"
-                 *         }
-                 *       ],
-                 *       "packages": [
-                 *         {
-                 *           "sscc": "003456789012345675",
-                 *           "lines": [
-                 *             {
-                 *               "productId": "HOTSAUCE789",
-                 *               "batchNumber": "BATCH202406",
-                 *               "quantity": 1
-                 *             }
-                 *           ]
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ShipmentCreateRequest"];
             };
         };
         responses: {
@@ -23181,20 +22713,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReceiptInRequest"];
-                /**
-                 * @example {
-                 *       "lines": [
-                 *         {
-                 *           "productId": "HOTSAUCE789",
-                 *           "batchNumber": "BATCH202406",
-                 *           "receivedQuantity": 1,
-                 *           "damagedQuantity": 1
-                 *         }
-                 *       ],
-                 *       "note": "checked on arrival"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["ReceiptInRequest"];
             };
         };
         responses: {
@@ -23489,7 +23007,7 @@ export interface operations {
     getSupplierList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -23657,16 +23175,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["SupplierRequest"];
-                /**
-                 * @example {
-                 *       "supplierId": "SUP123",
-                 *       "name": "Habanero Gold 150 ml",
-                 *       "kind": "co_packer",
-                 *       "contactEmail": "ops@example.com",
-                 *       "country": "US"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["SupplierRequest"];
             };
         };
         responses: {
@@ -24106,7 +23614,7 @@ export interface operations {
         parameters: {
             query?: {
                 active?: boolean;
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -24272,14 +23780,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["TradingRelationshipRequest"];
-                /**
-                 * @example {
-                 *       "supplierId": "SUP123",
-                 *       "retailPartnerId": "RETAIL456",
-                 *       "active": true
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["TradingRelationshipRequest"];
             };
         };
         responses: {
@@ -24610,13 +24110,7 @@ export interface operations {
                  *       "active": true
                  *     }
                  */
-                "application/json": components["schemas"]["PatchedTradingRelationshipPatchRequest"];
-                /**
-                 * @example {
-                 *       "active": true
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedTradingRelationshipPatchRequest"];
+                "application/json": components["schemas"]["TradingRelationshipPatchRequest"];
             };
         };
         responses: {
@@ -24799,7 +24293,7 @@ export interface operations {
     getWarehouseList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -24969,17 +24463,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["WarehouseRequest"];
-                /**
-                 * @example {
-                 *       "warehouseLocation": "Warehouse_A",
-                 *       "name": "Habanero Gold 150 ml",
-                 *       "supplierId": "SUP123",
-                 *       "address": "string",
-                 *       "country": "US",
-                 *       "active": true
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["WarehouseRequest"];
             };
         };
         responses: {
@@ -25164,7 +24647,7 @@ export interface operations {
     getEndpointList: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -25342,16 +24825,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["EndpointCreateRequest"];
-                /**
-                 * @example {
-                 *       "url": "https://erp.example.com/hooks/hotsauce",
-                 *       "eventTypes": [
-                 *         "string"
-                 *       ],
-                 *       "description": "ERP sync"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["EndpointCreateRequest"];
             };
         };
         responses: {
@@ -25880,18 +25353,7 @@ export interface operations {
                  *       "enabled": true
                  *     }
                  */
-                "application/json": components["schemas"]["PatchedEndpointUpdateRequest"];
-                /**
-                 * @example {
-                 *       "url": "https://erp.example.com/hooks/hotsauce",
-                 *       "eventTypes": [
-                 *         "string"
-                 *       ],
-                 *       "description": "ERP sync",
-                 *       "enabled": true
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedEndpointUpdateRequest"];
+                "application/json": components["schemas"]["EndpointUpdateRequest"];
             };
         };
         responses: {
@@ -26086,7 +25548,7 @@ export interface operations {
     getEndpointDeliveries: {
         parameters: {
             query?: {
-                /** @description The pagination cursor value. */
+                /** @description Opaque position, taken from a page's `next` or `previous` link; any other value is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, at least 1 (default 50); more than 500 is read as 500. */
                 limit?: number;
@@ -26269,12 +25731,6 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["RecoverRequest"];
-                /**
-                 * @example {
-                 *       "since": "2026-11-20T10:15:30Z"
-                 *     }
-                 */
-                "application/x-www-form-urlencoded": components["schemas"]["RecoverRequest"];
             };
         };
         responses: {

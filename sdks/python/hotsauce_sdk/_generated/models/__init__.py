@@ -20,15 +20,21 @@ from .attribute_definition_applies_to_item import AttributeDefinitionAppliesToIt
 from .attribute_definition_create_request import AttributeDefinitionCreateRequest
 from .attribute_definition_create_request_applies_to_item import AttributeDefinitionCreateRequestAppliesToItem
 from .attribute_definition_create_request_type import AttributeDefinitionCreateRequestType
+from .attribute_definition_patch_request import AttributeDefinitionPatchRequest
+from .attribute_definition_patch_request_applies_to_item import AttributeDefinitionPatchRequestAppliesToItem
+from .attribute_definition_patch_request_type import AttributeDefinitionPatchRequestType
 from .attribute_definition_type import AttributeDefinitionType
 from .author import Author
 from .author_kind import AuthorKind
 from .batch import Batch
 from .batch_attributes import BatchAttributes
+from .batch_patch_request import BatchPatchRequest
+from .batch_patch_request_attributes import BatchPatchRequestAttributes
 from .batch_status import BatchStatus
 from .cancel_request import CancelRequest
 from .card import Card
 from .count_lot_request import CountLotRequest
+from .count_request import CountRequest
 from .damage_ledger_movement_request import DamageLedgerMovementRequest
 from .damage_ledger_movement_request_type import DamageLedgerMovementRequestType
 from .damage_movement_request import DamageMovementRequest
@@ -62,6 +68,7 @@ from .document_direction import DocumentDirection
 from .document_status import DocumentStatus
 from .endpoint import Endpoint
 from .endpoint_create_request import EndpointCreateRequest
+from .endpoint_update_request import EndpointUpdateRequest
 from .endpoint_with_secret import EndpointWithSecret
 from .event_envelope import EventEnvelope
 from .event_envelope_data import EventEnvelopeData
@@ -106,6 +113,7 @@ from .order import Order
 from .order_attributes import OrderAttributes
 from .order_create_request import OrderCreateRequest
 from .order_create_request_attributes import OrderCreateRequestAttributes
+from .order_create_request_delivery_address_type_1 import OrderCreateRequestDeliveryAddressType1
 from .order_line import OrderLine
 from .order_line_in_request import OrderLineInRequest
 from .order_status import OrderStatus
@@ -135,17 +143,6 @@ from .paginated_supplier_list import PaginatedSupplierList
 from .paginated_trading_relationship_list import PaginatedTradingRelationshipList
 from .paginated_transaction_list import PaginatedTransactionList
 from .paginated_warehouse_list import PaginatedWarehouseList
-from .patched_attribute_definition_patch_request import PatchedAttributeDefinitionPatchRequest
-from .patched_attribute_definition_patch_request_applies_to_item import (
-    PatchedAttributeDefinitionPatchRequestAppliesToItem,
-)
-from .patched_attribute_definition_patch_request_type import PatchedAttributeDefinitionPatchRequestType
-from .patched_batch_patch_request import PatchedBatchPatchRequest
-from .patched_batch_patch_request_attributes import PatchedBatchPatchRequestAttributes
-from .patched_count_request import PatchedCountRequest
-from .patched_endpoint_update_request import PatchedEndpointUpdateRequest
-from .patched_promotion_patch_request import PatchedPromotionPatchRequest
-from .patched_trading_relationship_patch_request import PatchedTradingRelationshipPatchRequest
 from .post_endpoint_recover_response_202 import PostEndpointRecoverResponse202
 from .problem import Problem
 from .problem_errors_item import ProblemErrorsItem
@@ -167,6 +164,7 @@ from .production_run_output_in_request import ProductionRunOutputInRequest
 from .progress import Progress
 from .promotion import Promotion
 from .promotion_create_request import PromotionCreateRequest
+from .promotion_patch_request import PromotionPatchRequest
 from .purchase_order import PurchaseOrder
 from .purchase_order_ack_line_in_request import PurchaseOrderAckLineInRequest
 from .purchase_order_acknowledge_request import PurchaseOrderAcknowledgeRequest
@@ -271,6 +269,7 @@ from .trace_returns_item import TraceReturnsItem
 from .trace_shipments_item import TraceShipmentsItem
 from .trace_totals import TraceTotals
 from .trading_relationship import TradingRelationship
+from .trading_relationship_patch_request import TradingRelationshipPatchRequest
 from .trading_relationship_request import TradingRelationshipRequest
 from .transaction import Transaction
 from .transaction_type import TransactionType
@@ -305,15 +304,21 @@ __all__ = (
     "AttributeDefinitionCreateRequest",
     "AttributeDefinitionCreateRequestAppliesToItem",
     "AttributeDefinitionCreateRequestType",
+    "AttributeDefinitionPatchRequest",
+    "AttributeDefinitionPatchRequestAppliesToItem",
+    "AttributeDefinitionPatchRequestType",
     "AttributeDefinitionType",
     "Author",
     "AuthorKind",
     "Batch",
     "BatchAttributes",
+    "BatchPatchRequest",
+    "BatchPatchRequestAttributes",
     "BatchStatus",
     "CancelRequest",
     "Card",
     "CountLotRequest",
+    "CountRequest",
     "DamageLedgerMovementRequest",
     "DamageLedgerMovementRequestType",
     "DamageMovementRequest",
@@ -347,6 +352,7 @@ __all__ = (
     "DocumentStatus",
     "Endpoint",
     "EndpointCreateRequest",
+    "EndpointUpdateRequest",
     "EndpointWithSecret",
     "EventEnvelope",
     "EventEnvelopeData",
@@ -391,6 +397,7 @@ __all__ = (
     "OrderAttributes",
     "OrderCreateRequest",
     "OrderCreateRequestAttributes",
+    "OrderCreateRequestDeliveryAddressType1",
     "OrderLine",
     "OrderLineInRequest",
     "OrderStatus",
@@ -420,15 +427,6 @@ __all__ = (
     "PaginatedTradingRelationshipList",
     "PaginatedTransactionList",
     "PaginatedWarehouseList",
-    "PatchedAttributeDefinitionPatchRequest",
-    "PatchedAttributeDefinitionPatchRequestAppliesToItem",
-    "PatchedAttributeDefinitionPatchRequestType",
-    "PatchedBatchPatchRequest",
-    "PatchedBatchPatchRequestAttributes",
-    "PatchedCountRequest",
-    "PatchedEndpointUpdateRequest",
-    "PatchedPromotionPatchRequest",
-    "PatchedTradingRelationshipPatchRequest",
     "PostEndpointRecoverResponse202",
     "Problem",
     "ProblemErrorsItem",
@@ -450,6 +448,7 @@ __all__ = (
     "Progress",
     "Promotion",
     "PromotionCreateRequest",
+    "PromotionPatchRequest",
     "PurchaseOrder",
     "PurchaseOrderAckLineInRequest",
     "PurchaseOrderAcknowledgeRequest",
@@ -554,6 +553,7 @@ __all__ = (
     "TraceShipmentsItem",
     "TraceTotals",
     "TradingRelationship",
+    "TradingRelationshipPatchRequest",
     "TradingRelationshipRequest",
     "Transaction",
     "TransactionType",

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.acknowledge_request_decision import AcknowledgeRequestDecision
 from ..types import UNSET, Unset
@@ -32,7 +31,6 @@ class AcknowledgeRequest:
     decision: AcknowledgeRequestDecision
     lines: list[AcknowledgeLineRequest] | Unset = UNSET
     reason: str | Unset = ""
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         decision = self.decision.value
@@ -47,7 +45,7 @@ class AcknowledgeRequest:
         reason = self.reason
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "decision": decision,
@@ -84,21 +82,4 @@ class AcknowledgeRequest:
             reason=reason,
         )
 
-        acknowledge_request.additional_properties = d
         return acknowledge_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

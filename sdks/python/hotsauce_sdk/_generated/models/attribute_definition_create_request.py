@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.attribute_definition_create_request_applies_to_item import AttributeDefinitionCreateRequestAppliesToItem
 from ..models.attribute_definition_create_request_type import AttributeDefinitionCreateRequestType
@@ -47,7 +46,6 @@ class AttributeDefinitionCreateRequest:
     partner_readable: bool | Unset = False
     valid_from: datetime.date | None | Unset = UNSET
     valid_to: datetime.date | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         key = self.key
@@ -91,7 +89,7 @@ class AttributeDefinitionCreateRequest:
             valid_to = self.valid_to
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "key": key,
@@ -196,21 +194,4 @@ class AttributeDefinitionCreateRequest:
             valid_to=valid_to,
         )
 
-        attribute_definition_create_request.additional_properties = d
         return attribute_definition_create_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -20,7 +20,8 @@ T = TypeVar("T", bound="Batch")
 
 @_attrs_define
 class Batch:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         product_id (str):
         supplier_id (str):

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CountLotRequest")
 
@@ -23,7 +22,6 @@ class CountLotRequest:
     warehouse_location: str
     batch_number: str
     inventory_level: int
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         warehouse_location = self.warehouse_location
@@ -33,7 +31,7 @@ class CountLotRequest:
         inventory_level = self.inventory_level
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "warehouseLocation": warehouse_location,
@@ -59,21 +57,4 @@ class CountLotRequest:
             inventory_level=inventory_level,
         )
 
-        count_lot_request.additional_properties = d
         return count_lot_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.discrepancy_in_request_kind import DiscrepancyInRequestKind
 from ..types import UNSET, Unset
@@ -48,7 +47,6 @@ class DiscrepancyInRequest:
     expected_quantity: int | None | Unset = UNSET
     actual_quantity: int | None | Unset = UNSET
     quantity: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         kind = self.kind.value
@@ -110,7 +108,7 @@ class DiscrepancyInRequest:
             quantity = self.quantity
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "kind": kind,
@@ -241,21 +239,4 @@ class DiscrepancyInRequest:
             quantity=quantity,
         )
 
-        discrepancy_in_request.additional_properties = d
         return discrepancy_in_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

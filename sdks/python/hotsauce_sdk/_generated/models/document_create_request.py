@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.document_create_request_transaction_set import DocumentCreateRequestTransactionSet
 from ..types import UNSET, Unset
@@ -28,7 +27,6 @@ class DocumentCreateRequest:
     transaction_set: DocumentCreateRequestTransactionSet
     supplier_id: None | str | Unset = UNSET
     retail_partner_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         transaction_set = self.transaction_set.value
@@ -46,7 +44,7 @@ class DocumentCreateRequest:
             retail_partner_id = self.retail_partner_id
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "transactionSet": transaction_set,
@@ -88,21 +86,4 @@ class DocumentCreateRequest:
             retail_partner_id=retail_partner_id,
         )
 
-        document_create_request.additional_properties = d
         return document_create_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

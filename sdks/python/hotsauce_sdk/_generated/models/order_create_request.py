@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.order_create_request_attributes import OrderCreateRequestAttributes
+    from ..models.order_create_request_delivery_address_type_1 import OrderCreateRequestDeliveryAddressType1
     from ..models.order_line_in_request import OrderLineInRequest
 
 
@@ -27,7 +27,8 @@ class OrderCreateRequest:
         lines (list[OrderLineInRequest]):
         retail_partner_id (None | str | Unset): Brand clients name the retailer; retailers may omit it
         requested_delivery_date (datetime.date | None | Unset):
-        delivery_address (Any | Unset):
+        delivery_address (None | OrderCreateRequestDeliveryAddressType1 | str | Unset): Free text or a structured
+            address object, stored and echoed as sent.
         reference (str | Unset):  Default: ''.
         attributes (OrderCreateRequestAttributes | Unset): Brand-defined custom attributes of this order: `{"<key>":
             value}`. Which keys exist, their types and whether partners may read them is listed at `GET
@@ -42,12 +43,15 @@ class OrderCreateRequest:
     lines: list[OrderLineInRequest]
     retail_partner_id: None | str | Unset = UNSET
     requested_delivery_date: datetime.date | None | Unset = UNSET
-    delivery_address: Any | Unset = UNSET
+    delivery_address: None | OrderCreateRequestDeliveryAddressType1 | str | Unset = UNSET
     reference: str | Unset = ""
     attributes: OrderCreateRequestAttributes | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.order_create_request_delivery_address_type_1 import (
+            OrderCreateRequestDeliveryAddressType1,  # noqa: PLC0415
+        )
+
         supplier_id = self.supplier_id
 
         lines = []
@@ -69,7 +73,13 @@ class OrderCreateRequest:
         else:
             requested_delivery_date = self.requested_delivery_date
 
-        delivery_address = self.delivery_address
+        delivery_address: dict[str, Any] | None | str | Unset
+        if isinstance(self.delivery_address, Unset):
+            delivery_address = UNSET
+        elif isinstance(self.delivery_address, OrderCreateRequestDeliveryAddressType1):
+            delivery_address = self.delivery_address.to_dict()
+        else:
+            delivery_address = self.delivery_address
 
         reference = self.reference
 
@@ -78,7 +88,7 @@ class OrderCreateRequest:
             attributes = self.attributes.to_dict()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "supplierId": supplier_id,
@@ -101,6 +111,9 @@ class OrderCreateRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.order_create_request_attributes import OrderCreateRequestAttributes  # noqa: PLC0415
+        from ..models.order_create_request_delivery_address_type_1 import (
+            OrderCreateRequestDeliveryAddressType1,  # noqa: PLC0415
+        )
         from ..models.order_line_in_request import OrderLineInRequest  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -139,7 +152,22 @@ class OrderCreateRequest:
 
         requested_delivery_date = _parse_requested_delivery_date(d.pop("requestedDeliveryDate", UNSET))
 
-        delivery_address = d.pop("deliveryAddress", UNSET)
+        def _parse_delivery_address(data: object) -> None | OrderCreateRequestDeliveryAddressType1 | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                delivery_address_type_1 = OrderCreateRequestDeliveryAddressType1.from_dict(data)
+
+                return delivery_address_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | OrderCreateRequestDeliveryAddressType1 | str | Unset, data)
+
+        delivery_address = _parse_delivery_address(d.pop("deliveryAddress", UNSET))
 
         reference = d.pop("reference", UNSET)
 
@@ -160,21 +188,4 @@ class OrderCreateRequest:
             attributes=attributes,
         )
 
-        order_create_request.additional_properties = d
         return order_create_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

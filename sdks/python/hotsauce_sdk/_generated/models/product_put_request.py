@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.product_put_request_kind import ProductPutRequestKind
 from ..types import UNSET, Unset
@@ -52,7 +51,6 @@ class ProductPutRequest:
     kind: ProductPutRequestKind | Unset = UNSET
     expiry_warning_days: int | Unset = UNSET
     attributes: ProductPutRequestAttributes | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -90,7 +88,7 @@ class ProductPutRequest:
             attributes = self.attributes.to_dict()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "name": name,
@@ -179,21 +177,4 @@ class ProductPutRequest:
             attributes=attributes,
         )
 
-        product_put_request.additional_properties = d
         return product_put_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -36,7 +35,6 @@ class ProductionRunCreateRequest:
     output: ProductionRunOutputInRequest
     warehouse_location: None | str | Unset = UNSET
     reference: str | Unset = ""
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         supplier_id = self.supplier_id
@@ -57,7 +55,7 @@ class ProductionRunCreateRequest:
         reference = self.reference
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "supplierId": supplier_id,
@@ -108,21 +106,4 @@ class ProductionRunCreateRequest:
             reference=reference,
         )
 
-        production_run_create_request.additional_properties = d
         return production_run_create_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ProductionRunInputInRequest")
 
@@ -23,7 +22,6 @@ class ProductionRunInputInRequest:
     product_id: str
     batch_number: str
     quantity: int
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         product_id = self.product_id
@@ -33,7 +31,7 @@ class ProductionRunInputInRequest:
         quantity = self.quantity
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "productId": product_id,
@@ -59,21 +57,4 @@ class ProductionRunInputInRequest:
             quantity=quantity,
         )
 
-        production_run_input_in_request.additional_properties = d
         return production_run_input_in_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

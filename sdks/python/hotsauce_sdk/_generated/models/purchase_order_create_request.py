@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -38,7 +37,6 @@ class PurchaseOrderCreateRequest:
     reference: str | Unset = ""
     draft: bool | Unset = False
     lines: list[PurchaseOrderLineInRequest] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         alert_id: int | None | Unset
@@ -77,7 +75,7 @@ class PurchaseOrderCreateRequest:
                 lines.append(lines_item)
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if alert_id is not UNSET:
             field_dict["alertId"] = alert_id
@@ -161,21 +159,4 @@ class PurchaseOrderCreateRequest:
             lines=lines,
         )
 
-        purchase_order_create_request.additional_properties = d
         return purchase_order_create_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

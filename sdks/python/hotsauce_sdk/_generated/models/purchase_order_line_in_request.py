@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.purchase_order_line_in_request_unit_of_measure import PurchaseOrderLineInRequestUnitOfMeasure
 from ..types import UNSET, Unset
@@ -36,7 +35,6 @@ class PurchaseOrderLineInRequest:
     requested_date: datetime.date
     unit_of_measure: PurchaseOrderLineInRequestUnitOfMeasure | Unset = PurchaseOrderLineInRequestUnitOfMeasure.EACH
     case_pack: int | Unset = 1
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         product_id = self.product_id
@@ -52,7 +50,7 @@ class PurchaseOrderLineInRequest:
         case_pack = self.case_pack
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "productId": product_id,
@@ -93,21 +91,4 @@ class PurchaseOrderLineInRequest:
             case_pack=case_pack,
         )
 
-        purchase_order_line_in_request.additional_properties = d
         return purchase_order_line_in_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

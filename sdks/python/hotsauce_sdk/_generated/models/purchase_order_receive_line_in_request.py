@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -30,7 +29,6 @@ class PurchaseOrderReceiveLineInRequest:
     received_quantity: int
     expiration_date: datetime.datetime | None | Unset = UNSET
     production_date: datetime.date | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         product_id = self.product_id
@@ -56,7 +54,7 @@ class PurchaseOrderReceiveLineInRequest:
             production_date = self.production_date
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "productId": product_id,
@@ -122,21 +120,4 @@ class PurchaseOrderReceiveLineInRequest:
             production_date=production_date,
         )
 
-        purchase_order_receive_line_in_request.additional_properties = d
         return purchase_order_receive_line_in_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

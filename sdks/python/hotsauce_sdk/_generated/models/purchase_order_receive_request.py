@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -31,7 +30,6 @@ class PurchaseOrderReceiveRequest:
     inbound_shipment_id: None | str | Unset = UNSET
     warehouse_location: None | str | Unset = UNSET
     close_short: bool | Unset = False
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         lines = []
@@ -54,7 +52,7 @@ class PurchaseOrderReceiveRequest:
         close_short = self.close_short
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "lines": lines,
@@ -108,21 +106,4 @@ class PurchaseOrderReceiveRequest:
             close_short=close_short,
         )
 
-        purchase_order_receive_request.additional_properties = d
         return purchase_order_receive_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -34,7 +33,6 @@ class PurchaseOrderShipRequest:
     tracking_number: str | Unset = ""
     expected_date: datetime.date | None | Unset = UNSET
     ship_from_warehouse_location: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         lines = []
@@ -61,7 +59,7 @@ class PurchaseOrderShipRequest:
             ship_from_warehouse_location = self.ship_from_warehouse_location
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "lines": lines,
@@ -128,21 +126,4 @@ class PurchaseOrderShipRequest:
             ship_from_warehouse_location=ship_from_warehouse_location,
         )
 
-        purchase_order_ship_request.additional_properties = d
         return purchase_order_ship_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

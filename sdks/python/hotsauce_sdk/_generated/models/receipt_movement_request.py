@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.receipt_movement_request_type import ReceiptMovementRequestType
 from ..types import UNSET, Unset
@@ -51,7 +50,6 @@ class ReceiptMovementRequest:
     expires_at: datetime.datetime | None | Unset = UNSET
     reason: str | Unset = ""
     reference: str | Unset = ""
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_.value
@@ -119,7 +117,7 @@ class ReceiptMovementRequest:
         reference = self.reference
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "type": type_,
@@ -275,21 +273,4 @@ class ReceiptMovementRequest:
             reference=reference,
         )
 
-        receipt_movement_request.additional_properties = d
         return receipt_movement_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

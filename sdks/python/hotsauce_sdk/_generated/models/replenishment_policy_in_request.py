@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -34,7 +33,6 @@ class ReplenishmentPolicyInRequest:
     case_pack: int
     review_period_days: int
     purchase_from_supplier_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         lead_time_days = self.lead_time_days
@@ -56,7 +54,7 @@ class ReplenishmentPolicyInRequest:
             purchase_from_supplier_id = self.purchase_from_supplier_id
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "leadTimeDays": lead_time_days,
@@ -106,21 +104,4 @@ class ReplenishmentPolicyInRequest:
             purchase_from_supplier_id=purchase_from_supplier_id,
         )
 
-        replenishment_policy_in_request.additional_properties = d
         return replenishment_policy_in_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.resolve_in_request_resolution import ResolveInRequestResolution
 from ..types import UNSET, Unset
@@ -39,7 +38,6 @@ class ResolveInRequest:
     credit_currency: str | Unset = ""
     warehouse_location: None | str | Unset = UNSET
     batch_number: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         resolution = self.resolution.value
@@ -73,7 +71,7 @@ class ResolveInRequest:
             batch_number = self.batch_number
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "resolution": resolution,
@@ -149,21 +147,4 @@ class ResolveInRequest:
             batch_number=batch_number,
         )
 
-        resolve_in_request.additional_properties = d
         return resolve_in_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -20,7 +20,8 @@ T = TypeVar("T", bound="RetailPartner")
 
 @_attrs_define
 class RetailPartner:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         retail_partner_id (str):
         name (str):

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.retail_partner_request_channel import RetailPartnerRequestChannel
 from ..types import UNSET, Unset
@@ -19,7 +18,8 @@ T = TypeVar("T", bound="RetailPartnerRequest")
 
 @_attrs_define
 class RetailPartnerRequest:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         retail_partner_id (str):
         name (str):
@@ -44,7 +44,6 @@ class RetailPartnerRequest:
     minimum_shelf_life_days: int | Unset = UNSET
     contact_email: str | Unset = UNSET
     attributes: RetailPartnerRequestAttributes | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         retail_partner_id = self.retail_partner_id
@@ -64,7 +63,7 @@ class RetailPartnerRequest:
             attributes = self.attributes.to_dict()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "retailPartnerId": retail_partner_id,
@@ -118,21 +117,4 @@ class RetailPartnerRequest:
             attributes=attributes,
         )
 
-        retail_partner_request.additional_properties = d
         return retail_partner_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.return_line_in_request_reason import ReturnLineInRequestReason
 
@@ -32,7 +31,6 @@ class ReturnLineInRequest:
     batch_number: str
     quantity: int
     reason: ReturnLineInRequestReason
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         product_id = self.product_id
@@ -44,7 +42,7 @@ class ReturnLineInRequest:
         reason = self.reason.value
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "productId": product_id,
@@ -74,21 +72,4 @@ class ReturnLineInRequest:
             reason=reason,
         )
 
-        return_line_in_request.additional_properties = d
         return return_line_in_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.receive_line_in_request import ReceiveLineInRequest
@@ -23,7 +22,6 @@ class ReturnReceiveRequest:
     """
 
     lines: list[ReceiveLineInRequest]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         lines = []
@@ -32,7 +30,7 @@ class ReturnReceiveRequest:
             lines.append(lines_item)
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "lines": lines,
@@ -57,21 +55,4 @@ class ReturnReceiveRequest:
             lines=lines,
         )
 
-        return_receive_request.additional_properties = d
         return return_receive_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

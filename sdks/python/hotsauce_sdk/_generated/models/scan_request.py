@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.scan_request_type import ScanRequestType
 from ..types import UNSET, Unset
@@ -35,7 +34,6 @@ class ScanRequest:
     quantity: int | Unset = UNSET
     reason: str | Unset = ""
     reference: str | Unset = ""
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         scan = self.scan
@@ -51,7 +49,7 @@ class ScanRequest:
         reference = self.reference
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "scan": scan,
@@ -92,21 +90,4 @@ class ScanRequest:
             reference=reference,
         )
 
-        scan_request.additional_properties = d
         return scan_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

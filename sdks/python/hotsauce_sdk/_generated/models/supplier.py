@@ -16,7 +16,8 @@ T = TypeVar("T", bound="Supplier")
 
 @_attrs_define
 class Supplier:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         supplier_id (str):
         name (str):

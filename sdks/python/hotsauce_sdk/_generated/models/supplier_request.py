@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.supplier_request_kind import SupplierRequestKind
 from ..types import UNSET, Unset
@@ -15,7 +14,8 @@ T = TypeVar("T", bound="SupplierRequest")
 
 @_attrs_define
 class SupplierRequest:
-    """
+    """Rejects fields it does not know: a misspelt field must not be silently dropped.
+
     Attributes:
         supplier_id (str):
         name (str):
@@ -31,7 +31,6 @@ class SupplierRequest:
     kind: SupplierRequestKind | Unset = UNSET
     contact_email: str | Unset = UNSET
     country: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         supplier_id = self.supplier_id
@@ -47,7 +46,7 @@ class SupplierRequest:
         country = self.country
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "supplierId": supplier_id,
@@ -89,21 +88,4 @@ class SupplierRequest:
             country=country,
         )
 
-        supplier_request.additional_properties = d
         return supplier_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

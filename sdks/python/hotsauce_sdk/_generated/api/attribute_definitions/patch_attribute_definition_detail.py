@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.attribute_definition import AttributeDefinition
-from ...models.patched_attribute_definition_patch_request import PatchedAttributeDefinitionPatchRequest
+from ...models.attribute_definition_patch_request import AttributeDefinitionPatchRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,7 +16,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     key: str,
     *,
-    body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
+    body: AttributeDefinitionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -133,7 +133,7 @@ def sync_detailed(
     key: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
+    body: AttributeDefinitionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -150,7 +150,7 @@ def sync_detailed(
     Args:
         key (str):
         idempotency_key (str | Unset):
-        body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
+        body (AttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:
@@ -178,7 +178,7 @@ def sync(
     key: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
+    body: AttributeDefinitionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -195,7 +195,7 @@ def sync(
     Args:
         key (str):
         idempotency_key (str | Unset):
-        body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
+        body (AttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:
@@ -218,7 +218,7 @@ async def asyncio_detailed(
     key: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
+    body: AttributeDefinitionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AttributeDefinition | Problem]:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -235,7 +235,7 @@ async def asyncio_detailed(
     Args:
         key (str):
         idempotency_key (str | Unset):
-        body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
+        body (AttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:
@@ -261,7 +261,7 @@ async def asyncio(
     key: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedAttributeDefinitionPatchRequest | Unset = UNSET,
+    body: AttributeDefinitionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> AttributeDefinition | Problem | None:
     """Change an attribute definition: label, values, resources, readability, validity, deprecation
@@ -278,7 +278,7 @@ async def asyncio(
     Args:
         key (str):
         idempotency_key (str | Unset):
-        body (PatchedAttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
+        body (AttributeDefinitionPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:

@@ -7,8 +7,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.count_request import CountRequest
 from ...models.inventory_item import InventoryItem
-from ...models.patched_count_request import PatchedCountRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -17,7 +17,7 @@ def _get_kwargs(
     supplier_id: str,
     product_id: str,
     *,
-    body: PatchedCountRequest | Unset = UNSET,
+    body: CountRequest,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -36,8 +36,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -140,7 +139,7 @@ def sync_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedCountRequest | Unset = UNSET,
+    body: CountRequest,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Response[InventoryItem | Problem]:
@@ -159,8 +158,8 @@ def sync_detailed(
         product_id (str):
         idempotency_key (str | Unset):
         if_match (str | Unset):
-        body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
-            not be silently dropped.
+        body (CountRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -190,7 +189,7 @@ def sync(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedCountRequest | Unset = UNSET,
+    body: CountRequest,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> InventoryItem | Problem | None:
@@ -209,8 +208,8 @@ def sync(
         product_id (str):
         idempotency_key (str | Unset):
         if_match (str | Unset):
-        body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
-            not be silently dropped.
+        body (CountRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -235,7 +234,7 @@ async def asyncio_detailed(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedCountRequest | Unset = UNSET,
+    body: CountRequest,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> Response[InventoryItem | Problem]:
@@ -254,8 +253,8 @@ async def asyncio_detailed(
         product_id (str):
         idempotency_key (str | Unset):
         if_match (str | Unset):
-        body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
-            not be silently dropped.
+        body (CountRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -283,7 +282,7 @@ async def asyncio(
     product_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedCountRequest | Unset = UNSET,
+    body: CountRequest,
     idempotency_key: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
 ) -> InventoryItem | Problem | None:
@@ -302,8 +301,8 @@ async def asyncio(
         product_id (str):
         idempotency_key (str | Unset):
         if_match (str | Unset):
-        body (PatchedCountRequest | Unset): Rejects fields it does not know: a misspelt field must
-            not be silently dropped.
+        body (CountRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.batch import Batch
-from ...models.patched_batch_patch_request import PatchedBatchPatchRequest
+from ...models.batch_patch_request import BatchPatchRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -17,7 +17,7 @@ def _get_kwargs(
     product_id: str,
     batch_number: str,
     *,
-    body: PatchedBatchPatchRequest | Unset = UNSET,
+    body: BatchPatchRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -32,8 +32,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -132,7 +131,7 @@ def sync_detailed(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedBatchPatchRequest | Unset = UNSET,
+    body: BatchPatchRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Batch | Problem]:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -151,8 +150,8 @@ def sync_detailed(
         product_id (str):
         batch_number (str):
         idempotency_key (str | Unset):
-        body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
-            must not be silently dropped.
+        body (BatchPatchRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,7 +180,7 @@ def sync(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedBatchPatchRequest | Unset = UNSET,
+    body: BatchPatchRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Batch | Problem | None:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -200,8 +199,8 @@ def sync(
         product_id (str):
         batch_number (str):
         idempotency_key (str | Unset):
-        body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
-            must not be silently dropped.
+        body (BatchPatchRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -225,7 +224,7 @@ async def asyncio_detailed(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedBatchPatchRequest | Unset = UNSET,
+    body: BatchPatchRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Batch | Problem]:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -244,8 +243,8 @@ async def asyncio_detailed(
         product_id (str):
         batch_number (str):
         idempotency_key (str | Unset):
-        body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
-            must not be silently dropped.
+        body (BatchPatchRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -272,7 +271,7 @@ async def asyncio(
     batch_number: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedBatchPatchRequest | Unset = UNSET,
+    body: BatchPatchRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Batch | Problem | None:
     """Set a batch's custom attributes (its supplier, or the brand)
@@ -291,8 +290,8 @@ async def asyncio(
         product_id (str):
         batch_number (str):
         idempotency_key (str | Unset):
-        body (PatchedBatchPatchRequest | Unset): Rejects fields it does not know: a misspelt field
-            must not be silently dropped.
+        body (BatchPatchRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -7,16 +7,16 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.patched_promotion_patch_request import PatchedPromotionPatchRequest
 from ...models.problem import Problem
 from ...models.promotion import Promotion
+from ...models.promotion_patch_request import PromotionPatchRequest
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     promotion_id: str,
     *,
-    body: PatchedPromotionPatchRequest | Unset = UNSET,
+    body: PromotionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -129,7 +129,7 @@ def sync_detailed(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedPromotionPatchRequest | Unset = UNSET,
+    body: PromotionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Change a promotion's name or days
@@ -142,8 +142,8 @@ def sync_detailed(
     Args:
         promotion_id (str):
         idempotency_key (str | Unset):
-        body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (PromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,7 +170,7 @@ def sync(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedPromotionPatchRequest | Unset = UNSET,
+    body: PromotionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Change a promotion's name or days
@@ -183,8 +183,8 @@ def sync(
     Args:
         promotion_id (str):
         idempotency_key (str | Unset):
-        body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (PromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,7 +206,7 @@ async def asyncio_detailed(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedPromotionPatchRequest | Unset = UNSET,
+    body: PromotionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Promotion]:
     """Change a promotion's name or days
@@ -219,8 +219,8 @@ async def asyncio_detailed(
     Args:
         promotion_id (str):
         idempotency_key (str | Unset):
-        body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (PromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -245,7 +245,7 @@ async def asyncio(
     promotion_id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedPromotionPatchRequest | Unset = UNSET,
+    body: PromotionPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Promotion | None:
     """Change a promotion's name or days
@@ -258,8 +258,8 @@ async def asyncio(
     Args:
         promotion_id (str):
         idempotency_key (str | Unset):
-        body (PatchedPromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (PromotionPatchRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

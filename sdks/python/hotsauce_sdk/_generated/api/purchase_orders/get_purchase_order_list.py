@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    alert_id: float | Unset = UNSET,
+    alert_id: int | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -134,7 +134,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    alert_id: float | Unset = UNSET,
+    alert_id: int | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -150,7 +150,7 @@ def sync_detailed(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        alert_id (float | Unset):
+        alert_id (int | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -190,7 +190,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    alert_id: float | Unset = UNSET,
+    alert_id: int | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -206,7 +206,7 @@ def sync(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        alert_id (float | Unset):
+        alert_id (int | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -241,7 +241,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    alert_id: float | Unset = UNSET,
+    alert_id: int | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -257,7 +257,7 @@ async def asyncio_detailed(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        alert_id (float | Unset):
+        alert_id (int | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):
@@ -295,7 +295,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    alert_id: float | Unset = UNSET,
+    alert_id: int | Unset = UNSET,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -311,7 +311,7 @@ async def asyncio(
     kind: 403). A resource of another partner answers 404.
 
     Args:
-        alert_id (float | Unset):
+        alert_id (int | Unset):
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         cursor (str | Unset):

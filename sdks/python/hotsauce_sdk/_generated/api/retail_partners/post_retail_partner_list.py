@@ -139,7 +139,8 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (RetailPartnerRequest):
+        body (RetailPartnerRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +177,8 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
-        body (RetailPartnerRequest):
+        body (RetailPartnerRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,7 +210,8 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (RetailPartnerRequest):
+        body (RetailPartnerRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -243,7 +246,8 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
-        body (RetailPartnerRequest):
+        body (RetailPartnerRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -135,7 +135,8 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (SupplierRequest):
+        body (SupplierRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,7 +173,8 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
-        body (SupplierRequest):
+        body (SupplierRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,7 +206,8 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (SupplierRequest):
+        body (SupplierRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -239,7 +242,8 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
-        body (SupplierRequest):
+        body (SupplierRequest): Rejects fields it does not know: a misspelt field must not be
+            silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -7,16 +7,16 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.patched_trading_relationship_patch_request import PatchedTradingRelationshipPatchRequest
 from ...models.problem import Problem
 from ...models.trading_relationship import TradingRelationship
+from ...models.trading_relationship_patch_request import TradingRelationshipPatchRequest
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: int,
     *,
-    body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
+    body: TradingRelationshipPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -133,7 +133,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
+    body: TradingRelationshipPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Activate or deactivate a trading relationship
@@ -146,7 +146,7 @@ def sync_detailed(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+        body (TradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:
@@ -174,7 +174,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
+    body: TradingRelationshipPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Activate or deactivate a trading relationship
@@ -187,7 +187,7 @@ def sync(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+        body (TradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:
@@ -210,7 +210,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
+    body: TradingRelationshipPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | TradingRelationship]:
     """Activate or deactivate a trading relationship
@@ -223,7 +223,7 @@ async def asyncio_detailed(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+        body (TradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:
@@ -249,7 +249,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: PatchedTradingRelationshipPatchRequest | Unset = UNSET,
+    body: TradingRelationshipPatchRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | TradingRelationship | None:
     """Activate or deactivate a trading relationship
@@ -262,7 +262,7 @@ async def asyncio(
     Args:
         id (int):
         idempotency_key (str | Unset):
-        body (PatchedTradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
+        body (TradingRelationshipPatchRequest | Unset): Rejects fields it does not know: a
             misspelt field must not be silently dropped.
 
     Raises:

@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.endpoint import Endpoint
-from ...models.patched_endpoint_update_request import PatchedEndpointUpdateRequest
+from ...models.endpoint_update_request import EndpointUpdateRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,7 +16,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
-    body: PatchedEndpointUpdateRequest | Unset = UNSET,
+    body: EndpointUpdateRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -129,7 +129,7 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedEndpointUpdateRequest | Unset = UNSET,
+    body: EndpointUpdateRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Endpoint | Problem]:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -141,8 +141,8 @@ def sync_detailed(
     Args:
         id (str):
         idempotency_key (str | Unset):
-        body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (EndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,7 +169,7 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedEndpointUpdateRequest | Unset = UNSET,
+    body: EndpointUpdateRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Endpoint | Problem | None:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -181,8 +181,8 @@ def sync(
     Args:
         id (str):
         idempotency_key (str | Unset):
-        body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (EndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,7 +204,7 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedEndpointUpdateRequest | Unset = UNSET,
+    body: EndpointUpdateRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Endpoint | Problem]:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -216,8 +216,8 @@ async def asyncio_detailed(
     Args:
         id (str):
         idempotency_key (str | Unset):
-        body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (EndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -242,7 +242,7 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
-    body: PatchedEndpointUpdateRequest | Unset = UNSET,
+    body: EndpointUpdateRequest | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Endpoint | Problem | None:
     """Change a webhook endpoint (enabled=true re-enables a disabled one)
@@ -254,8 +254,8 @@ async def asyncio(
     Args:
         id (str):
         idempotency_key (str | Unset):
-        body (PatchedEndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt
-            field must not be silently dropped.
+        body (EndpointUpdateRequest | Unset): Rejects fields it does not know: a misspelt field
+            must not be silently dropped.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -17,6 +17,7 @@ public record OrderCreateRequest(
     @JsonProperty("retailPartnerId") String retailPartnerId,
     @JsonProperty("lines") List<OrderLineInRequest> lines,
     @JsonProperty("requestedDeliveryDate") String requestedDeliveryDate,
+    /** Free text or a structured address object, stored and echoed as sent. */
     @JsonProperty("deliveryAddress") JsonNode deliveryAddress,
     @JsonProperty("reference") String reference,
     /** Brand-defined custom attributes of this order: `{"<key>": value}`. Which keys exist, their types and whether partners may read them is listed at `GET /api/v1/attributeDefinitions?appliesTo=order` (types: boolean → true/false, integer and decimal → a JSON number, string, date → "YYYY-MM-DD", enum → one of its `values`). Suppliers and retail partners see only partner-readable keys; the brand sees all. Always present (`{}` when none); a write that leaves it out changes nothing. An unknown key or a wrong type is a 400 naming `attributes.<key>`. Lists filter with `attributes.<key>=<value>`. */

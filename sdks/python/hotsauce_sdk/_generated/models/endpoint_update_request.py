@@ -5,15 +5,14 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PatchedEndpointUpdateRequest")
+T = TypeVar("T", bound="EndpointUpdateRequest")
 
 
 @_attrs_define
-class PatchedEndpointUpdateRequest:
+class EndpointUpdateRequest:
     """Rejects fields it does not know: a misspelt field must not be silently dropped.
 
     Attributes:
@@ -27,7 +26,6 @@ class PatchedEndpointUpdateRequest:
     event_types: list[str] | Unset = UNSET
     description: str | Unset = UNSET
     enabled: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         url = self.url
@@ -41,7 +39,7 @@ class PatchedEndpointUpdateRequest:
         enabled = self.enabled
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if url is not UNSET:
             field_dict["url"] = url
@@ -65,28 +63,11 @@ class PatchedEndpointUpdateRequest:
 
         enabled = d.pop("enabled", UNSET)
 
-        patched_endpoint_update_request = cls(
+        endpoint_update_request = cls(
             url=url,
             event_types=event_types,
             description=description,
             enabled=enabled,
         )
 
-        patched_endpoint_update_request.additional_properties = d
-        return patched_endpoint_update_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return endpoint_update_request

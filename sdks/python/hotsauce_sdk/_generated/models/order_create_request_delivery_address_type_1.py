@@ -7,44 +7,26 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="PatchedTradingRelationshipPatchRequest")
+T = TypeVar("T", bound="OrderCreateRequestDeliveryAddressType1")
 
 
 @_attrs_define
-class PatchedTradingRelationshipPatchRequest:
-    """Rejects fields it does not know: a misspelt field must not be silently dropped.
-
-    Attributes:
-        active (bool | Unset):
-    """
-
-    active: bool | Unset = UNSET
+class OrderCreateRequestDeliveryAddressType1:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        active = self.active
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if active is not UNSET:
-            field_dict["active"] = active
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        active = d.pop("active", UNSET)
+        order_create_request_delivery_address_type_1 = cls()
 
-        patched_trading_relationship_patch_request = cls(
-            active=active,
-        )
-
-        patched_trading_relationship_patch_request.additional_properties = d
-        return patched_trading_relationship_patch_request
+        order_create_request_delivery_address_type_1.additional_properties = d
+        return order_create_request_delivery_address_type_1
 
     @property
     def additional_keys(self) -> list[str]:

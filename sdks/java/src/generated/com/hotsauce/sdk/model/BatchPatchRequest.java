@@ -11,9 +11,7 @@ import java.util.Map;
 /** Rejects fields it does not know: a misspelt field must not be silently dropped. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PatchedEndpointUpdateRequest(
-    @JsonProperty("url") String url,
-    @JsonProperty("eventTypes") List<String> eventTypes,
-    @JsonProperty("description") String description,
-    @JsonProperty("enabled") Boolean enabled
+public record BatchPatchRequest(
+    /** Merged: the keys sent are set, null removes one */
+    @JsonProperty("attributes") Map<String, JsonNode> attributes
 ) {}

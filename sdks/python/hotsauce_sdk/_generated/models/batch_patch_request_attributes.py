@@ -7,11 +7,11 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PatchedBatchPatchRequestAttributes")
+T = TypeVar("T", bound="BatchPatchRequestAttributes")
 
 
 @_attrs_define
-class PatchedBatchPatchRequestAttributes:
+class BatchPatchRequestAttributes:
     """Merged: the keys sent are set, null removes one
 
     Example:
@@ -31,7 +31,7 @@ class PatchedBatchPatchRequestAttributes:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        patched_batch_patch_request_attributes = cls()
+        batch_patch_request_attributes = cls()
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():
@@ -43,8 +43,8 @@ class PatchedBatchPatchRequestAttributes:
 
             additional_properties[prop_name] = additional_property
 
-        patched_batch_patch_request_attributes.additional_properties = additional_properties
-        return patched_batch_patch_request_attributes
+        batch_patch_request_attributes.additional_properties = additional_properties
+        return batch_patch_request_attributes
 
     @property
     def additional_keys(self) -> list[str]:

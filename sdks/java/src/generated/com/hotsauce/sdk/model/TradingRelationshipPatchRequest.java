@@ -11,7 +11,7 @@ import java.util.Map;
 /** Rejects fields it does not know: a misspelt field must not be silently dropped. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PatchedBatchPatchRequest(
-    /** Merged: the keys sent are set, null removes one */
-    @JsonProperty("attributes") Map<String, JsonNode> attributes
+public record TradingRelationshipPatchRequest(
+    /** Left out: no change (the answer is the relationship). */
+    @JsonProperty("active") Boolean active
 ) {}

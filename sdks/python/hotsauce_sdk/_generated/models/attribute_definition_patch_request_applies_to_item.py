@@ -2,7 +2,7 @@
 from enum import StrEnum
 
 
-class PatchedAttributeDefinitionPatchRequestAppliesToItem(StrEnum):
+class AttributeDefinitionPatchRequestAppliesToItem(StrEnum):
     BATCH = "batch"
     ORDER = "order"
     PRODUCT = "product"

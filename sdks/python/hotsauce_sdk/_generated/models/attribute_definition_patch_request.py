@@ -6,27 +6,24 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..models.patched_attribute_definition_patch_request_applies_to_item import (
-    PatchedAttributeDefinitionPatchRequestAppliesToItem,
-)
-from ..models.patched_attribute_definition_patch_request_type import PatchedAttributeDefinitionPatchRequestType
+from ..models.attribute_definition_patch_request_applies_to_item import AttributeDefinitionPatchRequestAppliesToItem
+from ..models.attribute_definition_patch_request_type import AttributeDefinitionPatchRequestType
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PatchedAttributeDefinitionPatchRequest")
+T = TypeVar("T", bound="AttributeDefinitionPatchRequest")
 
 
 @_attrs_define
-class PatchedAttributeDefinitionPatchRequest:
+class AttributeDefinitionPatchRequest:
     """Rejects fields it does not know: a misspelt field must not be silently dropped.
 
     Attributes:
         key (str | Unset): If sent, must be the path's key
         label (str | Unset):
         description (str | Unset):
-        type_ (PatchedAttributeDefinitionPatchRequestType | Unset): If sent, must be the current type: a definition is
-            never retyped (409)
+        type_ (AttributeDefinitionPatchRequestType | Unset): If sent, must be the current type: a definition is never
+            retyped (409)
 
             * `boolean` - boolean
             * `integer` - integer
@@ -35,8 +32,8 @@ class PatchedAttributeDefinitionPatchRequest:
             * `date` - date
             * `enum` - enum
         values (list[str] | Unset): An enum's values; withdrawing one still in use is 409
-        applies_to (list[PatchedAttributeDefinitionPatchRequestAppliesToItem] | Unset): Withdrawing a resource that
-            still has values is 409
+        applies_to (list[AttributeDefinitionPatchRequestAppliesToItem] | Unset): Withdrawing a resource that still has
+            values is 409
         partner_readable (bool | Unset):
         valid_from (datetime.date | None | Unset):
         valid_to (datetime.date | None | Unset):
@@ -46,14 +43,13 @@ class PatchedAttributeDefinitionPatchRequest:
     key: str | Unset = UNSET
     label: str | Unset = UNSET
     description: str | Unset = UNSET
-    type_: PatchedAttributeDefinitionPatchRequestType | Unset = UNSET
+    type_: AttributeDefinitionPatchRequestType | Unset = UNSET
     values: list[str] | Unset = UNSET
-    applies_to: list[PatchedAttributeDefinitionPatchRequestAppliesToItem] | Unset = UNSET
+    applies_to: list[AttributeDefinitionPatchRequestAppliesToItem] | Unset = UNSET
     partner_readable: bool | Unset = UNSET
     valid_from: datetime.date | None | Unset = UNSET
     valid_to: datetime.date | None | Unset = UNSET
     deprecated: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         key = self.key
@@ -98,7 +94,7 @@ class PatchedAttributeDefinitionPatchRequest:
         deprecated = self.deprecated
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if key is not UNSET:
             field_dict["key"] = key
@@ -133,20 +129,20 @@ class PatchedAttributeDefinitionPatchRequest:
         description = d.pop("description", UNSET)
 
         _type_ = d.pop("type", UNSET)
-        type_: PatchedAttributeDefinitionPatchRequestType | Unset
+        type_: AttributeDefinitionPatchRequestType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
-            type_ = PatchedAttributeDefinitionPatchRequestType(_type_)
+            type_ = AttributeDefinitionPatchRequestType(_type_)
 
         values = cast(list[str], d.pop("values", UNSET))
 
         _applies_to = d.pop("appliesTo", UNSET)
-        applies_to: list[PatchedAttributeDefinitionPatchRequestAppliesToItem] | Unset = UNSET
+        applies_to: list[AttributeDefinitionPatchRequestAppliesToItem] | Unset = UNSET
         if _applies_to is not UNSET:
             applies_to = []
             for applies_to_item_data in _applies_to:
-                applies_to_item = PatchedAttributeDefinitionPatchRequestAppliesToItem(applies_to_item_data)
+                applies_to_item = AttributeDefinitionPatchRequestAppliesToItem(applies_to_item_data)
 
                 applies_to.append(applies_to_item)
 
@@ -188,7 +184,7 @@ class PatchedAttributeDefinitionPatchRequest:
 
         deprecated = d.pop("deprecated", UNSET)
 
-        patched_attribute_definition_patch_request = cls(
+        attribute_definition_patch_request = cls(
             key=key,
             label=label,
             description=description,
@@ -201,21 +197,4 @@ class PatchedAttributeDefinitionPatchRequest:
             deprecated=deprecated,
         )
 
-        patched_attribute_definition_patch_request.additional_properties = d
-        return patched_attribute_definition_patch_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return attribute_definition_patch_request

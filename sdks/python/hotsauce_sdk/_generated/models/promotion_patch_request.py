@@ -6,15 +6,14 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PatchedPromotionPatchRequest")
+T = TypeVar("T", bound="PromotionPatchRequest")
 
 
 @_attrs_define
-class PatchedPromotionPatchRequest:
+class PromotionPatchRequest:
     """Rejects fields it does not know: a misspelt field must not be silently dropped.
 
     Attributes:
@@ -26,7 +25,6 @@ class PatchedPromotionPatchRequest:
     name: str | Unset = UNSET
     start_date: datetime.date | Unset = UNSET
     end_date: datetime.date | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -40,7 +38,7 @@ class PatchedPromotionPatchRequest:
             end_date = self.end_date.isoformat()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
@@ -70,27 +68,10 @@ class PatchedPromotionPatchRequest:
         else:
             end_date = datetime.date.fromisoformat(_end_date)
 
-        patched_promotion_patch_request = cls(
+        promotion_patch_request = cls(
             name=name,
             start_date=start_date,
             end_date=end_date,
         )
 
-        patched_promotion_patch_request.additional_properties = d
-        return patched_promotion_patch_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return promotion_patch_request

@@ -11,7 +11,7 @@ import java.util.Map;
 /** Rejects fields it does not know: a misspelt field must not be silently dropped. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PatchedPromotionPatchRequest(
+public record PromotionPatchRequest(
     @JsonProperty("name") String name,
     @JsonProperty("startDate") String startDate,
     @JsonProperty("endDate") String endDate

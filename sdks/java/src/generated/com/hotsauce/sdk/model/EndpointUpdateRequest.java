@@ -11,6 +11,9 @@ import java.util.Map;
 /** Rejects fields it does not know: a misspelt field must not be silently dropped. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PatchedTradingRelationshipPatchRequest(
-    @JsonProperty("active") Boolean active
+public record EndpointUpdateRequest(
+    @JsonProperty("url") String url,
+    @JsonProperty("eventTypes") List<String> eventTypes,
+    @JsonProperty("description") String description,
+    @JsonProperty("enabled") Boolean enabled
 ) {}

@@ -11,7 +11,7 @@ import java.util.Map;
 /** Rejects fields it does not know: a misspelt field must not be silently dropped. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PatchedAttributeDefinitionPatchRequest(
+public record AttributeDefinitionPatchRequest(
     /** If sent, must be the path's key */
     @JsonProperty("key") String key,
     @JsonProperty("label") String label,

@@ -2,7 +2,7 @@
 from enum import StrEnum
 
 
-class PatchedAttributeDefinitionPatchRequestType(StrEnum):
+class AttributeDefinitionPatchRequestType(StrEnum):
     BOOLEAN = "boolean"
     DATE = "date"
     DECIMAL = "decimal"

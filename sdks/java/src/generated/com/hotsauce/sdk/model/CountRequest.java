@@ -11,7 +11,7 @@ import java.util.Map;
 /** Rejects fields it does not know: a misspelt field must not be silently dropped. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PatchedCountRequest(
+public record CountRequest(
     @JsonProperty("version") Long version,
     @JsonProperty("reason") String reason,
     @JsonProperty("lots") List<CountLotRequest> lots
