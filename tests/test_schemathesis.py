@@ -44,7 +44,7 @@ load_all_checks()
 # matches one of these (field pattern, message pattern); a 400 for anything else fails.
 UNSTATABLE_RULES = [
     # today: an expired receipt is a 400 (contract 4.2); a made or promised date in the past
-    (r"(^|\.)expirationDate$", r"^(Expired goods are not received|Must be in the future)"),
+    (r"(^|\.)(expirationDate|expiresAt)$", r"^(Expired goods are not received|Must be in the future)"),
     (r"(^|\.)(startDate|endDate|requestedDeliveryDate|expectedDate)$", r"(past|today|future)"),
     # two parameters or fields together
     (r"^from$", r"^(Must not be after `to`|At most \d+ days)"),
@@ -72,7 +72,10 @@ UNSTATABLE_RULES = [
     # an X12 interchange's grammar
     (r"^(body|)$", r"X12"),
     # the lots, warehouses and quantities the request names, as they stand
-    (r"(^|\.)(batchNumber|warehouseLocation|toWarehouseLocation)$", r" has no (batch|warehouse) "),
+    (r"(^|\.)(batchNumber|warehouseLocation|toWarehouseLocation|orderId)$", r" has no (batch|warehouse|order) "),
+    # identifier grammars checked by their own validators: GS1 check digits, attribute keys
+    (r"^gtin$", r"is not a valid GTIN"),
+    (r"^key$", r"^A camelCase key"),
     (r"(^|\.)quantity$", r"were shipped to .* and not yet returned"),
     (r"^startDate$", r"^Overlaps "),
     (r"^key$", r"is already defined"),
