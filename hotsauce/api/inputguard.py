@@ -20,7 +20,9 @@ from hotsauce.api.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 API_PREFIX = "/api/"
 MAX_JSON_DEPTH = 64
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, as a regex class body (the schema's patterns say the same: hotsauce.api.schema).
+CONTROL_CLASS = r"\x00-\x1F\x7F"
+_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _BRACKET = re.compile(rb"[\[\]{}]")
 # \u0000 escaped in JSON: an odd number of backslashes before "u0000".
@@ -80,7 +82,7 @@ def _problem(request, refused: tuple):
 
     status, code, detail, field = refused
     errors = [{"field": field, "message": detail}] if field else []
-    title = {413: "Payload too large", 404: "Not found"}.get(status)
+    title = "Payload too large" if status == 413 else None
     return JsonResponse(problem_body(status=status, code=code, detail=detail, request=request, title=title,
                                      errors_list=errors), status=status, content_type=PROBLEM_CONTENT_TYPE)
 

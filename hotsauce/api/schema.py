@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from hotsauce.api.filters import PAGINATION_PARAMS
+from hotsauce.api.inputguard import CONTROL_CLASS
 from partners.principal import Principal
 from partners.scopes import BRAND, SCOPES
 
@@ -225,7 +226,7 @@ def add_problem_component(result, generator, request, public):
 # What the API refuses before any view looks at a value (hotsauce.api.inputguard, StrictFilterBackend,
 # StrictSerializer), said in the schema, so that a request the schema calls valid is never a 400
 # for a reason the schema kept quiet about (issue 13).
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1F\x7F]*$"
+NO_CONTROL_CHARACTERS = f"^[^{CONTROL_CLASS}]*$"
 NO_NUL = r"^[^\x00]*$"
 NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
