@@ -56,8 +56,10 @@ UNSTATABLE_RULES = [
     (r"^retailPartnerId$", r"^Name the retail partner \(or the orderId or shipmentId\)"),
     # required depending on who calls and what stands: the brand names the partner it acts for, a
     # supplier with several warehouses the warehouse, a movement on several lots the lot, and a
-    # reservation that names no orderId its quantity
-    (r"^(supplierId|retailPartnerId|warehouseLocation|batchNumber|quantity)$", r"^This field is required\.$"),
+    # reservation that names no orderId its quantity, a receipt of a new batch its expiry
+    (r"^(supplierId|retailPartnerId|warehouseLocation|batchNumber|quantity|expirationDate)$",
+     r"^(This field is required\.$|Required for a receipt \(|Required when receiving a new batch)"),
+    (r"^toWarehouseLocation$", r"^A transfer must go to another warehouse"),
     # attribute keys and their lifecycles are defined by the brand at run time (attributeDefinitions)
     (r"^attributes\.", r"^(Unknown attribute|Deprecated since|Not yet valid)"),
     # a webhook receiver must resolve to a public address (SSRF guard)
@@ -68,6 +70,8 @@ UNSTATABLE_RULES = [
     (r"^(body|)$", r"X12"),
     # the lots, warehouses and quantities the request names, as they stand
     (r"(^|\.)(batchNumber|warehouseLocation|toWarehouseLocation|orderId)$", r" has no (batch|warehouse|order) "),
+    (r"^batchNumber$", r"^Batch \S+ belongs to another supplier"),
+    (r"^retailPartnerId$", r" has no active trading relationship with "),
     # identifier grammars checked by their own validators: GS1 check digits, attribute keys
     (r"^gtin$", r"is not a valid GTIN"),
     (r"^key$", r"^(A camelCase key|A key never changes; it must match the path|.* is already defined)"),
