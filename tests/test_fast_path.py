@@ -102,7 +102,7 @@ SCRIPT = [
     ("supplier", {"type": "release", "quantity": 5, "reservationId": "@k3"}, "k15"),
     ("supplier", {"type": "release", "quantity": 5, "reservationId": "@k3"}, "k15"),  # replay
     ("supplier", {"type": "release", "quantity": 100, "reservationId": "@k3"}, "k16"),  # holds 43: 409
-    ("supplier", {"type": "release", "quantity": 1, "reservationId": "RSV-999999"}, "k17"),  # 400
+    ("supplier", {"type": "release", "quantity": 1, "reservationId": "RSV-999999"}, "k17"),  # 404
     ("supplier", {"type": "sale", "quantity": 4}, "k18"),
     ("supplier", {"type": "sale", "quantity": 10000}, "k19"),  # 409
     ("supplier", {"type": "sale", "quantity": 1, "reason": " padded"}, "k20"),  # Python path
@@ -232,7 +232,7 @@ def test_the_fast_path_and_the_python_path_leave_the_same_answers_and_rows(setti
     # The script did what it says: the fixtures are not trivially empty.
     assert [a["status"] for a in python["answers"]] == [
         201, 201, 422, 409, 409, 201, 409, 201, 201, 201, 409, 404, 201, 201, 400, 201,
-        201, 201, 201, 409, 400, 201, 409, 201, 201, 201, 409, 409, 409, 201, 201, 201], python["answers"]
+        201, 201, 201, 409, 404, 201, 409, 201, 201, 201, 409, 409, 409, 201, 201, 201], python["answers"]
     assert {r["code"]: r["status"] for r in python["reservations"]}[python["answers"][15]["body"]["transaction"][
         "reservationId"]] == "consumed"  # k13's, by k25
     assert python["answers"][1]["headers"]["Idempotent-Replayed"] == "true"
