@@ -110,12 +110,10 @@ class EventFeedApi(ApiView):
         types = _types(params.get("types"))
         limit = _limit(params.get("limit"))
         selectors.cursor_check(after=after)
-        events, has_more = selectors.event_page(principal=request.user, after=after, types=types, limit=limit)
-        return Response({
-            "results": [event.envelope() for event in events],
-            "nextAfter": events[-1].sequence if events else after,
-            "hasMore": has_more,
-        })
+        # Each event comes rendered as its envelope, stored data spliced in as text (issue 19).
+        events, last, has_more = selectors.feed_page_rendered(principal=request.user, after=after, types=types,
+                                                              limit=limit)
+        return Response({"results": events, "nextAfter": last if events else after, "hasMore": has_more})
 
 
 # --- Server-Sent Events -------------------------------------------------------------------

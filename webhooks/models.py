@@ -46,9 +46,14 @@ class Event(models.Model):
             "id": self.event_id,
             "type": self.type,
             "sequence": self.sequence,
-            "timestamp": self.timestamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.timestamp.microsecond // 1000:03d}Z",
+            "timestamp": event_timestamp(self.timestamp),
             "data": self.data,
         }
+
+
+def event_timestamp(value) -> str:
+    """An event's timestamp as every envelope writes it: UTC, milliseconds, ``Z``."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 class EventAudience(models.Model):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 
+from hotsauce.api.renderers import RenderedJSON
 from hotsauce.errors import CursorExpired, NotFound
 from webhooks import sequencing
-from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventAudience, EventCounter
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event, EventAudience, EventCounter, event_timestamp
 
 if TYPE_CHECKING:
     from partners.principal import Principal
@@ -61,24 +64,54 @@ def feed_page(*, audience: tuple[str, int] | None, after: int, types: list[str] 
               limit: int = 100) -> tuple[list[Event], bool]:
     """The feed as one audience reads it (None: every event, as the brand and the AMQP relay read it).
 
-    Every reader of the outbox in sequence order comes through here, so the visibility rule
-    (which events a cursor may pass yet: ``webhooks.sequencing``) is applied once.
+    Every reader of the outbox in sequence order comes through here (or ``feed_page_rendered``, the
+    same rows), so the visibility rule (which events a cursor may pass yet: ``webhooks.sequencing``)
+    is applied once, in ``_feed_rows``.
     """
+    qs = _feed_rows(audience=audience, after=after, types=types)
+    if audience is None:
+        rows = list(qs[: limit + 1])
+    else:
+        rows = [row.event.for_audience(row.data) for row in qs.select_related("event")[: limit + 1]]
+    return rows[:limit], len(rows) > limit
+
+
+def _feed_rows(*, audience: tuple[str, int] | None, after: int, types: list[str] | None) -> QuerySet:
     if audience is None:
         qs = sequencing.passable(Event.objects.all(), after=after).order_by("sequence")
-        if types:
-            qs = qs.filter(type__in=types)
-        rows = list(qs[: limit + 1])
-        return rows[:limit], len(rows) > limit
+        return qs.filter(type__in=types) if types else qs
     # Audiences were fixed when each event was written; the audience's own copy of the
     # sequence makes the page a range scan of the (kind, partner, sequence) index, and its
     # own data (when it has one) is what this partner sees of the event.
     seen = sequencing.passable(EventAudience.objects.filter(partner_kind=audience[0], partner_id=audience[1]),
-                               after=after).select_related("event").order_by("sequence")
-    if types:
-        seen = seen.filter(event__type__in=types)
-    rows = [row.event.for_audience(row.data) for row in seen[: limit + 1]]
-    return rows[:limit], len(rows) > limit
+                               after=after).order_by("sequence")
+    return seen.filter(event__type__in=types) if types else seen
+
+
+def feed_page_rendered(*, principal: Principal, after: int, types: list[str] | None = None,
+                       limit: int = 100) -> tuple[list[RenderedJSON], int | None, bool]:
+    """``event_page``'s events as their JSON envelopes (``Event.envelope``), the last one's sequence,
+    and whether more exist.
+
+    The changes feed reads thousands of events a second (issue 19: 10,000 in ≤ 1.5 s). Stored event
+    data is camelCase JSON already, so it is read as text and spliced into each envelope, not decoded
+    into objects and encoded again: no model instances, no ``json`` round trip.
+    """
+    audience = audience_of(principal)
+    qs = _feed_rows(audience=audience, after=after, types=types)
+    prefix = "" if audience is None else "event__"
+    columns = ["sequence", f"{prefix}event_id", f"{prefix}type", f"{prefix}timestamp"]
+    data = [Cast(f"{prefix}data", TextField())]
+    if audience is not None:
+        data.append(Cast("data", TextField()))
+    rows = list(qs.values_list(*columns, *data)[: limit + 1])
+    rendered = []
+    for sequence, event_id, type_, timestamp, event_data, *own in rows[:limit]:
+        seen = own[0] if own and own[0] not in (None, "null") else event_data  # Event.for_audience
+        rendered.append(RenderedJSON(
+            f'{{"id":{json.dumps(event_id)},"type":{json.dumps(type_)},"sequence":{sequence},'
+            f'"timestamp":"{event_timestamp(timestamp)}","data":{seen}}}'))
+    return rendered, (rows[min(limit, len(rows)) - 1][0] if rows else None), len(rows) > limit
 
 
 def event_for_endpoint(event: Event, endpoint: Endpoint) -> Event:

@@ -1,3 +1,5 @@
+import json
+
 from djangorestframework_camel_case.settings import api_settings
 from rest_framework.renderers import JSONRenderer
 
@@ -20,9 +22,29 @@ class ProblemJSONRenderer(CamelCaseJSONRenderer):
     format = "problem+json"
 
 
+class RenderedJSON(str):
+    """A value that is JSON text already (an event envelope read from storage as text):
+    ``CamelCaseReadyJSONRenderer`` writes it as it is, inside the list that holds it."""
+
+
 class CamelCaseReadyJSONRenderer(JSONRenderer):
     """For answers built camelCase already (the changes feed: stored event data is camelCase):
-    rendered as they are, without walking every key again through ``camelize``."""
+    rendered as they are, without walking every key again through ``camelize``. A top-level list
+    of ``RenderedJSON`` is spliced in as text, not encoded again."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if not isinstance(data, dict) or not any(_rendered(value) for value in data.values()):
+            return super().render(data, accepted_media_type, renderer_context)
+        parts = []
+        for key, value in data.items():
+            text = ("[" + ",".join(value) + "]") if _rendered(value) else \
+                super().render(value, accepted_media_type, renderer_context).decode()
+            parts.append(f"{json.dumps(key)}:{text}")
+        return ("{" + ",".join(parts) + "}").encode()
+
+
+def _rendered(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, RenderedJSON) for item in value)
 
 
 class CamelCaseReadyProblemJSONRenderer(CamelCaseReadyJSONRenderer):
