@@ -321,3 +321,31 @@ def test_every_streamed_event_matches_the_served_schema_of_one_event(supplier_ca
     broken = {**parsed[0], "data": json.dumps({"type": "inventory.updated"})}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, event_schema)
+
+
+def test_the_feed_writes_each_event_as_its_envelope_for_that_reader(supplier_caller, retailer_caller, brand_caller):
+    """The feed splices stored event data in as text (issue 19); what each reader gets is still exactly
+    ``Event.envelope()`` as that reader sees it (the stream's and webhooks' body): its audience's own data
+    where it has one, the event's otherwise, non-ASCII text and nested values intact."""
+    from webhooks.models import EventAudience
+
+    sup123 = Supplier.objects.get(code="SUP123")
+    r456 = RetailPartner.objects.get(code="RETAIL456")
+    shared = emit("order.created", suppliers=[sup123.pk], retailers=[r456.pk], orderId="ORD-É", note="Scoville 🌶",
+                  lines=[{"quantity": 2, "price": "4.50"}], empty={}, nothing=None)
+    own = emit("inventory.updated", suppliers=[sup123.pk], retailers=[r456.pk], supplierId="SUP123", seen="all")
+    EventAudience.objects.filter(event=own, partner_kind="retailer").update(data={"supplierId": "SUP123",
+                                                                                   "seen": "mine"})
+    for caller, kind, partner in ((brand_caller, None, None), (supplier_caller, "supplier", sup123.pk),
+                                  (retailer_caller, "retailer", r456.pk)):
+        body = feed(caller, f"?after={shared.sequence - 1}&limit=500")
+        got = {e["sequence"]: e for e in body["results"]}
+        for event in (Event.objects.get(pk=shared.pk), Event.objects.get(pk=own.pk)):
+            data = None
+            if kind is not None:
+                data = EventAudience.objects.get(event=event, partner_kind=kind, partner_id=partner).data
+            expected = json.loads(json.dumps(event.for_audience(data).envelope(), ensure_ascii=False))
+            assert got[event.sequence] == expected, (kind, event.type)
+        assert body["nextAfter"] == body["results"][-1]["sequence"]
+    assert feed(retailer_caller, f"?after={own.sequence - 1}")["results"][0]["data"]["seen"] == "mine"
+    assert feed(supplier_caller, f"?after={own.sequence - 1}")["results"][0]["data"]["seen"] == "all"
