@@ -105,13 +105,14 @@ def feed_page_rendered(*, principal: Principal, after: int, types: list[str] | N
     if audience is not None:
         data.append(Cast("data", TextField()))
     rows = list(qs.values_list(*columns, *data)[: limit + 1])
+    page = rows[:limit]
     rendered = []
-    for sequence, event_id, type_, timestamp, event_data, *own in rows[:limit]:
+    for sequence, event_id, type_, timestamp, event_data, *own in page:
         seen = own[0] if own and own[0] not in (None, "null") else event_data  # Event.for_audience
         rendered.append(RenderedJSON(
             f'{{"id":{json.dumps(event_id)},"type":{json.dumps(type_)},"sequence":{sequence},'
             f'"timestamp":"{event_timestamp(timestamp)}","data":{seen}}}'))
-    return rendered, (rows[min(limit, len(rows)) - 1][0] if rows else None), len(rows) > limit
+    return rendered, (page[-1][0] if page else None), len(rows) > limit
 
 
 def event_for_endpoint(event: Event, endpoint: Endpoint) -> Event:
